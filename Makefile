@@ -1,0 +1,78 @@
+# Atopos task runner. `make help` lists every target.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
+NODE_STAMP := node_modules/.package-lock.json
+
+BENCH ?= full
+
+.PHONY: help run test test-py test-js test-fast lint format typecheck vendor vectors bench bench-js clean
+
+help: ## List every target with what it does
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(DEV_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@ $(RUN_STAMP)
+
+run: $(RUN_STAMP) ## Install, migrate, create the localhost tenant and serve on 127.0.0.1:PORT (8000 unless set; embedded Redis when REDIS_URL is unset)
+	PORT=$(PORT) $(BIN)/python -m atopos_site.launch
+
+test: lint typecheck test-js test-py ## The whole suite: lint, types, JS vectors, Python (unit, integration, browser)
+
+test-py: $(DEV_STAMP) ## Python tests only (PYTEST_ARGS passes options to pytest)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-js: ## The browser client's modules against the shared vectors, under node --test
+	node --test tests/js/
+
+test-fast: $(DEV_STAMP) ## Python tests without daphne processes or the browser
+	$(BIN)/python -m pytest -m "not integration and not browser" $(PYTEST_ARGS)
+
+lint: $(DEV_STAMP) $(NODE_STAMP) ## ruff (lint rules, formatting) and ESLint (the browser client)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	node_modules/.bin/eslint .
+
+$(NODE_STAMP): package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+
+format: $(DEV_STAMP) ## Apply ruff's formatting and safe fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(DEV_STAMP) ## mypy --strict with the Django plugin
+	$(BIN)/mypy atopos_site rooms governance evidence
+
+vendor: ## Rebuild static/vendor/ from package-lock.json (reproducible: same bytes every time)
+	npm ci --no-audit --no-fund
+	node tools/vendor/build.mjs
+
+vectors: $(DEV_STAMP) ## Regenerate tests/vectors/ from their fixed inputs (byte-identical)
+	$(BIN)/python -m tests.vectors.generate
+
+bench: $(DEV_STAMP) ## Relay benchmark against bare relays in one run (BENCH=smoke for a quick one); JSON + PNG in var/bench/
+	$(BIN)/python -m bench --profile $(BENCH)
+
+bench-js: $(DEV_STAMP) ## Client side: envelope crypto in node vs PyNaCl, create-to-first-message in Chromium (JSON in var/bench/client/)
+	$(BIN)/python -m bench.client
+
+clean: ## Remove the virtualenv, caches and local data (var/)
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find var -mindepth 1 ! -name .gitkeep -delete

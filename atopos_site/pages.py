@@ -1,0 +1,66 @@
+"""The security pages: security overview, threat model, disclosure, security.txt."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+# RFC 9116 asks for an expiry under a year away; it moves with each deploy day.
+SECURITY_TXT_LIFETIME = dt.timedelta(days=180)
+
+
+@require_safe
+def security(request: HttpRequest) -> HttpResponse:
+    """What Atopos protects against, its limits, and where the evidence is."""
+    return render(
+        request,
+        "pages/security.html",
+        {"page": "security", "source_url": settings.ATOPOS_SOURCE_URL},
+    )
+
+
+@require_safe
+def threat_model(request: HttpRequest) -> HttpResponse:
+    """The plain-English threat model."""
+    return render(request, "pages/threat_model.html", {"page": "threat-model"})
+
+
+@require_safe
+def disclosure(request: HttpRequest) -> HttpResponse:
+    """How to report a vulnerability and what reporters can expect."""
+    return render(
+        request,
+        "pages/disclosure.html",
+        {"page": "disclosure", "contact": settings.ATOPOS_SECURITY_CONTACT},
+    )
+
+
+def _expires(now: dt.datetime) -> str:
+    day = (now + SECURITY_TXT_LIFETIME).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@require_safe
+def security_txt(request: HttpRequest) -> HttpResponse:
+    """RFC 9116 contact file for this host."""
+    lines = [
+        f"Contact: {settings.ATOPOS_SECURITY_CONTACT}",
+        f"Expires: {_expires(dt.datetime.now(dt.UTC))}",
+        f"Policy: {request.build_absolute_uri(reverse('disclosure'))}",
+        f"Canonical: {request.build_absolute_uri(reverse('security-txt'))}",
+        "Preferred-Languages: en",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """Keep crawlers away from room pages."""
+    return HttpResponse(
+        "User-agent: *\nDisallow: /r/\nDisallow: /ws/\n", content_type="text/plain; charset=utf-8"
+    )

@@ -1,0 +1,1 @@
+"""Tenants: brands with their own domains and room policy on one deployment."""

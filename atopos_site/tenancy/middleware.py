@@ -1,0 +1,43 @@
+"""HTTP: find the tenant for the Host header, or answer 404 without a hint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotFound
+
+from atopos_site.tenancy.policy import ResolvedTenant
+from atopos_site.tenancy.resolver import resolve_host_header
+
+# The same bytes for every unknown, inactive or malformed host, so a response
+# says nothing about which tenants exist.
+UNKNOWN_HOST_BODY = (
+    b'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Not found</title>'
+    b"</head><body><h1>Not found</h1></body></html>\n"
+)
+
+
+def unknown_host_response() -> HttpResponse:
+    """The fixed 404 for a host that no active tenant serves."""
+    return HttpResponseNotFound(UNKNOWN_HOST_BODY, content_type="text/html; charset=utf-8")
+
+
+def tenant_of(request: HttpRequest) -> ResolvedTenant:
+    """The tenant TenantMiddleware attached to ``request``."""
+    tenant: ResolvedTenant = request.tenant  # type: ignore[attr-defined]  # set by TenantMiddleware
+    return tenant
+
+
+class TenantMiddleware:
+    """Attaches ``request.tenant``; unknown hosts stop here with a 404."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        """Resolve the raw Host header before anything else reads it."""
+        tenant = resolve_host_header(request.META.get("HTTP_HOST"))
+        if tenant is None:
+            return unknown_host_response()
+        request.tenant = tenant  # type: ignore[attr-defined]  # read back through tenant_of()
+        return self.get_response(request)

@@ -1,0 +1,1 @@
+"""Support for running the test suite (loaded by pytest, not by the site)."""

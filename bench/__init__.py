@@ -1,0 +1,1 @@
+"""`make bench`: the Atopos relay measured beside bare relays in one run (docs/PERFORMANCE.md)."""

@@ -1,0 +1,1 @@
+"""Security evidence: the claims matrix, its checks and the reviewer pages."""

@@ -1,0 +1,1 @@
+"""Rooms: landing and room pages, the WebSocket relay and the Redis room store."""

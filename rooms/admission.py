@@ -1,0 +1,114 @@
+"""The relay's rules for CREATE and JOIN, as plain functions (no Redis, no Channels).
+
+A failed join proof and a missing room must be indistinguishable, so
+``join_proof_valid`` always verifies a signature: against the room's auth key,
+or against a fixed key when there is no room.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from atopos_site.tenancy.policy import TenantPolicy
+from governance.join_rules import JoinRule
+from rooms.protocol.errors import ProtocolError
+from rooms.protocol.frames import CloseCode, CreateFrame, FrameRejected, JoinFrame
+from rooms.protocol.genesis import Genesis
+from rooms.protocol.joinproof import verify_join
+from rooms.protocol.labels import Label, unkeyed_hash
+from rooms.protocol.signatures import SigningKey, is_valid_point
+from rooms.store import StoredRoom
+
+MIN_LIFETIME_SECONDS = 5 * 60
+CLOCK_ALLOWANCE_SECONDS = 60
+# Join rules a room may start under (locked is reached by an event, never at birth).
+ENFORCED_JOIN_RULES = frozenset({JoinRule.OPEN, JoinRule.APPROVAL, JoinRule.INVITE})
+# A valid key nobody holds the secret of: missing rooms cost a real verification.
+_ABSENT_ROOM_KEY = SigningKey(unkeyed_hash(Label.SERVER, b"absent-room")).public_key
+
+
+@dataclass(frozen=True, slots=True)
+class NewRoom:
+    """A room the relay has agreed to create, and its creator's member keys."""
+
+    room_id: bytes
+    stored: StoredRoom
+    owner_ed_pk: bytes
+    owner_x_pk: bytes
+
+
+def check_create(
+    frame: bytes, origin: str, challenge: bytes, policy: TenantPolicy, now_seconds: int
+) -> NewRoom:
+    """The room a CREATE frame asks for, or FrameRejected with the documented close code."""
+    try:
+        create = CreateFrame.decode(frame)
+        genesis = Genesis.decode(create.genesis)
+    except ProtocolError:
+        raise FrameRejected(CloseCode.CREATE_REFUSED) from None
+    body = genesis.body
+    if body.origin != origin or not genesis.signatures_valid():
+        raise FrameRejected(CloseCode.CREATE_REFUSED)
+    if not verify_join(
+        body.auth_pk,
+        create.join_signature,
+        origin,
+        body.room_id,
+        challenge,
+        body.owner_ed_pk,
+        body.owner_x_pk,
+    ):
+        raise FrameRejected(CloseCode.CREATE_REFUSED)
+    earliest = now_seconds + MIN_LIFETIME_SECONDS
+    latest = now_seconds + policy.max_room_ttl_seconds + CLOCK_ALLOWANCE_SECONDS
+    if not earliest <= body.expires_at <= latest:
+        raise FrameRejected(CloseCode.POLICY_REFUSED)
+    if body.routing_mode not in policy.routing_modes or body.join_rule not in ENFORCED_JOIN_RULES:
+        raise FrameRejected(CloseCode.POLICY_REFUSED)
+    return NewRoom(
+        room_id=body.room_id,
+        stored=StoredRoom(
+            genesis=create.genesis,
+            server_shard=create.server_shard,
+            auth_pk=body.auth_pk,
+            owner_hash=create.owner_capability_hash,
+            mode=body.routing_mode,
+            expires_at_ms=body.expires_at * 1000,
+            head=genesis.event_id,
+        ),
+        owner_ed_pk=body.owner_ed_pk,
+        owner_x_pk=body.owner_x_pk,
+    )
+
+
+def parse_join(frame: bytes) -> JoinFrame:
+    """A JOIN frame whose member signing key is a valid point, or FrameRejected(MALFORMED)."""
+    try:
+        join = JoinFrame.decode(frame)
+    except ProtocolError:
+        raise FrameRejected(CloseCode.MALFORMED) from None
+    if not is_valid_point(join.ed_pk):
+        raise FrameRejected(CloseCode.MALFORMED)
+    return join
+
+
+def join_proof_valid(
+    join: JoinFrame, room: StoredRoom | None, origin: str, challenge: bytes | None
+) -> bool:
+    """True only for a live room, an unexpired challenge and a valid proof; same work either way."""
+    key = room.auth_pk if room is not None else _ABSENT_ROOM_KEY
+    valid = verify_join(
+        key,
+        join.join_signature,
+        origin,
+        join.room_id,
+        challenge if challenge is not None else bytes(32),
+        join.ed_pk,
+        join.x_pk,
+    )
+    return valid and room is not None and challenge is not None
+
+
+def lifetime_allows(room: StoredRoom, now_ms: int) -> bool:
+    """The room has not reached its expiry (Redis drops it then; this closes the race)."""
+    return room.expires_at_ms > now_ms

@@ -1,0 +1,89 @@
+"""What a member sees happen in a room."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A member as its hello presents it; the name is self-asserted."""
+
+    ed_pk: bytes
+    x_pk: bytes
+    name: str
+
+    @property
+    def short_id(self) -> str:
+        """A few hex digits of the member key, to tell same-named members apart."""
+        return self.ed_pk[:3].hex()
+
+
+@dataclass(frozen=True, slots=True)
+class MemberJoined:
+    member: Member
+
+
+@dataclass(frozen=True, slots=True)
+class MemberLeft:
+    member: Member
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReceived:
+    sender: Member
+    text: str
+    time_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class GovernanceChanged:
+    """The merged log moved: a new head and safety phrase, maybe a fork, maybe paused sending."""
+
+    head: bytes
+    phrase: str
+    forked: bool
+    paused: bool
+
+
+@dataclass(frozen=True, slots=True)
+class KnockReceived:
+    """A newcomer waits for an admin (every member sees it; admins may answer)."""
+
+    ed_pk: bytes
+    x_pk: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class KnockWithdrawn:
+    """A newcomer stopped waiting: admitted, declined or gone."""
+
+    ed_pk: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRefused:
+    """A governance action of ours was not appended; ``reason`` is its error code."""
+
+    kind: int | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoomClosed:
+    """The socket closed; ``ended`` when the room itself is over (ended, expired or unknown)."""
+
+    code: int
+    ended: bool
+
+
+Event = (
+    MemberJoined
+    | MemberLeft
+    | MessageReceived
+    | GovernanceChanged
+    | KnockReceived
+    | KnockWithdrawn
+    | ActionRefused
+    | RoomClosed
+)

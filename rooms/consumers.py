@@ -1,0 +1,482 @@
+"""The room relay: one WebSocket per member, binary frames only (PROTOCOL §5, §8.7).
+
+The consumer stays thin: frame shape checks live in ``rooms.protocol.frames``,
+the CREATE/JOIN rules in ``rooms.admission``, who-gets-in and what-may-be-
+appended in ``rooms.room_governance``, every Redis key in ``rooms.store`` and
+the fan-out in ``rooms.hub``. It never decodes an envelope and never logs a
+frame.
+
+A socket goes through three phases: it answers the challenge, it may wait
+(for an admin to admit it, or for its ticket to be redeemed), and it is in the
+room.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from atopos_site.tenancy.asgi import header
+from atopos_site.tenancy.policy import ResolvedTenant
+from governance.events import Event, EventKind
+from governance.forkchoice import Resolution
+from governance.payloads import Admit, Kick, parse_payload
+from rooms.admission import check_create, join_proof_valid, lifetime_allows, parse_join
+from rooms.hub import RoomHub, hub_for, new_tag
+from rooms.protocol.frames import (
+    ChallengeFrame,
+    CloseCode,
+    EndFrame,
+    EventFrame,
+    FrameRejected,
+    KeyFrame,
+    Kind,
+    LeftFrame,
+    RefusedFrame,
+    WelcomeFrame,
+    classify_client_frame,
+    created_frame,
+    head_frame,
+)
+from rooms.protocol.keys import owner_capability_hash
+from rooms.rate_limits import FrameBudget
+from rooms.redis_clients import redis_for
+from rooms.room_governance import AppendRefused, Entry, check_append, entry_for, room_log
+from rooms.routing_modes import RoutingMode
+from rooms.server_keys import client_identity
+from rooms.store import Admission, Appended, RateCounter, RoomStore, StoredRoom
+
+CHALLENGE_SECONDS = 30
+WAITING_SECONDS = 600  # how long a knock or a pending ticket may wait
+HEARTBEAT_SECONDS = 30
+NO_HEAD = bytes(32)
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class Phase(Enum):
+    CHALLENGE = "challenge"
+    KNOCKING = "knocking"
+    TICKET = "ticket"
+    IN_ROOM = "in-room"
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """The room a socket proved it may try, and the member key it uses there."""
+
+    room_id: bytes
+    member: bytes
+    x_pk: bytes
+    store: RoomStore
+    room: StoredRoom
+
+    @property
+    def hub(self) -> RoomHub:
+        return hub_for(self.store.redis)
+
+    @property
+    def channel(self) -> str:
+        return self.store.relay_channel(self.room_id)
+
+    async def log(self) -> Resolution:
+        """The room's governance, as the relay holds it now."""
+        return room_log(self.room, await self.store.log(self.room_id))
+
+
+class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is untyped
+    """Relays a room's envelopes between its members; holds no key that decrypts."""
+
+    # Frames travel through rooms.hub, not the channel layer: no per-socket
+    # subscription, no per-delivery task wake-up (docs/PERFORMANCE.md).
+    channel_layer_alias = None
+
+    tenant: ResolvedTenant
+    origin: str
+    challenge: bytes | None
+    challenge_deadline: float
+    phase: Phase
+    place: Place | None
+    listening: bool  # in the hub: hearing the room's governance (and, in the room, its frames)
+    mode: RoutingMode | None
+    ended: bool
+
+    async def connect(self) -> None:
+        """Accept, issue a fresh challenge, and count the attempt against the client's limit."""
+        self.tenant = self.scope["tenant"]
+        self.origin = header(self.scope, b"origin") or ""
+        self.phase = Phase.CHALLENGE
+        self.place = self.mode = None
+        self.listening = False
+        self.tag = new_tag()
+        self.challenge, self.challenge_deadline = None, 0.0
+        self.ended = False
+        self.tasks: list[asyncio.Task[None]] = []
+        self.frame_budget = FrameBudget(self.tenant.policy.rate_limits.messages_per_minute)
+        self.client = client_identity(self._address(), time.time())
+        await self.accept()
+        limits = self.tenant.policy.rate_limits
+        if not await self._hit(RateCounter.JOINS, self.client, limits.joins_per_minute):
+            await self.refuse(CloseCode.RATE_LIMITED)
+            return
+        self.challenge = os.urandom(32)
+        self.challenge_deadline = time.monotonic() + CHALLENGE_SECONDS
+        await self.send_frame(ChallengeFrame(self.challenge, now_ms()).encode())
+        self.tasks.append(asyncio.create_task(self._timeout(CHALLENGE_SECONDS, Phase.CHALLENGE)))
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Channels' consumer loop, for one message source.
+
+        Without a channel layer the socket is the only source, so a plain loop
+        replaces await_many_dispatch's task and asyncio.wait per message.
+        """
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        with contextlib.suppress(StopConsumer):
+            while True:
+                await self.dispatch(await receive())
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Route a message to its handler, without channels' per-message database hop.
+
+        AsyncConsumer.dispatch runs close_old_connections in a thread before every
+        message; this consumer never touches the database, so that hop (five per
+        relayed frame in a room of five) is pure cost.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"no handler for {message['type']}")
+        await handler(message)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Check a frame's shape before anything else, then act on its kind and our phase."""
+        try:
+            if bytes_data is None:
+                raise FrameRejected(CloseCode.TEXT_FRAME)
+            kind = classify_client_frame(bytes_data, self.mode)
+            if self.phase is Phase.CHALLENGE:
+                await self._handshake(kind, bytes_data)
+            elif self.phase is Phase.TICKET and kind is Kind.EVENT:
+                await self._redeem(bytes_data)
+            elif self.phase is not Phase.IN_ROOM:
+                raise FrameRejected(CloseCode.UNEXPECTED_FRAME)
+            elif kind is Kind.ENVELOPE:
+                await self._relay(bytes_data)
+            elif kind is Kind.EVENT:
+                await self._append(bytes_data)
+            elif kind is Kind.DECLINE:
+                await self._decline(bytes_data)
+            elif kind is Kind.END:
+                await self._end(bytes_data)
+            else:
+                raise FrameRejected(CloseCode.UNEXPECTED_FRAME)
+        except FrameRejected as refusal:
+            await self.refuse(refusal.close_code)
+
+    async def disconnect(self, code: int) -> None:
+        """Give the member's place back and tell the room it left."""
+        for task in self.tasks:
+            task.cancel()
+        place = self.place
+        if place is None or not self.listening:
+            return
+        await place.hub.exit(place.channel, self.tag)
+        with contextlib.suppress(Exception):  # the room may be gone; leaving must not fail
+            if self.phase is Phase.KNOCKING:
+                await place.store.remove_knock(place.room_id, place.member)
+                await place.hub.left(place.channel, self.tag, place.member)
+            elif self.phase is Phase.IN_ROOM:
+                await place.store.release(place.room_id, place.member)
+                if not self.ended:
+                    await place.hub.left(place.channel, self.tag, place.member)
+
+    async def refuse(self, code: CloseCode) -> None:
+        """Close with a documented code (autobahn accepts a plain int only)."""
+        await self.close(code=int(code))
+
+    async def send_frame(self, frame: bytes) -> None:
+        await self.base_send({"type": "websocket.send", "bytes": frame})
+
+    async def refuse_admission(self, reason: str) -> None:
+        """Say why (a REFUSED frame) and close with 4403."""
+        await self.send_frame(RefusedFrame(NO_HEAD, reason).encode())
+        await self.refuse(CloseCode.ADMISSION_REFUSED)
+
+    # Called by the hub ----------------------------------------------------------
+
+    async def deliver(self, frame: bytes) -> None:
+        """An envelope from another member: pass it on unchanged."""
+        if self.phase is Phase.IN_ROOM:
+            await self.send_frame(frame)
+
+    async def member_left(self, ed_pk: bytes) -> None:
+        """Another member's connection closed."""
+        if self.phase is Phase.IN_ROOM and ed_pk != self._place().member:
+            await self.send_frame(LeftFrame(ed_pk).encode())
+
+    async def room_ended(self) -> None:
+        """The owner ended the room: close with the documented code."""
+        self.ended = True
+        await self.refuse(CloseCode.ROOM_ENDED)
+
+    async def governance(self, raw: bytes) -> None:
+        """An appended event: pass it on; act if it admits or removes this member."""
+        if self.phase is Phase.IN_ROOM:
+            await self.send_frame(EventFrame(raw, Kind.GOVERNANCE).encode())
+        member = self._place().member
+        payload = parse_payload(Event.decode(raw))
+        if isinstance(payload, Kick) and payload.target == member:
+            await self.refuse(CloseCode.KICKED)
+        admitted = isinstance(payload, Admit) and payload.member == member
+        if admitted and self.phase is Phase.KNOCKING:
+            await self._welcome_after_wait()
+
+    async def knocked(self, ed_pk: bytes, x_pk: bytes) -> None:
+        """A newcomer waits; members' clients show it to admins."""
+        if self.phase is Phase.IN_ROOM:
+            await self.send_frame(KeyFrame(Kind.KNOCK, ed_pk, x_pk).encode())
+
+    async def declined(self, ed_pk: bytes) -> None:
+        """An admin turned a newcomer away: members stop showing its knock."""
+        if self.phase is Phase.IN_ROOM:
+            await self.send_frame(LeftFrame(ed_pk).encode())
+        elif self.phase is Phase.KNOCKING and ed_pk == self._place().member:
+            self.phase = Phase.CHALLENGE  # nothing more for this socket
+            await self.refuse_admission("declined")
+
+    # Handshake ------------------------------------------------------------------
+
+    async def _handshake(self, kind: Kind, frame: bytes) -> None:
+        challenge = self._take_challenge()
+        if kind is Kind.JOIN:
+            await self._join(frame, challenge)
+        elif kind is Kind.CREATE:
+            await self._create(frame, challenge)
+        else:
+            raise FrameRejected(CloseCode.UNEXPECTED_FRAME)
+
+    def _take_challenge(self) -> bytes | None:
+        """The challenge, once: a second handshake or a late one gets None."""
+        challenge, self.challenge = self.challenge, None
+        if challenge is None or time.monotonic() > self.challenge_deadline:
+            return None
+        return challenge
+
+    async def _join(self, frame: bytes, challenge: bytes | None) -> None:
+        join = parse_join(frame)
+        store = RoomStore(redis_for(join.room_id), self.tenant.namespace)
+        room = await store.get(join.room_id)
+        if not join_proof_valid(join, room, self.origin, challenge):
+            raise FrameRejected(CloseCode.ROOM_UNAVAILABLE)
+        if room is None or not lifetime_allows(room, now_ms()):
+            raise FrameRejected(CloseCode.ROOM_UNAVAILABLE)
+        place = self.place = Place(join.room_id, join.ed_pk, join.x_pk, store, room)
+        log = await place.log()
+        decision = entry_for(log, join.ed_pk)
+        if decision.entry is Entry.WELCOME:
+            await self._enter(log.state.cap)
+            await self._send_welcome()
+        elif decision.entry is Entry.KNOCK:
+            await self._wait(Phase.KNOCKING)
+            await self.send_frame(head_frame(Kind.PENDING, b""))
+            await store.add_knock(join.room_id, join.ed_pk, join.x_pk)
+            await place.hub.knock(place.channel, self.tag, join.ed_pk, join.x_pk)
+        elif decision.entry is Entry.TICKET:
+            await self._wait(Phase.TICKET)
+            await self.send_frame(head_frame(Kind.INVITE_REQUIRED, log.head))
+        else:
+            await self.refuse_admission(decision.reason)
+
+    async def _create(self, frame: bytes, challenge: bytes | None) -> None:
+        if challenge is None:
+            raise FrameRejected(CloseCode.CREATE_REFUSED)
+        limits = self.tenant.policy.rate_limits
+        if not await self._hit(RateCounter.CREATES, self.client, limits.rooms_per_hour):
+            raise FrameRejected(CloseCode.RATE_LIMITED)
+        new = check_create(frame, self.origin, challenge, self.tenant.policy, int(time.time()))
+        store = RoomStore(redis_for(new.room_id), self.tenant.namespace)
+        if not await store.create(new.room_id, new.stored):
+            raise FrameRejected(CloseCode.CREATE_REFUSED)
+        self.place = Place(new.room_id, new.owner_ed_pk, new.owner_x_pk, store, new.stored)
+        await self._enter()
+        await self.send_frame(created_frame())
+
+    async def _wait(self, phase: Phase) -> None:
+        """Wait outside the room, hearing only governance: an admission, a decline, a kick."""
+        self.phase = phase
+        await self._listen()
+        for task in self.tasks:
+            task.cancel()
+        self.tasks = [asyncio.create_task(self._timeout(WAITING_SECONDS, phase))]
+
+    async def _listen(self) -> None:
+        if not self.listening:
+            place = self._place()
+            await place.hub.enter(place.channel, self.tag, self)
+            self.listening = True
+
+    async def _redeem(self, frame: bytes) -> None:
+        """A newcomer's REDEEM event: appended atomically, or refused with a reason."""
+        place = self._place()
+        log = await place.log()
+        raw = EventFrame.decode(frame).event
+        try:
+            event = check_append(log, raw, place.member)
+            if event.kind is not EventKind.REDEEM:
+                raise AppendRefused("redeem-expected")
+        except AppendRefused as refusal:
+            if refusal.reason == "stale-parent":
+                await self.send_frame(head_frame(Kind.INVITE_REQUIRED, log.head))
+                return
+            await self.refuse_admission(refusal.reason)
+            return
+        outcome = await place.store.append(place.room_id, event.parent, event.id, raw)
+        if outcome is Appended.STALE:
+            fresh = await place.log()
+            await self.send_frame(head_frame(Kind.INVITE_REQUIRED, fresh.head))
+            return
+        if outcome is Appended.GONE:
+            raise FrameRejected(CloseCode.ROOM_UNAVAILABLE)
+        await place.hub.governance(place.channel, raw)
+        await self._welcome_after_wait()
+
+    async def _welcome_after_wait(self) -> None:
+        place = self._place()
+        if self.phase is Phase.KNOCKING:
+            await place.store.remove_knock(place.room_id, place.member)
+        await self._enter((await place.log()).state.cap)
+        await self._send_welcome()
+
+    async def _enter(self, room_cap: int = 0) -> None:
+        """Take a place in the room: within the tenant's cap and the room's own (SET_JOIN_RULE)."""
+        place = self._place()
+        cap = self.tenant.policy.max_members_per_room
+        if room_cap:
+            cap = min(cap, room_cap)
+        admission = await place.store.admit(place.room_id, place.member, cap, now_ms())
+        if admission is Admission.GONE:
+            raise FrameRejected(CloseCode.ROOM_UNAVAILABLE)
+        if admission is Admission.FULL:
+            raise FrameRejected(CloseCode.ROOM_FULL)
+        self.mode = place.room.mode
+        await self._listen()
+        self.phase = Phase.IN_ROOM
+        for task in self.tasks:
+            task.cancel()
+        self.tasks = [
+            asyncio.create_task(self._expire_at(place.room.expires_at_ms)),
+            asyncio.create_task(self._heartbeat(place)),
+        ]
+
+    async def _send_welcome(self) -> None:
+        """WELCOME, then the log as GOVERNANCE frames, then the newcomers waiting for admins."""
+        place = self._place()
+        events = await place.store.log(place.room_id)
+        welcome = WelcomeFrame(place.room.server_shard, place.room.genesis, len(events))
+        await self.send_frame(welcome.encode())
+        for raw in events:
+            await self.send_frame(EventFrame(raw, Kind.GOVERNANCE).encode())
+        for ed_pk, x_pk in (await place.store.knocks(place.room_id)).items():
+            await self.send_frame(KeyFrame(Kind.KNOCK, ed_pk, x_pk).encode())
+
+    # In the room ------------------------------------------------------------------
+
+    async def _relay(self, frame: bytes) -> None:
+        if not self.frame_budget.take(time.monotonic()):
+            raise FrameRejected(CloseCode.RATE_LIMITED)
+        place = self._place()
+        await place.hub.frame(place.channel, self.tag, frame)
+
+    async def _append(self, frame: bytes) -> None:
+        """Append a member's governance event with compare-and-set, or say why not."""
+        if not self.frame_budget.take(time.monotonic()):
+            raise FrameRejected(CloseCode.RATE_LIMITED)
+        place = self._place()
+        raw = EventFrame.decode(frame).event
+        log = await place.log()
+        try:
+            event = check_append(log, raw, place.member)
+        except AppendRefused as refusal:
+            await self.send_frame(RefusedFrame(log.head, refusal.reason).encode())
+            return
+        outcome = await place.store.append(place.room_id, event.parent, event.id, raw)
+        if outcome is Appended.STALE:
+            fresh = await place.log()
+            await self.send_frame(RefusedFrame(fresh.head, "stale-parent").encode())
+            return
+        if outcome is Appended.GONE:
+            raise FrameRejected(CloseCode.ROOM_UNAVAILABLE)
+        await place.hub.governance(place.channel, raw)
+        if event.kind is EventKind.END_ROOM:
+            await place.store.end(place.room_id, place.room.expires_at_ms, now_ms())
+            await place.hub.ended(place.channel, self.tag)
+
+    async def _decline(self, frame: bytes) -> None:
+        """An admin turns a knocking newcomer away."""
+        place = self._place()
+        newcomer = KeyFrame.decode(frame, Kind.DECLINE).ed_pk
+        log = await place.log()
+        if not log.state.is_admin(place.member):
+            await self.send_frame(RefusedFrame(log.head, "not-authorized").encode())
+            return
+        await place.store.remove_knock(place.room_id, newcomer)
+        await place.hub.declined(place.channel, newcomer)
+
+    async def _end(self, frame: bytes) -> None:
+        try:
+            capability = EndFrame.decode(frame).owner_capability
+        except ValueError:
+            raise FrameRejected(CloseCode.MALFORMED) from None
+        place = self._place()
+        room = await place.store.get(place.room_id)
+        if room is None:
+            raise FrameRejected(CloseCode.ROOM_UNAVAILABLE)
+        if not place.store.owner_matches(room, owner_capability_hash(capability)):
+            raise FrameRejected(CloseCode.NOT_OWNER)
+        await place.store.end(place.room_id, room.expires_at_ms, now_ms())
+        await place.hub.ended(place.channel, self.tag)
+
+    # Helpers ------------------------------------------------------------------
+
+    def _place(self) -> Place:
+        if self.place is None:
+            raise RuntimeError("no room yet: the handshake sets the place")
+        return self.place
+
+    async def _hit(self, counter: RateCounter, identity: str, limit: int) -> bool:
+        store = RoomStore(redis_for(bytes.fromhex(identity)), self.tenant.namespace)
+        return await store.hit(counter, identity, limit)
+
+    def _address(self) -> str:
+        client = self.scope.get("client")
+        return str(client[0]) if client else "unknown"
+
+    async def _timeout(self, seconds: float, phase: Phase) -> None:
+        await asyncio.sleep(seconds)
+        if self.phase is phase:
+            if phase is Phase.CHALLENGE:
+                await self.refuse(CloseCode.ROOM_UNAVAILABLE)
+            else:
+                await self.refuse_admission("no-answer")
+
+    async def _expire_at(self, expires_at_ms: int) -> None:
+        await asyncio.sleep(max(0.0, (expires_at_ms - now_ms()) / 1000))
+        self.ended = True
+        await self.refuse(CloseCode.ROOM_EXPIRED)
+
+    async def _heartbeat(self, place: Place) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            await place.store.refresh(place.room_id, place.member, now_ms())

@@ -1,0 +1,39 @@
+"""The join proof: the auth key's signature over a fresh challenge (PROTOCOL §5.2)."""
+
+from __future__ import annotations
+
+from rooms.protocol.codec import u8
+from rooms.protocol.signatures import Prefix, SigningKey, verify_prefixed
+
+CHALLENGE_SIZE = 32
+
+
+def join_proof_body(
+    origin: str, room_id: bytes, challenge: bytes, ed_pk: bytes, x_pk: bytes
+) -> bytes:
+    """origin_len ‖ origin ‖ room_id ‖ challenge ‖ ed_pk ‖ x_pk (signed after the prefix)."""
+    raw_origin = origin.encode("ascii")
+    if not 1 <= len(raw_origin) <= 255:
+        raise ValueError("an origin is 1 to 255 ASCII characters")
+    return u8(len(raw_origin)) + raw_origin + room_id + challenge + ed_pk + x_pk
+
+
+def sign_join(
+    auth: SigningKey, origin: str, room_id: bytes, challenge: bytes, ed_pk: bytes, x_pk: bytes
+) -> bytes:
+    """The join signature a member sends in JOIN or CREATE."""
+    return auth.sign(Prefix.JOIN, join_proof_body(origin, room_id, challenge, ed_pk, x_pk))
+
+
+def verify_join(
+    auth_pk: bytes,
+    signature: bytes,
+    origin: str,
+    room_id: bytes,
+    challenge: bytes,
+    ed_pk: bytes,
+    x_pk: bytes,
+) -> bool:
+    """True if ``signature`` proves knowledge of the link for exactly these values."""
+    body = join_proof_body(origin, room_id, challenge, ed_pk, x_pk)
+    return verify_prefixed(auth_pk, Prefix.JOIN, body, signature)

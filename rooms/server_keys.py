@@ -1,0 +1,38 @@
+"""Secrets only the server holds, derived from SECRET_KEY with their own labels.
+
+They key tombstones (so an ended room's id is not kept in the clear) and the
+daily-rotating hash that stands in for a client's address in rate limits.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django.conf import settings
+
+from rooms.protocol.codec import u32
+from rooms.protocol.labels import Label, kdf, unkeyed_hash
+
+DAY_SECONDS = 86_400
+
+
+@lru_cache(maxsize=8)
+def _server_key(secret_key: str) -> bytes:
+    return unkeyed_hash(Label.SERVER, secret_key.encode("utf-8"))
+
+
+def server_key() -> bytes:
+    """32 bytes derived from SECRET_KEY."""
+    return _server_key(settings.SECRET_KEY)
+
+
+def tombstone_id(tenant_slug: str, room_id: bytes) -> str:
+    """A keyed hash of the room id under a per-tenant key: blocks re-creation, reveals nothing."""
+    tenant_key = kdf(server_key(), Label.TOMBKEY, tenant_slug.encode("ascii"))
+    return kdf(tenant_key, Label.TOMB, room_id, size=16).hex()
+
+
+def client_identity(address: str, now_seconds: float) -> str:
+    """The day's keyed hash of a client address; the address itself is never kept."""
+    day_key = kdf(server_key(), Label.RLDAY, u32(int(now_seconds // DAY_SECONDS)))
+    return kdf(day_key, Label.CLIENT, address.encode("utf-8"), size=16).hex()

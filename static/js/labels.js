@@ -1,0 +1,47 @@
+// The derivation label table (PROTOCOL §1.1) and the one KDF that uses it.
+import { blake2b } from './crypto.js';
+import { utf8 } from './bytes.js';
+
+/** Each label has one purpose; NUL-padded to 16 bytes as BLAKE2b personalisation. */
+export const Label = Object.freeze({
+  RID: 'atopos1-rid',
+  AUTH: 'atopos1-auth',
+  VCOMMIT: 'atopos1-vcommit',
+  PWSALT: 'atopos1-pwsalt',
+  GENESIS: 'atopos1-genesis',
+  EVENT: 'atopos1-event',
+  SECRET: 'atopos1-secret',
+  EPOCH0: 'atopos1-epoch0',
+  MSG: 'atopos1-msg',
+  CONFIRM: 'atopos1-confirm',
+  BIND: 'atopos1-bind',
+  BINDTAG: 'atopos1-bindtag',
+  KCV: 'atopos1-kcv',
+  OWNERCAP: 'atopos1-ownercap',
+  STATE: 'atopos1-state',
+  TICKET: 'atopos1-ticket',
+  EPOCH: 'atopos1-epoch',
+  REKEY: 'atopos1-rekey',
+  KEYSHARE: 'atopos1-keyshare',
+});
+
+const SALT = new Uint8Array(16);
+
+function personal(label) {
+  const raw = utf8(label);
+  if (raw.length > 16) throw new Error(`label ${label} is longer than 16 bytes`);
+  const padded = new Uint8Array(16);
+  padded.set(raw);
+  return padded;
+}
+
+/** BLAKE2b(message, key, personal = label, salt = 0^16, size). */
+export function kdf(key, label, message = new Uint8Array(0), size = 32) {
+  if (key.length < 1 || key.length > 64) throw new Error('a KDF key is 1 to 64 bytes');
+  return blake2b(message, { key, personal: personal(label), salt: SALT, size });
+}
+
+/** The same hash without a key. */
+export function unkeyedHash(label, message, size = 32) {
+  return blake2b(message, { key: null, personal: personal(label), salt: SALT, size });
+}

@@ -1,0 +1,83 @@
+// What travels inside an envelope: hello, text and bye bodies (PROTOCOL §4.3).
+import { Reader, concat, fromUtf8, u16, u8, utf8 } from './bytes.js';
+import { ProtocolError } from './errors.js';
+import { BUCKETS } from './frames.js';
+
+export const PLAINTEXT_HEADER_SIZE = 1 + 32 + 8 + 32 + 8 + 4;
+export const MAX_TEXT_BYTES = 8000;
+export const MAX_NAME_BYTES = 64;
+const WANTS_REPLY = 0x01;
+
+export const InnerKind = Object.freeze({ HELLO: 1, TEXT: 2, BYE: 3, GOV_REQUEST: 4, GOV_EVENTS: 5 });
+
+/** A GOV_EVENTS body: each event prefixed by its u16 length. */
+export function joinEvents(events) {
+  return concat(...events.flatMap((event) => [u16(event.length), event]));
+}
+
+/** The events of a GOV_EVENTS body; ProtocolError('bad-length') if it does not split exactly. */
+export function splitEvents(body) {
+  const reader = new Reader(body, 'bad-length');
+  const events = [];
+  while (reader.remaining() > 0) events.push(reader.take(reader.u16()));
+  if (events.length === 0) throw new ProtocolError('bad-length', 'no events');
+  return events;
+}
+
+/** The longest text body a room of `mode` carries in one envelope. */
+export function maxTextBytes(mode) {
+  return Math.min(MAX_TEXT_BYTES, Math.max(...BUCKETS[mode]) - PLAINTEXT_HEADER_SIZE);
+}
+
+/** A hello body: keys, bind tag, flags and a self-chosen name. */
+export function encodeHello({ xPk, bind, name, wantsReply }) {
+  const rawName = utf8(name);
+  if (rawName.length > MAX_NAME_BYTES) throw new Error(`a display name is at most ${MAX_NAME_BYTES} bytes`);
+  return concat(xPk, bind, u8(wantsReply ? WANTS_REPLY : 0), u8(rawName.length), rawName);
+}
+
+export function decodeHello(bodyBytes) {
+  const reader = new Reader(bodyBytes, 'bad-length');
+  const xPk = reader.take(32);
+  const bind = reader.take(32);
+  const flags = reader.u8();
+  const rawName = reader.take(reader.u8());
+  reader.end();
+  if (rawName.length > MAX_NAME_BYTES || (flags & ~WANTS_REPLY) !== 0) throw new ProtocolError('bad-length', 'hello');
+  let name;
+  try {
+    name = fromUtf8(rawName);
+  } catch {
+    throw new ProtocolError('bad-length', 'name is not UTF-8');
+  }
+  return { xPk, bind, name, wantsReply: (flags & WANTS_REPLY) !== 0 };
+}
+
+/** A text body, refusing what the room's mode cannot carry. */
+export function encodeText(text, mode) {
+  const raw = utf8(text);
+  if (raw.length < 1 || raw.length > maxTextBytes(mode)) {
+    throw new RangeError(`a message is 1 to ${maxTextBytes(mode)} bytes of UTF-8`);
+  }
+  return raw;
+}
+
+/** Throws ProtocolError('bad-length') unless `bodyBytes` is valid for `kind`. */
+export function checkBody(kind, bodyBytes, mode) {
+  if (kind === InnerKind.HELLO) {
+    decodeHello(bodyBytes);
+  } else if (kind === InnerKind.TEXT) {
+    if (bodyBytes.length < 1 || bodyBytes.length > maxTextBytes(mode)) throw new ProtocolError('bad-length', 'text size');
+    try {
+      fromUtf8(bodyBytes);
+    } catch {
+      throw new ProtocolError('bad-length', 'text is not UTF-8');
+    }
+  } else if (kind === InnerKind.GOV_REQUEST) {
+    if (bodyBytes.length !== 32) throw new ProtocolError('bad-length', 'a governance request carries a head');
+  } else if (kind === InnerKind.GOV_EVENTS) {
+    splitEvents(bodyBytes);
+  } else if (bodyBytes.length !== 0) {
+    throw new ProtocolError('bad-length', 'bye has no body');
+  }
+}

@@ -1,0 +1,305 @@
+// Entry point of /r/: creates a room, or joins the one whose link is in the fragment.
+// The fragment is read once, removed from the address bar and history, and kept only
+// in memory and this tab's sessionStorage (wiped on leave).
+import { ProtocolError } from './errors.js';
+import { CloseCode } from './frames.js';
+import { RoomSession, SendingPaused } from './session.js';
+import { forgetRoom, loadRoom, saveRoom } from './storage.js';
+import { RoomConnection, socketUrl } from './transport.js';
+import { ChatView } from './ui/chat.js';
+import { byId, el, showView } from './ui/dom.js';
+import { describeDuration } from './ui/format.js';
+import { GovernanceView, REFUSAL_TEXT } from './ui/governance.js';
+import { drawQr } from './ui/qr.js';
+
+const app = byId('room-app');
+const status = byId('status');
+const origin = window.location.origin;
+let connection = null;
+let expiryTimer = null;
+let chat = null;
+let governance = null;
+
+const STATUS_TEXT = {
+  connecting: 'Connecting…',
+  'reconnecting-now': 'Reconnecting…',
+  connected: 'Connected. Messages are end-to-end encrypted.',
+};
+
+function setStatus(state, seconds) {
+  status.dataset.state = state;
+  status.textContent = state === 'reconnecting' ? `Connection lost. Reconnecting in ${seconds} s…` : STATUS_TEXT[state] ?? state;
+  chat?.setEnabled(state === 'connected');
+}
+
+function waiting(why) {
+  byId('waiting-title').textContent = why === 'invite' ? 'Using your invite…' : 'Waiting to be let in';
+  byId('waiting-detail').textContent =
+    why === 'invite'
+      ? 'Checking your invite link with the room.'
+      : 'This room asks an admin to let each newcomer in. Someone in the room sees your request now.';
+  byId('waiting-id').textContent = `#${connection.session.me.shortId}`;
+  status.textContent = why === 'invite' ? 'Redeeming the invite…' : 'Waiting for an admin…';
+  showView('waiting-view');
+}
+
+/** Read the fragment once and erase it from the address bar and this history entry. */
+function takeFragment() {
+  const fragment = window.location.hash.slice(1);
+  if (fragment) window.history.replaceState(null, '', window.location.pathname + window.location.search);
+  return fragment;
+}
+
+function fail(title, detail) {
+  byId('error-title').textContent = title;
+  byId('error-detail').textContent = detail;
+  status.textContent = '';
+  showView('error-view');
+}
+
+function over(title, detail) {
+  connection?.leave();
+  connection = null;
+  clearInterval(expiryTimer);
+  forgetRoom();
+  byId('ended-title').textContent = title;
+  byId('ended-detail').textContent = detail;
+  status.textContent = '';
+  status.dataset.state = 'ended';
+  showView('ended-view');
+}
+
+function showExpiry(session) {
+  const update = () => {
+    const left = session.expiresAt - Date.now() / 1000;
+    byId('expiry').textContent = left > 0 ? `Vanishes in ${describeDuration(left)}` : 'Vanishing now';
+  };
+  update();
+  clearInterval(expiryTimer);
+  expiryTimer = setInterval(update, 30_000);
+}
+
+function refreshMembers(session) {
+  chat.setMembers(session.members, session.me.id, (member) => governance.memberExtras(member));
+}
+
+function enterChat(session) {
+  saveRoom(session.toStorage());
+  chat.setMode(session.mode);
+  governance.attach(session);
+  chat.setPaused(session.sendingPaused);
+  refreshMembers(session);
+  const link = session.link;
+  byId('share-link').value = link;
+  drawQr(byId('share-qr'), link);
+  showExpiry(session);
+  showView('chat-view');
+  if (session.isOwner && !app.dataset.shared) {
+    app.dataset.shared = 'yes';
+    toggleShare(true);
+    byId('share-link').focus();
+    byId('share-link').select();
+  } else {
+    byId('composer-text').focus();
+  }
+}
+
+const REFUSED_ACTION = Object.freeze({
+  'not-authorized': 'Not done: only an admin (or, for ending, the owner) may do that.',
+  'room-locked': 'Not done: the room is locked.',
+  'stale-parent': 'Not done: the room changed at the same moment. Try again.',
+});
+
+function handleEvents(session, events) {
+  for (const event of events) {
+    if (event.type === 'message') chat.addMessage(event.member, event.text, event.timeMs, false);
+    else if (event.type === 'joined') chat.addNotice(`${event.member.name || 'Someone'} #${event.member.shortId} is here.`);
+    else if (event.type === 'left') chat.addNotice(`${event.member.name || 'Someone'} #${event.member.shortId} left.`);
+    else if (event.type === 'knock' && session.isAdmin) chat.addNotice(`Someone (#${event.id.slice(0, 6)}) asks to join.`);
+    else if (event.type === 'refused') chat.addNotice(REFUSED_ACTION[event.reason] ?? `Not done (${event.reason}).`);
+    else if (event.type === 'governance' && event.forked) chat.addNotice('Warning: the server showed people different versions of this room. Compare safety phrases.');
+  }
+  governance.render();
+  chat.setPaused(session.sendingPaused);
+  refreshMembers(session);
+}
+
+/** Send what a governance action produced. */
+function act(frames) {
+  for (const frame of frames) connection.send(frame);
+}
+
+function governanceActions() {
+  const session = () => connection.session;
+  return {
+    admit: (id) => act(session().admit(id)),
+    decline: (id) => {
+      act(session().decline(id));
+      governance.render();
+    },
+    kick: (id) => act(session().kick(id)),
+    promote: (id) => act(session().promote(id)),
+    demote: (id) => act(session().demote(id)),
+    setRule: (rule, cap) => act(session().setJoinRule(rule, cap)),
+    lock: () => act(session().lock()),
+    invite: (uses, seconds) => act(session().invite(uses, seconds).frames),
+    revoke: (pk) => act(session().revokeInvite(pk)),
+    copy: (link) => copyText(link),
+  };
+}
+
+function connect({ session = null, makeSession = null }) {
+  connection = new RoomConnection({
+    session,
+    makeSession,
+    url: socketUrl(origin),
+    callbacks: {
+      onStatus: setStatus,
+      onWaiting: waiting,
+      onEntered: enterChat,
+      onEvents: (events) => handleEvents(connection.session, events),
+      onOver: (code) => {
+        if (code === CloseCode.KICKED) {
+          connection?.session?.wipe();
+          over('You were removed from this room', 'An admin removed you. The room has new keys that this tab does not have.');
+          return;
+        }
+        over(
+          'This room has ended',
+          code === CloseCode.ROOM_EXPIRED
+            ? 'It reached the end of its lifetime. The server has forgotten it.'
+            : 'Rooms vanish when their owner ends them or when they expire. The server has forgotten this one.',
+        );
+      },
+      onFailed: (reason, code) => {
+        forgetRoom();
+        const refusal = REFUSAL_TEXT[code];
+        if ((reason === 'not-admitted' || reason === 'invite-required') && refusal) fail(...refusal);
+        else if (reason === 'not-admitted') fail('Not let in', `The room did not admit you (${code}).`);
+        else if (reason === 'full') fail('This room is full', 'It has as many people as it may hold. Try again later.');
+        else if (reason === 'unverifiable')
+          fail('This link could not be verified', `The server's answer does not match the link (${code}). Nothing was decrypted.`);
+        else fail('The room could not be opened', `The server refused the connection (code ${code}).`);
+      },
+    },
+  });
+  connection.start();
+}
+
+function sendText(text) {
+  const session = connection?.session;
+  if (!session?.inRoom) return false;
+  let frame;
+  try {
+    frame = session.text(text);
+  } catch (error) {
+    if (error instanceof SendingPaused) return 'Not sent yet: the room is getting new keys after a removal. Try again in a moment.';
+    throw error;
+  }
+  if (!connection.send(frame)) return false;
+  chat.addMessage(session.me, text, Date.now(), true);
+  return true;
+}
+
+/** Copy a link; where the clipboard is off (Tor Browser often), select `field` instead. */
+async function copyText(text, field = null) {
+  const note = byId('copy-status');
+  try {
+    await navigator.clipboard.writeText(text);
+    note.textContent = 'Link copied.';
+  } catch {
+    field?.select();
+    note.textContent = field ? 'Press Ctrl+C (or ⌘C) to copy the selected link.' : 'Select the link and press Ctrl+C (or ⌘C) to copy it.';
+  }
+}
+
+function toggleShare(open) {
+  const button = byId('share-toggle');
+  const panel = byId('share-panel');
+  const show = open ?? panel.hidden;
+  panel.hidden = !show;
+  button.setAttribute('aria-expanded', String(show));
+}
+
+function setUpCreate() {
+  const select = byId('create-lifetime');
+  const fallback = Number(app.dataset.defaultLifetime);
+  for (const entry of app.dataset.lifetimes.split(',')) {
+    const [seconds, label] = entry.split(':');
+    select.append(el('option', { text: label, attrs: { value: seconds } }));
+  }
+  select.value = String(fallback);
+  const rule = byId('create-rule');
+  rule.value = app.dataset.joinRule || 'open';
+  byId('create-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const name = byId('create-name').value.trim();
+    const lifetimeSeconds = Number(select.value);
+    const joinRule = rule.value;
+    byId('create-form').querySelector('button').disabled = true;
+    connect({
+      makeSession: (serverTimeMs) => RoomSession.newRoom({ origin, name, lifetimeSeconds, serverTimeMs, joinRule, mode: app.dataset.mode }),
+    });
+  });
+  showView('create-view');
+  status.textContent = '';
+  byId('create-name').focus();
+}
+
+function setUpJoin(fragment) {
+  saveRoom({ fragment });
+  byId('join-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    byId('join-form').querySelector('button').disabled = true;
+    connect({ session: RoomSession.fromFragment(origin, fragment, byId('join-name').value.trim()) });
+  });
+  showView('join-view');
+  status.textContent = '';
+  byId('join-name').focus();
+}
+
+function setUpControls() {
+  chat = new ChatView({ onSend: sendText });
+  governance = new GovernanceView(governanceActions());
+  byId('share-toggle').addEventListener('click', () => toggleShare());
+  byId('copy-button').addEventListener('click', () => copyText(byId('share-link').value, byId('share-link')));
+  const leave = () => {
+    connection?.leave();
+    connection?.session?.wipe();
+    over('You left the room', "Its keys were wiped from this tab. The link still works while the room lasts.");
+  };
+  byId('leave-button').addEventListener('click', leave);
+  byId('waiting-cancel').addEventListener('click', leave);
+  const dialog = byId('end-dialog');
+  byId('end-button').addEventListener('click', () => dialog.showModal());
+  dialog.addEventListener('close', () => {
+    const session = connection?.session;
+    if (dialog.returnValue !== 'end' || !session?.inRoom) return;
+    // The owner's creation capability ends at once; after a reload, the owner's signed END_ROOM does.
+    act(session.isOwner ? [session.endFrame()] : session.endRoom());
+  });
+}
+
+function main() {
+  setUpControls();
+  const fragment = takeFragment();
+  const stored = loadRoom();
+  try {
+    if (fragment && stored?.fragment !== fragment) {
+      RoomSession.fromFragment(origin, fragment, ''); // validates the link before anything else
+      setUpJoin(fragment);
+    } else if (stored?.edSeed) {
+      connect({ session: RoomSession.fromStorage(origin, stored) });
+    } else if (stored?.fragment) {
+      setUpJoin(stored.fragment);
+    } else {
+      setUpCreate();
+    }
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    forgetRoom();
+    fail('This link is not valid', 'It is incomplete or was changed. Ask for the link again.');
+  }
+}
+
+main();

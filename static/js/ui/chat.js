@@ -1,0 +1,105 @@
+// The conversation: message log, member list, composer. Text only ever goes in via textContent.
+import { utf8 } from '../bytes.js';
+import { maxTextBytes } from '../messages.js';
+import { byId, el } from './dom.js';
+import { clockTime } from './format.js';
+
+export class ChatView {
+  constructor({ onSend }) {
+    this.log = byId('messages');
+    this.memberList = byId('member-list');
+    this.form = byId('composer');
+    this.input = byId('composer-text');
+    this.button = byId('send-button');
+    this.note = byId('composer-note');
+    this.limit = 0;
+    this.enabled = false;
+    this.paused = false;
+    this.form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.submit(onSend);
+    });
+    this.input.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this.submit(onSend);
+      }
+    });
+    this.input.addEventListener('input', () => this.checkLength());
+  }
+
+  /** Use the room's mode to know how long a message may be. */
+  setMode(mode) {
+    this.limit = maxTextBytes(mode);
+  }
+
+  setEnabled(enabled) {
+    this.enabled = enabled;
+    this.input.disabled = !enabled;
+    this.checkLength();
+  }
+
+  /** Connected but not allowed to send (a re-key is due): keep the text, explain why. */
+  setPaused(paused) {
+    this.paused = paused;
+    this.checkLength();
+  }
+
+  checkLength() {
+    const size = utf8(this.input.value).length;
+    const tooLong = size > this.limit;
+    this.button.disabled = !this.enabled || this.paused || size === 0 || tooLong;
+    this.note.textContent = tooLong ? `Too long: ${size} of ${this.limit} bytes.` : '';
+    return !tooLong && size > 0;
+  }
+
+  submit(onSend) {
+    if (!this.enabled || this.paused || !this.checkLength()) return;
+    // onSend answers true, or why the text was not sent
+    const sent = onSend(this.input.value);
+    if (sent === true) {
+      this.input.value = '';
+      this.checkLength();
+    } else {
+      this.note.textContent = sent || 'Not sent: the connection is down. It will come back by itself.';
+    }
+  }
+
+  addMessage(member, text, timeMs, own) {
+    const name = member.name || (own ? 'You' : 'Someone');
+    const meta = el(
+      'div',
+      { className: 'message__meta' },
+      el('span', { className: 'message__name', text: own ? `${name} (you)` : name }),
+      el('span', { className: 'message__id', text: `#${member.shortId}`, attrs: { title: 'Part of this person\'s key in this room' } }),
+      el('time', { text: clockTime(timeMs), attrs: { datetime: new Date(timeMs).toISOString() } }),
+    );
+    this.append(el('li', { className: own ? 'message message--own' : 'message' }, meta, el('p', { className: 'message__text', text })));
+  }
+
+  addNotice(text) {
+    this.append(el('li', { className: 'message message--notice', text }));
+  }
+
+  append(item) {
+    const atBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 40;
+    this.log.append(item);
+    if (atBottom) this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  /** The member list; `extras(member)` adds nodes after a name (role, admin actions). */
+  setMembers(members, selfId, extras = () => []) {
+    const items = [...members.values()]
+      .sort((a, b) => (a.id === selfId ? -1 : b.id === selfId ? 1 : a.name.localeCompare(b.name)))
+      .map((member) =>
+        el(
+          'li',
+          {},
+          el('span', { className: 'member__name', text: `${member.name || 'Someone'}${member.id === selfId ? ' (you)' : ''}` }),
+          el('span', { className: 'message__id', text: ` #${member.shortId}` }),
+          ...extras(member),
+        ),
+      );
+    this.memberList.replaceChildren(...items);
+  }
+}

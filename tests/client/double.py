@@ -1,0 +1,91 @@
+"""A relay test double: sessions in one process, and a relay that shows each what it likes.
+
+It relays envelopes between sessions as the real relay does, but governance
+events only reach the sessions a test chooses: the double can equivocate.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+
+from governance.events import Event, EventKind
+from rooms.client.events import Event as SessionEvent
+from rooms.client.session import RoomSession
+from rooms.protocol.frames import EventFrame, Kind, WelcomeFrame
+
+ORIGIN = "https://chat.example.org"
+
+
+def founded(name: str = "Alice", **options: object) -> RoomSession:
+    """A creator's session whose room the relay (this double) accepted."""
+    session = RoomSession.new_room(ORIGIN, name, 3600, int(time.time() * 1000), **options)
+    session.accept_created()
+    return session
+
+
+def joined(room: RoomSession, name: str) -> RoomSession:
+    """A member who joined ``room`` with its link and got an empty log."""
+    session = RoomSession(room.origin, room.link, name)
+    assert room.server_shard is not None
+    assert room.genesis is not None
+    session.accept_welcome(WelcomeFrame(room.server_shard, room.genesis.raw, 0).encode())
+    return session
+
+
+def signed(
+    session: RoomSession, kind: EventKind, payload: bytes, parent: bytes | None = None
+) -> bytes:
+    """An event ``session``'s member signs, on its head unless ``parent`` is given."""
+    assert session.membership is not None
+    head = session.membership.head if parent is None else parent
+    return Event.create(kind, session.keys.room_id, head, session.member.signing_key, payload).raw
+
+
+def governance_frame(raw: bytes) -> bytes:
+    return EventFrame(raw, Kind.GOVERNANCE).encode()
+
+
+class RelayDouble:
+    """Delivers what sessions send, and the governance a test decides each one sees."""
+
+    def __init__(self, *sessions: RoomSession) -> None:
+        self.sessions = list(sessions)
+        self.inbox: dict[int, deque[bytes]] = {id(s): deque() for s in sessions}
+        self.seen: dict[int, list[SessionEvent]] = {id(s): [] for s in sessions}
+        self.appends: list[bytes] = []  # EVENT frames sessions sent; this relay decides on them
+
+    def show(self, session: RoomSession, *raws: bytes) -> None:
+        """Queue governance events for one session only."""
+        for raw in raws:
+            self.inbox[id(session)].append(governance_frame(raw))
+
+    def show_all(self, *raws: bytes) -> None:
+        for session in self.sessions:
+            self.show(session, *raws)
+
+    def send(self, sender: RoomSession, frames: list[bytes]) -> None:
+        """What a session sends: envelopes go to everyone else, appends are kept aside."""
+        for frame in frames:
+            if frame[1] == Kind.ENVELOPE:
+                for session in self.sessions:
+                    if session is not sender:
+                        self.inbox[id(session)].append(frame)
+            elif frame[1] == Kind.EVENT:
+                self.appends.append(EventFrame.decode(frame).event)
+
+    def run(self, rounds: int = 100) -> None:
+        """Deliver until nothing is left to deliver (each session answering as a client does)."""
+        for _ in range(rounds):
+            pending = [s for s in self.sessions if self.inbox[id(s)]]
+            if not pending:
+                return
+            for session in pending:
+                frame = self.inbox[id(session)].popleft()
+                events, replies = session.receive(frame)
+                self.seen[id(session)] += events
+                self.send(session, replies)
+        raise AssertionError("the sessions never went quiet")
+
+    def events_of(self, session: RoomSession) -> list[SessionEvent]:
+        return self.seen[id(session)]

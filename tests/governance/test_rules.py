@@ -1,0 +1,157 @@
+"""Each rule of the state machine: who may do what, and what it changes."""
+
+from __future__ import annotations
+
+import pytest
+
+from governance.errors import GovernanceError
+from governance.events import Event, EventKind
+from governance.forkchoice import resolve
+from governance.join_rules import JoinRule
+from governance.state import apply, initial_state
+from tests.governance.builders import Actor, Log, chain, make_room
+
+OWNER = Actor.named("owner")
+ADA, BEN, CY, DEE = (Actor.named(name) for name in ("ada", "ben", "cy", "dee"))
+TICKET = bytes(range(32))
+
+
+@pytest.fixture
+def log() -> Log:
+    return Log(make_room(rule=JoinRule.APPROVAL))
+
+
+def run(log: Log, steps):
+    """The resolution of a single honest chain of events."""
+    return resolve(log.room.genesis, [event.raw for event in chain(log, steps)])
+
+
+def refusal(log: Log, steps, last) -> str:
+    """Why the final step is refused after the (accepted) earlier steps."""
+    events = chain(log, steps)
+    state = initial_state(log.room.genesis)
+    for event in events:
+        state = apply(state, event)
+    parent = events[-1].id if events else log.room.root
+    with pytest.raises(GovernanceError) as error:
+        apply(state, last(parent))
+    return error.value.code
+
+
+def test_the_genesis_makes_its_author_the_owner(log):
+    """The creator owns the room under the genesis join rule."""
+    state = initial_state(log.room.genesis)
+    assert state.owner == OWNER.pk
+    assert state.is_admin(OWNER.pk)
+    assert state.join_rule is JoinRule.APPROVAL
+    assert state.members == {OWNER.pk}
+
+
+def test_an_admin_admits_and_the_member_is_listed(log):
+    """ADMIT by the owner adds the member with its X25519 key."""
+    result = run(log, [lambda p: log.admit(OWNER, ADA, p)])
+    assert ADA.pk in result.state.members
+    assert result.state.x_keys[ADA.pk] == ADA.x_pk
+
+
+def test_a_plain_member_cannot_admit(log):
+    """Only the owner and admins admit."""
+    steps = [lambda p: log.admit(OWNER, ADA, p)]
+    assert refusal(log, steps, lambda p: log.admit(ADA, BEN, p)) == "not-authorized"
+
+
+def test_promoted_admins_rank_by_promotion_order(log):
+    """The owner ranks first, then admins in the order they were promoted."""
+    state = run(
+        log, [lambda p: log.promote(OWNER, ADA, p), lambda p: log.promote(OWNER, BEN, p)]
+    ).state
+    assert [state.seniority(k) for k in (OWNER.pk, ADA.pk, BEN.pk, CY.pk)] == [0, 1, 2, 1_000_000]
+
+
+def test_an_admin_cannot_kick_or_demote_a_more_senior_admin(log):
+    """Ben (promoted after Ada) may not remove her; she may remove him."""
+    steps = [lambda p: log.promote(OWNER, ADA, p), lambda p: log.promote(OWNER, BEN, p)]
+    assert refusal(log, steps, lambda p: log.kick(BEN, ADA, p)) == "not-authorized"
+    assert refusal(log, steps, lambda p: log.demote(BEN, ADA, p)) == "not-authorized"
+    assert BEN.pk in run(log, [*steps, lambda p: log.kick(ADA, BEN, p)]).state.removed
+
+
+def test_nobody_kicks_the_owner_or_themselves(log):
+    steps = [lambda p: log.promote(OWNER, ADA, p)]
+    assert refusal(log, steps, lambda p: log.kick(ADA, OWNER, p)) == "cannot-kick-owner"
+    assert refusal(log, steps, lambda p: log.kick(ADA, ADA, p)) == "cannot-kick-self"
+
+
+def test_a_kicked_member_can_do_nothing_more_and_cannot_be_admitted_again(log):
+    """Events by a removed key are refused, and ADMIT of it too."""
+    steps = [lambda p: log.promote(OWNER, ADA, p), lambda p: log.kick(OWNER, ADA, p)]
+    assert refusal(log, steps, lambda p: log.admit(ADA, BEN, p)) == "author-removed"
+    assert refusal(log, steps, lambda p: log.admit(OWNER, ADA, p)) == "member-removed"
+
+
+def test_a_kick_in_an_open_room_can_close_the_door(log):
+    """The kick switches an open room to approval so the kicked cannot walk back in."""
+    open_log = Log(make_room("open", JoinRule.OPEN))
+    state = resolve(
+        open_log.room.genesis,
+        [open_log.kick(OWNER, ADA, open_log.room.root, JoinRule.APPROVAL).raw],
+    ).state
+    assert state.join_rule is JoinRule.APPROVAL
+    assert not state.may_join(ADA.pk)
+    assert state.pending_kick is not None
+
+
+def test_tickets_admit_at_most_their_uses(log):
+    """A two-use invite admits two redeemers; the third is refused."""
+    steps = [
+        lambda p: log.invite(OWNER, TICKET, p, uses=2),
+        lambda p: log.redeem(ADA, TICKET, p),
+        lambda p: log.redeem(BEN, TICKET, p),
+    ]
+    assert refusal(log, steps, lambda p: log.redeem(CY, TICKET, p)) == "ticket-used"
+
+
+def test_revoked_expired_and_forged_tickets_admit_nobody(log):
+    steps = [lambda p: log.invite(OWNER, TICKET, p, expires_at_ms=1_000)]
+    assert (
+        refusal(log, steps, lambda p: log.redeem(ADA, TICKET, p, time_ms=2_000)) == "invite-expired"
+    )
+    revoked = [lambda p: log.invite(OWNER, TICKET, p), lambda p: log.revoke(OWNER, TICKET, p)]
+    assert refusal(log, revoked, lambda p: log.redeem(ADA, TICKET, p)) == "invite-revoked"
+    forged = log.redeem(ADA, bytes(32), log.room.root)  # signed with another ticket secret
+    invite = [lambda p: log.invite(OWNER, TICKET, p)]
+
+    def with_wrong_ticket(parent: bytes) -> Event:
+        real = log.redeem(ADA, TICKET, parent)
+        payload = real.payload[:32] + forged.payload[32:]
+        return log.event(ADA, EventKind.REDEEM, parent, payload)
+
+    assert refusal(log, invite, with_wrong_ticket) == "bad-ticket"
+
+
+def test_lock_stops_admissions_and_invites(log):
+    steps = [lambda p: log.invite(OWNER, TICKET, p), lambda p: log.lock(OWNER, p)]
+    assert refusal(log, steps, lambda p: log.admit(OWNER, ADA, p)) == "room-locked"
+    assert refusal(log, steps, lambda p: log.redeem(ADA, TICKET, p)) == "room-locked"
+    assert refusal(log, steps, lambda p: log.invite(OWNER, bytes(32), p)) == "room-locked"
+
+
+def test_only_the_owner_ends_the_room_and_nothing_follows(log):
+    steps = [lambda p: log.promote(OWNER, ADA, p)]
+    assert refusal(log, steps, lambda p: log.end(ADA, p)) == "not-authorized"
+    ended = [*steps, lambda p: log.end(OWNER, p)]
+    assert refusal(log, ended, lambda p: log.admit(OWNER, BEN, p)) == "room-ended"
+
+
+def test_a_member_cap_seals_the_room(log):
+    """With a cap of two, the owner and one admitted member fill the room."""
+    steps = [
+        lambda p: log.set_rule(OWNER, JoinRule.APPROVAL, p, cap=2),
+        lambda p: log.admit(OWNER, ADA, p),
+    ]
+    assert refusal(log, steps, lambda p: log.admit(OWNER, BEN, p)) == "room-full"
+
+
+def test_events_from_another_room_are_refused(log):
+    other = Log(make_room("other"))
+    assert refusal(log, [], lambda p: other.admit(OWNER, ADA, p)) == "wrong-room"

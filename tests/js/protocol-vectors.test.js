@@ -1,0 +1,187 @@
+// The browser client reproduces every shared vector byte for byte (run: make test-js).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { toHex } from '../../static/js/bytes.js';
+import { ed25519StrictVerify, plainVerify } from '../../static/js/crypto.js';
+import { openEnvelope, seal } from '../../static/js/envelope.js';
+import { decodeChallenge, decodeLeft, decodeWelcome, encodeCreate, encodeEnd, encodeJoin, serverFrames } from '../../static/js/frames.js';
+import { eventId, genesisHash, signGenesis } from '../../static/js/genesis.js';
+import { joinProofBody, signJoin } from '../../static/js/joinproof.js';
+import { bindTag, deriveLinkKeys, firstEpoch, memberKeys, ownerCapabilityHash, roomSecret, vcommit } from '../../static/js/keys.js';
+import { formatFragment, parseFragment } from '../../static/js/link.js';
+import { ReplayGuard } from '../../static/js/replay.js';
+import { verifyGenesisForLink } from '../../static/js/verification.js';
+import { b, load, roomContext } from './vectors.js';
+
+const derivations = load('derivation.json').cases;
+
+function errorCode(action) {
+  try {
+    action();
+  } catch (error) {
+    if (error.code) return error.code;
+    throw error;
+  }
+  return null;
+}
+
+describe('derivation chain', () => {
+  for (const { name, inputs, outputs } of derivations) {
+    it(`${name}: L, V and member keys give every derived value`, () => {
+      const linkShard = b(inputs.link_shard);
+      const serverShard = b(inputs.server_shard);
+      const owner = memberKeys(b(inputs.owner_ed_seed), b(inputs.owner_x_secret));
+      const member = memberKeys(b(inputs.member_ed_seed), b(inputs.member_x_secret));
+      const keys = deriveLinkKeys(linkShard);
+      const genesis = signGenesis(
+        {
+          roomId: keys.roomId,
+          origin: inputs.origin,
+          authPk: keys.authPk,
+          ownerEdPk: owner.edPk,
+          ownerXPk: owner.xPk,
+          joinRule: inputs.join_rule,
+          routingMode: inputs.routing_mode,
+          expiresAt: inputs.expires_at,
+          vcommit: vcommit(linkShard, serverShard),
+        },
+        owner.edSeed,
+        keys.authSeed,
+      );
+      const g = genesisHash(genesis.raw);
+      const secret = roomSecret(linkShard, serverShard, g);
+      const epoch = firstEpoch(secret);
+      const actual = {
+        room_id: keys.roomId,
+        auth_seed: keys.authSeed,
+        auth_pk: keys.authPk,
+        pwsalt: keys.pwsalt,
+        vcommit: vcommit(linkShard, serverShard),
+        owner_ed_pk: owner.edPk,
+        owner_x_pk: owner.xPk,
+        member_ed_pk: member.edPk,
+        member_x_pk: member.xPk,
+        genesis_body: genesis.bodyBytes,
+        genesis: genesis.raw,
+        genesis_hash: g,
+        event_id: eventId(genesis.raw),
+        room_secret: secret,
+        epoch0_secret: epoch.secret,
+        msg_key: epoch.msgKey,
+        confirm: epoch.confirm,
+        bind_key: epoch.bindKey,
+        kcv: epoch.kcv,
+        epoch_id: epoch.epochId,
+        owner_bind_tag: bindTag(epoch, keys.roomId, owner.edPk, owner.xPk),
+        member_bind_tag: bindTag(epoch, keys.roomId, member.edPk, member.xPk),
+        owner_capability_hash: ownerCapabilityHash(b(inputs.owner_capability)),
+      };
+      for (const [field, value] of Object.entries(actual)) assert.equal(toHex(value), outputs[field], field);
+      assert.equal(formatFragment(linkShard, g), outputs.link_fragment);
+    });
+
+    it(`${name}: join proof and frames match`, () => {
+      const keys = deriveLinkKeys(b(inputs.link_shard));
+      const owner = memberKeys(b(inputs.owner_ed_seed), b(inputs.owner_x_secret));
+      const member = memberKeys(b(inputs.member_ed_seed), b(inputs.member_x_secret));
+      const challenge = b(inputs.challenge);
+      const args = [inputs.origin, keys.roomId, challenge, member.edPk, member.xPk];
+      assert.equal(toHex(joinProofBody(...args)), outputs.join_proof_body);
+      const joinSignature = signJoin(keys.authSeed, ...args);
+      assert.equal(toHex(joinSignature), outputs.join_signature);
+
+      const frames = outputs.frames;
+      assert.equal(toHex(encodeJoin({ roomId: keys.roomId, edPk: member.edPk, xPk: member.xPk, joinSignature })), frames.join);
+      const ownerJoin = signJoin(keys.authSeed, inputs.origin, keys.roomId, challenge, owner.edPk, owner.xPk);
+      const create = encodeCreate({
+        genesis: b(outputs.genesis),
+        serverShard: b(inputs.server_shard),
+        ownerCapabilityHash: ownerCapabilityHash(b(inputs.owner_capability)),
+        joinSignature: ownerJoin,
+      });
+      assert.equal(toHex(create), frames.create);
+      assert.equal(toHex(encodeEnd(b(inputs.owner_capability))), frames.end);
+
+      const parsedChallenge = decodeChallenge(b(frames.challenge));
+      assert.equal(toHex(parsedChallenge.challenge), inputs.challenge);
+      assert.equal(parsedChallenge.serverTimeMs, inputs.server_time_ms);
+      assert.equal(toHex(serverFrames.challenge(parsedChallenge)), frames.challenge);
+      const welcome = decodeWelcome(b(frames.welcome));
+      assert.equal(toHex(welcome.serverShard), inputs.server_shard);
+      assert.equal(toHex(welcome.genesis), outputs.genesis);
+      assert.equal(toHex(decodeLeft(b(frames.left)).edPk), outputs.member_ed_pk);
+      assert.equal(toHex(serverFrames.created()), frames.created);
+    });
+  }
+});
+
+describe('envelopes', () => {
+  const vectors = load('envelopes.json');
+  for (const testCase of vectors.valid) {
+    it(`${testCase.name}: seals to the frame and opens to the plaintext`, () => {
+      const { roomId, mode, epoch } = roomContext(testCase.room);
+      const p = testCase.plaintext;
+      const plaintext = { innerKind: p.inner_kind, sender: b(p.sender), seq: p.seq, head: b(p.head), timeMs: p.time_ms, body: b(p.body) };
+      const frame = seal(epoch, roomId, plaintext, mode, b(testCase.nonce));
+      assert.equal(toHex(frame), testCase.frame);
+      const opened = openEnvelope(frame, roomId, mode, new Map([[toHex(epoch.epochId), epoch]]));
+      assert.equal(opened.epoch, epoch);
+      assert.deepEqual({ ...opened.plaintext }, plaintext);
+    });
+  }
+  for (const testCase of vectors.invalid) {
+    it(`${testCase.name}: refused with ${testCase.error}`, () => {
+      const { roomId, mode, epoch } = roomContext(testCase.room);
+      const guard = new ReplayGuard(testCase.admitted_at_ms);
+      for (const [sender, seq] of testCase.seen) guard.noteSeen(epoch.epochId, b(sender), seq);
+      const code = errorCode(() => {
+        const opened = openEnvelope(b(testCase.frame), roomId, mode, new Map([[toHex(epoch.epochId), epoch]]));
+        guard.accept(opened.epoch.epochId, opened.plaintext, testCase.now_ms);
+      });
+      assert.equal(code, testCase.error);
+    });
+  }
+});
+
+describe('genesis checks against the link', () => {
+  for (const testCase of load('genesis.json').cases) {
+    it(`${testCase.name}: ${testCase.error ?? 'accepted'}`, () => {
+      const link = parseFragment(testCase.link_fragment);
+      const keys = deriveLinkKeys(link.linkShard);
+      const code = errorCode(() =>
+        verifyGenesisForLink(b(testCase.genesis), b(testCase.server_shard), keys, link.genesisHash, testCase.origin, testCase.now_seconds),
+      );
+      assert.equal(code, testCase.error);
+    });
+  }
+});
+
+describe('links', () => {
+  for (const testCase of load('links.json').cases) {
+    it(`${testCase.name}: ${testCase.error ?? 'parses'}`, () => {
+      let parsed = null;
+      const code = errorCode(() => {
+        parsed = parseFragment(testCase.fragment);
+      });
+      assert.equal(code, testCase.error);
+      if (!testCase.error) {
+        assert.equal(toHex(parsed.linkShard), testCase.parsed.link_shard);
+        assert.equal(toHex(parsed.genesisHash), testCase.parsed.genesis_hash);
+        assert.equal(parsed.ticket ? toHex(parsed.ticket) : null, testCase.parsed.ticket);
+        assert.equal(formatFragment(parsed.linkShard, parsed.genesisHash, parsed.ticket), testCase.fragment.replace(/^#/, ''));
+      }
+    });
+  }
+});
+
+describe('strict Ed25519', () => {
+  for (const testCase of load('ed25519.json').cases) {
+    it(`${testCase.name}: ${testCase.valid ? 'valid' : 'invalid'}`, () => {
+      const args = [b(testCase.public_key), b(testCase.message), b(testCase.signature)];
+      assert.equal(ed25519StrictVerify(...args), testCase.valid);
+      // noble alone (zip215: false) accepts some of these; the point checks are what refuse them.
+      assert.equal(plainVerify(...args), testCase.plain_noble_accepts);
+    });
+  }
+});

@@ -1,0 +1,67 @@
+// A relay test double for browser sessions: envelopes go to everyone else, governance
+// events reach only the sessions a test chooses (so it can equivocate).
+import { Kind, decodeGovernance, serverFrames } from '../../static/js/frames.js';
+import { createEvent } from '../../static/js/gov/events.js';
+import { RoomSession } from '../../static/js/session.js';
+
+export const ORIGIN = 'https://chat.example.org';
+
+export function founded(name = 'Alice', options = {}) {
+  const session = RoomSession.newRoom({ origin: ORIGIN, name, lifetimeSeconds: 3600, serverTimeMs: Date.now(), ...options });
+  session.welcome = serverFrames.welcome({ serverShard: session.pending.serverShard, genesis: session.pending.genesis.raw });
+  session.acceptCreated();
+  return session;
+}
+
+export function joined(room, name) {
+  const session = RoomSession.fromFragment(ORIGIN, room.fragment, name);
+  session.acceptWelcome(room.welcome);
+  return session;
+}
+
+/** An event `session` signs on its head (or on `parent`). */
+export function signed(session, kind, payload, parent = null) {
+  return createEvent(kind, session.linkKeys.roomId, parent ?? session.membership.head, session.member.edSeed, payload).raw;
+}
+
+export class RelayDouble {
+  constructor(...sessions) {
+    this.sessions = sessions;
+    this.inbox = new Map(sessions.map((s) => [s, []]));
+    this.seen = new Map(sessions.map((s) => [s, []]));
+    this.appends = []; // events sessions asked to append; this relay decides on them
+  }
+
+  show(session, ...raws) {
+    for (const raw of raws) this.inbox.get(session).push(serverFrames.governance(raw));
+  }
+
+  showAll(...raws) {
+    for (const session of this.sessions) this.show(session, ...raws);
+  }
+
+  send(sender, frames) {
+    for (const frame of frames) {
+      if (frame[1] === Kind.ENVELOPE) {
+        for (const session of this.sessions) if (session !== sender) this.inbox.get(session).push(frame);
+      } else if (frame[1] === Kind.EVENT) {
+        this.appends.push(frame.subarray(2));
+      }
+    }
+  }
+
+  run(rounds = 100) {
+    for (let round = 0; round < rounds; round += 1) {
+      const pending = this.sessions.filter((s) => this.inbox.get(s).length > 0);
+      if (pending.length === 0) return;
+      for (const session of pending) {
+        const { events, replies } = session.receive(this.inbox.get(session).shift());
+        this.seen.get(session).push(...events);
+        this.send(session, replies);
+      }
+    }
+    throw new Error('the sessions never went quiet');
+  }
+}
+
+export { decodeGovernance };

@@ -1,0 +1,85 @@
+// Two browser sessions through a pretend relay: create, verify, talk, replay, leave, forget.
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+
+import { serverFrames } from '../../static/js/frames.js';
+import { RoomSession } from '../../static/js/session.js';
+
+const ORIGIN = 'https://chat.example.org';
+
+function room() {
+  const alice = RoomSession.newRoom({ origin: ORIGIN, name: 'Alice', lifetimeSeconds: 3600, serverTimeMs: Date.now() });
+  const { genesis, serverShard } = alice.pending;
+  alice.acceptCreated();
+  const welcome = serverFrames.welcome({ serverShard, genesis: genesis.raw });
+  const bob = RoomSession.fromFragment(ORIGIN, alice.fragment, 'Bob');
+  bob.acceptWelcome(welcome);
+  return { alice, bob, welcome };
+}
+
+it('a joiner verifies the welcome and reaches the creator\'s epoch', () => {
+  const { alice, bob } = room();
+  assert.deepEqual(bob.epoch.msgKey, alice.epoch.msgKey);
+  assert.equal(alice.isOwner, true);
+  assert.equal(bob.isOwner, false);
+});
+
+it('hellos are answered and build the member list on both sides', () => {
+  const { alice, bob } = room();
+  const fromBob = alice.receive(bob.hello(true));
+  assert.equal(fromBob.events[0].type, 'joined');
+  assert.equal(fromBob.events[0].member.name, 'Bob');
+  const answer = bob.receive(fromBob.replies[0]);
+  assert.equal(answer.events[0].member.name, 'Alice');
+  assert.equal(answer.replies.length, 0);
+  assert.deepEqual([...alice.members.values()].map((m) => m.name).sort(), ['Alice', 'Bob']);
+});
+
+it('messages arrive decrypted, and a replayed frame is dropped', () => {
+  const { alice, bob } = room();
+  const frame = alice.text('hello, bob');
+  const first = bob.receive(frame);
+  assert.equal(first.events[0].text, 'hello, bob');
+  const replay = bob.receive(frame);
+  assert.deepEqual(replay.events, []);
+  assert.equal(replay.dropped, 'replay');
+});
+
+it('a welcome with a swapped server shard is refused', () => {
+  const { alice, welcome } = room();
+  const forged = welcome.slice();
+  forged[5] ^= 1; // inside V
+  const victim = RoomSession.fromFragment(ORIGIN, alice.fragment, 'Victim');
+  assert.throws(() => victim.acceptWelcome(forged), (error) => error.code === 'shard-mismatch');
+});
+
+it('a LEFT frame or a bye removes the member', () => {
+  const { alice, bob } = room();
+  alice.receive(bob.hello(false));
+  const left = alice.receive(serverFrames.left({ edPk: bob.member.edPk }));
+  assert.equal(left.events[0].member.name, 'Bob');
+  alice.receive(bob.hello(false));
+  assert.equal(alice.receive(bob.bye()).events[0].type, 'left');
+  assert.equal(alice.members.size, 1);
+});
+
+it('storage keeps what a reload needs, and a restored session speaks as the same member', () => {
+  const { alice, bob, welcome } = room();
+  bob.receive(alice.text('before reload'));
+  // A reload takes far longer than a millisecond; the restored tab's clock has moved on.
+  const later = () => Date.now() + 50;
+  const restored = RoomSession.fromStorage(ORIGIN, JSON.parse(JSON.stringify(alice.toStorage())), later);
+  assert.equal(restored.isOwner, true);
+  assert.deepEqual(restored.member.edPk, alice.member.edPk);
+  restored.acceptWelcome(welcome);
+  assert.equal(bob.receive(restored.text('after reload')).events[0].text, 'after reload');
+});
+
+it('wiping overwrites the keys the session held', () => {
+  const { bob } = room();
+  const { linkShard, member } = bob;
+  bob.wipe();
+  assert.ok(linkShard.every((byte) => byte === 0));
+  assert.ok(member.edSeed.every((byte) => byte === 0));
+  assert.equal(bob.inRoom, false);
+});

@@ -1,0 +1,217 @@
+"""The Python reference reproduces every shared vector byte for byte."""
+
+from __future__ import annotations
+
+import pytest
+
+from governance.join_rules import JoinRule
+from rooms.protocol.envelope import Plaintext, open_envelope, seal
+from rooms.protocol.errors import ProtocolError
+from rooms.protocol.frames import (
+    ChallengeFrame,
+    CreateFrame,
+    EndFrame,
+    JoinFrame,
+    LeftFrame,
+    WelcomeFrame,
+    created_frame,
+)
+from rooms.protocol.genesis import Genesis, GenesisBody
+from rooms.protocol.joinproof import join_proof_body, sign_join, verify_join
+from rooms.protocol.keys import (
+    MemberKeys,
+    derive_link_keys,
+    first_epoch,
+    owner_capability_hash,
+    room_secret,
+)
+from rooms.protocol.link import Link, split_link_url
+from rooms.protocol.messages import InnerKind
+from rooms.protocol.signatures import strict_verify
+from rooms.protocol.verification import verify_genesis_for_link
+from rooms.routing_modes import RoutingMode
+from tests.protocol.vectors import guard_from, load, room_context
+
+DERIVATIONS = load("derivation.json")["cases"]
+
+
+def b(value: str) -> bytes:
+    return bytes.fromhex(value)
+
+
+@pytest.mark.parametrize("case", DERIVATIONS, ids=lambda case: case["name"])
+def test_full_derivation_chain_matches(case):
+    """L, V and member keys give room id, auth key, genesis, g, S, E0 and keys exactly."""
+    given, expected = case["inputs"], case["outputs"]
+    link_shard, server_shard = b(given["link_shard"]), b(given["server_shard"])
+    owner = MemberKeys(b(given["owner_ed_seed"]), b(given["owner_x_secret"]))
+    member = MemberKeys(b(given["member_ed_seed"]), b(given["member_x_secret"]))
+    keys = derive_link_keys(link_shard)
+    genesis = Genesis.sign(
+        GenesisBody(
+            room_id=keys.room_id,
+            origin=given["origin"],
+            auth_pk=keys.auth_pk,
+            owner_ed_pk=owner.ed_pk,
+            owner_x_pk=owner.x_pk,
+            join_rule=JoinRule(given["join_rule"]),
+            routing_mode=RoutingMode(given["routing_mode"]),
+            expires_at=given["expires_at"],
+            vcommit=keys.vcommit(server_shard),
+        ),
+        owner.signing_key,
+        keys.auth_key(),
+    )
+    secret = room_secret(link_shard, server_shard, genesis.genesis_hash)
+    epoch = first_epoch(secret)
+    actual = {
+        "room_id": keys.room_id.hex(),
+        "auth_seed": keys.auth_seed.hex(),
+        "auth_pk": keys.auth_pk.hex(),
+        "pwsalt": keys.pwsalt.hex(),
+        "vcommit": keys.vcommit(server_shard).hex(),
+        "owner_ed_pk": owner.ed_pk.hex(),
+        "owner_x_pk": owner.x_pk.hex(),
+        "member_ed_pk": member.ed_pk.hex(),
+        "member_x_pk": member.x_pk.hex(),
+        "genesis_body": genesis.body_bytes.hex(),
+        "genesis": genesis.raw.hex(),
+        "genesis_hash": genesis.genesis_hash.hex(),
+        "event_id": genesis.event_id.hex(),
+        "link_fragment": Link(link_shard, genesis.genesis_hash).fragment(),
+        "room_secret": secret.hex(),
+        "epoch0_secret": epoch.secret.hex(),
+        "msg_key": epoch.msg_key.hex(),
+        "confirm": epoch.confirm.hex(),
+        "bind_key": epoch.bind_key.hex(),
+        "kcv": epoch.kcv.hex(),
+        "epoch_id": epoch.epoch_id.hex(),
+        "owner_bind_tag": epoch.bind_tag(keys.room_id, owner.ed_pk, owner.x_pk).hex(),
+        "member_bind_tag": epoch.bind_tag(keys.room_id, member.ed_pk, member.x_pk).hex(),
+        "owner_capability_hash": owner_capability_hash(b(given["owner_capability"])).hex(),
+    }
+    for name, value in actual.items():
+        assert value == expected[name], name
+
+
+@pytest.mark.parametrize("case", DERIVATIONS, ids=lambda case: case["name"])
+def test_join_proof_matches_and_verifies(case):
+    """The join proof body and signature match, and verify only for the exact inputs."""
+    given, expected = case["inputs"], case["outputs"]
+    keys = derive_link_keys(b(given["link_shard"]))
+    member = MemberKeys(b(given["member_ed_seed"]), b(given["member_x_secret"]))
+    args = (given["origin"], keys.room_id, b(given["challenge"]), member.ed_pk, member.x_pk)
+    assert join_proof_body(*args).hex() == expected["join_proof_body"]
+    signature = sign_join(keys.auth_key(), *args)
+    assert signature.hex() == expected["join_signature"]
+    assert verify_join(keys.auth_pk, signature, *args)
+    assert not verify_join(keys.auth_pk, signature, "https://evil.example", *args[1:])
+
+
+@pytest.mark.parametrize("case", DERIVATIONS, ids=lambda case: case["name"])
+def test_frames_encode_and_decode_exactly(case):
+    """Every control frame encodes to the vector and decodes back to its fields."""
+    frames = case["outputs"]["frames"]
+    for name, codec in {
+        "challenge": ChallengeFrame,
+        "join": JoinFrame,
+        "create": CreateFrame,
+        "welcome": WelcomeFrame,
+        "left": LeftFrame,
+        "end": EndFrame,
+    }.items():
+        raw = b(frames[name])
+        assert codec.decode(raw).encode() == raw, name
+    assert created_frame().hex() == frames["created"]
+    create = CreateFrame.decode(b(frames["create"]))
+    assert create.genesis.hex() == case["outputs"]["genesis"]
+
+
+@pytest.mark.parametrize("case", load("envelopes.json")["valid"], ids=lambda case: case["name"])
+def test_envelopes_seal_and_open_exactly(case):
+    """With the vector's nonce, sealing gives the frame; opening gives the plaintext back."""
+    room_id, mode, epoch = room_context(case["room"])
+    fields = case["plaintext"]
+    plaintext = Plaintext(
+        InnerKind(fields["inner_kind"]),
+        b(fields["sender"]),
+        fields["seq"],
+        b(fields["head"]),
+        fields["time_ms"],
+        b(fields["body"]),
+    )
+    frame = seal(epoch, room_id, plaintext, mode, b(case["nonce"]))
+    assert frame.hex() == case["frame"]
+    opened_epoch, opened = open_envelope(frame, room_id, mode, {epoch.epoch_id: epoch})
+    assert opened_epoch == epoch
+    assert opened == plaintext
+
+
+@pytest.mark.parametrize("case", load("envelopes.json")["invalid"], ids=lambda case: case["name"])
+def test_invalid_envelopes_fail_with_the_expected_error(case):
+    """Each broken frame is refused, and by the first check that catches it."""
+    with pytest.raises(ProtocolError) as failure:
+        receive(case)
+    assert failure.value.code == case["error"]
+
+
+def receive(case) -> None:
+    """Open a vector frame and pass it through the replay guard the case describes."""
+    room_id, mode, epoch = room_context(case["room"])
+    guard = guard_from(case, epoch)
+    opened_epoch, plaintext = open_envelope(
+        b(case["frame"]), room_id, mode, {epoch.epoch_id: epoch}
+    )
+    guard.accept(opened_epoch.epoch_id, plaintext, case["now_ms"])
+
+
+@pytest.mark.parametrize("case", load("genesis.json")["cases"], ids=lambda case: case["name"])
+def test_genesis_checks_against_the_link(case):
+    """A relay that swaps V, alters the genesis or moves the room is caught, with its error."""
+    link = Link.parse_fragment(case["link_fragment"])
+    keys = derive_link_keys(link.link_shard)
+    try:
+        verify_genesis_for_link(
+            b(case["genesis"]),
+            b(case["server_shard"]),
+            keys,
+            link.genesis_hash,
+            case["origin"],
+            case["now_seconds"],
+        )
+        error = None
+    except ProtocolError as failure:
+        error = failure.code
+    assert error == case["error"]
+
+
+@pytest.mark.parametrize("case", load("links.json")["cases"], ids=lambda case: case["name"])
+def test_links_parse_as_specified(case):
+    """Valid fragments parse to their shard and hash; every malformed one is refused."""
+    if case["error"]:
+        with pytest.raises(ProtocolError) as failure:
+            Link.parse_fragment(case["fragment"])
+        assert failure.value.code == case["error"]
+    else:
+        link = Link.parse_fragment(case["fragment"])
+        assert link.link_shard.hex() == case["parsed"]["link_shard"]
+        assert link.genesis_hash.hex() == case["parsed"]["genesis_hash"]
+        assert (link.ticket.hex() if link.ticket else None) == case["parsed"]["ticket"]
+        assert link.fragment() == case["fragment"].removeprefix("#")
+
+
+def test_full_link_url_splits_into_origin_and_link():
+    """A whole link gives the origin it belongs to and its secret half."""
+    case = DERIVATIONS[0]
+    origin, link = split_link_url(case["outputs"]["link_url"])
+    assert origin == "https://chat.example.org"
+    assert link.fragment() == case["outputs"]["link_fragment"]
+    with pytest.raises(ProtocolError):
+        split_link_url("https://chat.example.org/other/#" + case["outputs"]["link_fragment"])
+
+
+@pytest.mark.parametrize("case", load("ed25519.json")["cases"], ids=lambda case: case["name"])
+def test_strict_ed25519_verdicts(case):
+    """Small-order, mixed-order and non-canonical inputs get the specified verdict."""
+    verdict = strict_verify(b(case["public_key"]), b(case["message"]), b(case["signature"]))
+    assert verdict is case["valid"]

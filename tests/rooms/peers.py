@@ -1,0 +1,156 @@
+"""Room members for consumer tests: a real protocol session over a WebsocketCommunicator."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TypeVar
+
+from channels.testing import WebsocketCommunicator
+
+from atopos_site.asgi import application
+from atopos_site.tenancy import resolver
+from atopos_site.tenancy.models import Tenant
+from governance.join_rules import JoinRule
+from rooms.client.events import Event
+from rooms.client.session import RoomSession
+from rooms.protocol.frames import ChallengeFrame, Kind
+from rooms.routing_modes import RoutingMode
+
+E = TypeVar("E")
+HOST = "alpha.localhost"
+ORIGIN = f"http://{HOST}"
+
+
+def room_socket(host: str = HOST, origin: str = ORIGIN) -> WebsocketCommunicator:
+    """A not yet connected socket to the room route, as a page on ``origin`` opens it."""
+    return WebsocketCommunicator(
+        application, "/ws/v1", headers=[(b"host", host.encode()), (b"origin", origin.encode())]
+    )
+
+
+async def open_socket(
+    host: str = HOST, origin: str = ORIGIN
+) -> tuple[WebsocketCommunicator, bytes]:
+    """A connected socket and the challenge the relay sent on it."""
+    communicator = room_socket(host, origin)
+    connected, _ = await communicator.connect()
+    assert connected
+    challenge = ChallengeFrame.decode(await communicator.receive_from())
+    return communicator, challenge.challenge
+
+
+async def closed_with(communicator: WebsocketCommunicator, timeout: float = 3) -> int:
+    """The close code the relay ends this socket with (no other frame may come first)."""
+    message = await communicator.receive_output(timeout)
+    assert message["type"] == "websocket.close", f"expected a close, got {message}"
+    return int(message.get("code", 1000))
+
+
+async def finally_closed_with(communicator: WebsocketCommunicator, timeout: float = 3) -> int:
+    """The close code the relay ends this socket with, after whatever frames were on the way."""
+    while True:
+        message = await communicator.receive_output(timeout)
+        if message["type"] == "websocket.close":
+            return int(message.get("code", 1000))
+
+
+async def set_policy(slug: str = "alpha", **fields: object) -> None:
+    """Change a tenant's policy in the database and drop this process's cached copy."""
+    await Tenant.objects.filter(slug=slug).aupdate(**fields)
+    resolver.clear_cache()
+
+
+def new_session(lifetime: int = 3600, origin: str = ORIGIN, **options: object) -> RoomSession:
+    """A creator's session prepared against the current clock."""
+    return RoomSession.new_room(origin, "Alice", lifetime, int(time.time() * 1000), **options)
+
+
+async def create_refusal(session: RoomSession) -> int:
+    """Send ``session``'s CREATE on a fresh socket and return the close code it gets."""
+    socket, challenge = await open_socket()
+    await socket.send_to(bytes_data=session.create_frame(challenge))
+    return await closed_with(socket)
+
+
+@dataclass
+class Peer:
+    """A member in a room."""
+
+    socket: WebsocketCommunicator
+    session: RoomSession
+
+    @classmethod
+    async def create(
+        cls,
+        name: str = "Alice",
+        lifetime: int = 3600,
+        mode: RoutingMode = RoutingMode.DIRECT,
+        rule: JoinRule = JoinRule.OPEN,
+    ) -> Peer:
+        socket, challenge = await open_socket()
+        now = int(time.time() * 1000)
+        session = RoomSession.new_room(ORIGIN, name, lifetime, now, mode, join_rule=rule)
+        await socket.send_to(bytes_data=session.create_frame(challenge))
+        assert await socket.receive_from() == bytes([1, Kind.CREATED])
+        session.accept_created()
+        return cls(socket, session)
+
+    @classmethod
+    async def join(cls, room: RoomSession, name: str = "Bob", host: str = HOST) -> Peer:
+        """Join the room ``room`` (another member's session) names, with its link."""
+        peer = await cls.knock(room, name, host)
+        await peer.welcomed(await peer.socket.receive_from())
+        return peer
+
+    @classmethod
+    async def knock(
+        cls, room: RoomSession, name: str = "Bob", host: str = HOST, ticket: bytes | None = None
+    ) -> Peer:
+        """Send JOIN with ``room``'s link (an invite link if ``ticket``); nothing read yet."""
+        socket, challenge = await open_socket(host, f"http://{host}")
+        session = RoomSession(room.origin, room.link.with_ticket(ticket), name)
+        await socket.send_to(bytes_data=session.join_frame(challenge))
+        return cls(socket, session)
+
+    async def welcomed(self, welcome: bytes) -> None:
+        """Enter after a WELCOME: read the log that follows it, as a client does."""
+        for _ in range(self.session.accept_welcome(welcome)):
+            _, replies = self.session.receive(await self.socket.receive_from())
+            for reply in replies:
+                await self.send(reply)
+
+    async def pump(self, wanted: type[E], timeout: float = 3) -> E:
+        """Handle frames as a client would (answering, doing duties) until a ``wanted`` event."""
+        while True:
+            for event in await self.next_events(timeout):
+                if isinstance(event, wanted):
+                    return event
+
+    async def act(self, frames: list[bytes]) -> None:
+        """Send the frames a session action returned."""
+        for frame in frames:
+            await self.send(frame)
+
+    async def send(self, frame: bytes) -> None:
+        await self.socket.send_to(bytes_data=frame)
+
+    async def say(self, text: str) -> None:
+        await self.send(self.session.text(text))
+
+    async def introduce(self) -> None:
+        await self.send(self.session.hello(wants_reply=True))
+
+    async def next_events(self, timeout: float = 3) -> list[Event]:
+        """Events from the next frame the relay delivers (answering hellos as a client would)."""
+        frame = await self.socket.receive_from(timeout)
+        events, replies = self.session.receive(frame)
+        for reply in replies:
+            await self.send(reply)
+        return events
+
+    async def nothing_arrives(self, timeout: float = 0.3) -> bool:
+        return await self.socket.receive_nothing(timeout)
+
+    async def leave(self) -> None:
+        await self.socket.disconnect()

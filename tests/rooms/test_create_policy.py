@@ -1,0 +1,81 @@
+"""CREATE is refused, with its documented close code, when it breaks a rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from governance.join_rules import JoinRule
+from rooms.protocol.frames import CloseCode, EndFrame, Kind
+from rooms.routing_modes import RoutingMode
+from tests.rooms.peers import closed_with, create_refusal, new_session, open_socket, set_policy
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.mark.parametrize("lifetime", [60, 299, 2 * 3600 + 120])
+async def test_lifetime_outside_the_tenant_policy_is_refused(relay, lifetime):
+    """Under five minutes, or beyond alpha's two-hour maximum: 4108."""
+    assert await create_refusal(new_session(lifetime)) == CloseCode.POLICY_REFUSED
+
+
+async def test_routing_mode_the_tenant_does_not_allow_is_refused(relay):
+    """A mix-mode room on a tenant without mix mode: 4108."""
+    await set_policy(allow_mix=False)
+    session = new_session(mode=RoutingMode.MIX)
+    assert await create_refusal(session) == CloseCode.POLICY_REFUSED
+
+
+@pytest.mark.parametrize("rule", [JoinRule.APPROVAL, JoinRule.INVITE])
+async def test_rooms_start_under_any_join_rule(relay, rule):
+    """Approval and invite rooms are created like open ones; the relay enforces their rule."""
+    socket, challenge = await open_socket()
+    await socket.send_to(bytes_data=new_session(join_rule=rule).create_frame(challenge))
+    assert await socket.receive_from() == bytes([1, Kind.CREATED])
+    await socket.disconnect()
+
+
+async def test_genesis_for_another_origin_is_refused(relay):
+    """A genesis naming another site cannot be stored here: 4107."""
+    assert await create_refusal(new_session(origin="http://beta.localhost")) == (
+        CloseCode.CREATE_REFUSED
+    )
+
+
+async def test_an_existing_room_cannot_be_created_again(relay):
+    """A second CREATE for the same room id, even with a fresh valid proof: 4107."""
+    session = new_session()
+    first, challenge = await open_socket()
+    await first.send_to(bytes_data=session.create_frame(challenge))
+    assert await first.receive_from() == bytes([1, Kind.CREATED])
+    assert await create_refusal(session) == CloseCode.CREATE_REFUSED
+    await first.disconnect()
+
+
+async def test_an_ended_room_cannot_be_brought_back(relay):
+    """After END, the tombstone refuses the same genesis until the room's expiry."""
+    session = new_session()
+    socket, challenge = await open_socket()
+    await socket.send_to(bytes_data=session.create_frame(challenge))
+    await socket.receive_from()
+    capability = session._pending[2]
+    await socket.send_to(bytes_data=EndFrame(capability).encode())
+    assert await closed_with(socket) == CloseCode.ROOM_ENDED
+    assert await create_refusal(session) == CloseCode.CREATE_REFUSED
+
+
+async def test_a_create_signed_for_another_challenge_is_refused(relay):
+    """The join signature inside CREATE must cover this socket's challenge."""
+    session = new_session()
+    socket, _ = await open_socket()
+    await socket.send_to(bytes_data=session.create_frame(bytes(32)))
+    assert await closed_with(socket) == CloseCode.CREATE_REFUSED
+
+
+async def test_rooms_per_hour_is_enforced_per_client(relay):
+    """Beyond the tenant's rooms_per_hour from one client: 4029."""
+    await set_policy(rooms_per_hour=1)
+    socket, challenge = await open_socket()
+    await socket.send_to(bytes_data=new_session().create_frame(challenge))
+    assert await socket.receive_from() == bytes([1, Kind.CREATED])
+    assert await create_refusal(new_session()) == CloseCode.RATE_LIMITED
+    await socket.disconnect()

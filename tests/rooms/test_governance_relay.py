@@ -1,0 +1,132 @@
+"""The relay appends only events the rules allow, and says why it refuses the rest."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+
+from governance.events import Event, EventKind
+from governance.join_rules import JoinRule
+from governance.payloads import Admit, Target
+from rooms.client.events import GovernanceChanged, MemberJoined
+from rooms.protocol.frames import EventFrame, Kind, RefusedFrame
+from rooms.protocol.keys import MemberKeys
+from tests.rooms.peers import Peer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def signed(peer: Peer, kind: EventKind, payload: bytes, parent: bytes | None = None) -> bytes:
+    """An EVENT frame ``peer`` signs on ``parent`` (its head unless given)."""
+    session = peer.session
+    event = Event.create(
+        kind,
+        session.keys.room_id,
+        session.membership.head if parent is None else parent,
+        session.member.signing_key,
+        payload,
+    )
+    return EventFrame(event.raw).encode()
+
+
+async def refusal(peer: Peer, frame: bytes) -> RefusedFrame:
+    """Send an EVENT frame and read the REFUSED that must answer it."""
+    await peer.send(frame)
+    answer = await peer.socket.receive_from()
+    assert answer[1] == Kind.REFUSED, f"expected REFUSED, got kind {answer[1]:#x}"
+    return RefusedFrame.decode(answer)
+
+
+async def appended(peer: Peer, frame: bytes) -> None:
+    await peer.send(frame)
+    await peer.pump(GovernanceChanged)
+
+
+async def test_a_valid_event_is_appended_and_relayed_to_everyone(alice, bob):
+    """PROMOTE by the owner: both members get it and agree on head and phrase."""
+    await appended(
+        alice, signed(alice, EventKind.PROMOTE, Target(bob.session.member.ed_pk).encode())
+    )
+    await bob.pump(GovernanceChanged)
+    assert bob.session.state.admins == (bob.session.member.ed_pk,)
+    assert bob.session.membership.head == alice.session.membership.head
+    assert bob.session.phrase == alice.session.phrase
+
+
+async def test_a_replayed_event_is_refused_as_a_duplicate(alice, bob):
+    """The same signed PROMOTE twice: the second is refused duplicate, nothing changes."""
+    frame = signed(alice, EventKind.PROMOTE, Target(bob.session.member.ed_pk).encode())
+    await appended(alice, frame)
+    head = alice.session.membership.head
+    refused = await refusal(alice, frame)
+    assert (refused.reason, refused.head) == ("duplicate", head)
+
+
+async def test_a_replayed_admission_is_refused(relay):
+    """An ADMIT sent again after it was appended: duplicate, the room's log is unchanged."""
+    alice = await Peer.create("Alice", rule=JoinRule.APPROVAL)
+    newcomer = MemberKeys.generate()
+    frame = signed(alice, EventKind.ADMIT, Admit(newcomer.ed_pk, newcomer.x_pk).encode())
+    await appended(alice, frame)
+    assert (await refusal(alice, frame)).reason == "duplicate"
+    assert len(alice.session.membership.events) == 1
+
+
+async def test_a_forged_signature_is_refused(alice, bob):
+    """One flipped bit in the signature: bad-signature."""
+    frame = bytearray(signed(alice, EventKind.PROMOTE, Target(bob.session.member.ed_pk).encode()))
+    frame[-1] ^= 1
+    assert (await refusal(alice, bytes(frame))).reason == "bad-signature"
+
+
+async def test_an_event_on_a_wrong_parent_is_refused_with_the_head(alice, bob):
+    """A parent the relay does not have as its head: stale-parent, and the head to re-base on."""
+    frame = signed(
+        alice, EventKind.PROMOTE, Target(bob.session.member.ed_pk).encode(), os.urandom(32)
+    )
+    refused = await refusal(alice, frame)
+    assert (refused.reason, refused.head) == ("stale-parent", alice.session.genesis.event_id)
+
+
+async def test_an_event_signed_by_someone_else_is_refused(alice, bob):
+    """Bob relays an event Alice signed: not-your-key (a socket appends only its own events)."""
+    frame = signed(alice, EventKind.PROMOTE, Target(bob.session.member.ed_pk).encode())
+    assert (await refusal(bob, frame)).reason == "not-your-key"
+
+
+async def test_a_plain_member_cannot_use_admin_powers(alice, bob):
+    """Bob promoting himself: not-authorized."""
+    frame = signed(bob, EventKind.PROMOTE, Target(bob.session.member.ed_pk).encode())
+    assert (await refusal(bob, frame)).reason == "not-authorized"
+
+
+async def test_malformed_event_bytes_are_refused_not_fatal(alice, bob):
+    """Garbage of a valid size in an EVENT frame: event-malformed; the socket stays open."""
+    refused = await refusal(alice, bytes([1, Kind.EVENT]) + os.urandom(200))
+    assert refused.reason == "event-malformed"
+    await bob.introduce()
+    assert (await alice.pump(MemberJoined)).member.name == "Bob"
+
+
+async def both_changes(peer: Peer) -> None:
+    for _ in range(2):
+        await peer.pump(GovernanceChanged)
+
+
+async def test_concurrent_authors_re_base_instead_of_forking(alice, bob):
+    """Two admins append on the same head: one lands, the other re-bases and lands after it."""
+    await appended(
+        alice, signed(alice, EventKind.PROMOTE, Target(bob.session.member.ed_pk).encode())
+    )
+    await bob.pump(GovernanceChanged)
+    first, second = MemberKeys.generate(), MemberKeys.generate()
+    await bob.act(bob.session.admit(first.ed_pk, first.x_pk))
+    await alice.act(alice.session.admit(second.ed_pk, second.x_pk))
+    # Both read at once: whichever admin lost the race re-bases only when it
+    # reads its conflict, so pumping one after the other could wait forever.
+    await asyncio.gather(both_changes(alice), both_changes(bob))
+    assert {first.ed_pk, second.ed_pk} <= alice.session.state.members
+    assert not alice.session.membership.forked
+    assert alice.session.membership.head == bob.session.membership.head

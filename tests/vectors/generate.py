@@ -1,0 +1,710 @@
+"""Write the shared protocol test vectors from fixed inputs.
+
+    python -m tests.vectors.generate [OUTPUT_DIR]
+
+Every input is derived from a fixed name, Ed25519 signatures are
+deterministic and envelope nonces are fixed, so the files come out byte for
+byte the same on every run (a test checks this). Python and the browser
+client must both pass every file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import nacl.bindings as sodium
+from nacl.exceptions import BadSignatureError
+
+from governance.join_rules import JoinRule
+from rooms.protocol.codec import b64u_encode, u8, u32, u64
+from rooms.protocol.envelope import Plaintext, seal
+from rooms.protocol.errors import ProtocolError
+from rooms.protocol.frames import (
+    ChallengeFrame,
+    CreateFrame,
+    EndFrame,
+    JoinFrame,
+    LeftFrame,
+    WelcomeFrame,
+    created_frame,
+)
+from rooms.protocol.genesis import Genesis, GenesisBody
+from rooms.protocol.joinproof import join_proof_body, sign_join
+from rooms.protocol.keys import (
+    EpochKeys,
+    LinkKeys,
+    MemberKeys,
+    derive_link_keys,
+    first_epoch,
+    owner_capability_hash,
+    room_secret,
+)
+from rooms.protocol.labels import Label, unkeyed_hash
+from rooms.protocol.link import Link
+from rooms.protocol.messages import Hello, InnerKind
+from rooms.protocol.signatures import Prefix, SigningKey, strict_verify
+from rooms.protocol.verification import verify_genesis_for_link
+from rooms.routing_modes import RoutingMode
+from tests.vectors import governance_vectors
+
+OUTPUT = Path(__file__).resolve().parent
+ORIGIN = "https://chat.example.org"
+EXPIRES_AT = 1_893_456_000  # 2030-01-01T00:00:00Z
+NOW_SECONDS = 1_800_000_000
+NOW_MS = NOW_SECONDS * 1000
+TICKET_SECRET = hashlib.blake2b(b"vectors/ticket", digest_size=32).digest()
+ORDER_8_POINT = bytes.fromhex("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05")
+IDENTITY = bytes.fromhex("01" + "00" * 31)
+GROUP_ORDER = 2**252 + 27742317777372353535851937790883648493
+
+
+def fixed(name: str, size: int = 32) -> bytes:
+    """Reproducible bytes named by ``name``."""
+    return hashlib.blake2b(name.encode(), digest_size=size).digest()
+
+
+def hx(data: bytes) -> str:
+    return data.hex()
+
+
+# --- one room, end to end ------------------------------------------------------
+
+
+class Room:
+    """A room built from fixed inputs, with everything derived along the way."""
+
+    def __init__(self, tag: str, mode: RoutingMode, rule: JoinRule) -> None:
+        self.tag, self.mode, self.rule = tag, mode, rule
+        self.link_shard = fixed(f"{tag}/link-shard")
+        self.server_shard = fixed(f"{tag}/server-shard")
+        self.owner = MemberKeys(fixed(f"{tag}/owner-ed"), fixed(f"{tag}/owner-x"))
+        self.member = MemberKeys(fixed(f"{tag}/member-ed"), fixed(f"{tag}/member-x"))
+        self.owner_capability = fixed(f"{tag}/owner-capability")
+        self.challenge = fixed(f"{tag}/challenge")
+        self.keys: LinkKeys = derive_link_keys(self.link_shard)
+        self.body = GenesisBody(
+            room_id=self.keys.room_id,
+            origin=ORIGIN,
+            auth_pk=self.keys.auth_pk,
+            owner_ed_pk=self.owner.ed_pk,
+            owner_x_pk=self.owner.x_pk,
+            join_rule=rule,
+            routing_mode=mode,
+            expires_at=EXPIRES_AT,
+            vcommit=self.keys.vcommit(self.server_shard),
+        )
+        self.genesis = Genesis.sign(self.body, self.owner.signing_key, self.keys.auth_key())
+        self.secret = room_secret(self.link_shard, self.server_shard, self.genesis.genesis_hash)
+        self.epoch: EpochKeys = first_epoch(self.secret)
+
+    @property
+    def link(self) -> Link:
+        return Link(self.link_shard, self.genesis.genesis_hash)
+
+
+def derivation_case(room: Room) -> dict[str, Any]:
+    keys, owner, member, epoch = room.keys, room.owner, room.member, room.epoch
+    join_signature = sign_join(
+        keys.auth_key(), ORIGIN, keys.room_id, room.challenge, member.ed_pk, member.x_pk
+    )
+    owner_join = sign_join(
+        keys.auth_key(), ORIGIN, keys.room_id, room.challenge, owner.ed_pk, owner.x_pk
+    )
+    return {
+        "name": room.tag,
+        "inputs": {
+            "link_shard": hx(room.link_shard),
+            "server_shard": hx(room.server_shard),
+            "passphrase_shard": "",
+            "owner_ed_seed": hx(owner.ed_seed),
+            "owner_x_secret": hx(owner.x_secret),
+            "member_ed_seed": hx(member.ed_seed),
+            "member_x_secret": hx(member.x_secret),
+            "owner_capability": hx(room.owner_capability),
+            "challenge": hx(room.challenge),
+            "server_time_ms": NOW_MS,
+            "origin": ORIGIN,
+            "expires_at": EXPIRES_AT,
+            "join_rule": room.rule.value,
+            "routing_mode": room.mode.value,
+        },
+        "outputs": {
+            "room_id": hx(keys.room_id),
+            "auth_seed": hx(keys.auth_seed),
+            "auth_pk": hx(keys.auth_pk),
+            "pwsalt": hx(keys.pwsalt),
+            "vcommit": hx(room.body.vcommit),
+            "owner_ed_pk": hx(owner.ed_pk),
+            "owner_x_pk": hx(owner.x_pk),
+            "member_ed_pk": hx(member.ed_pk),
+            "member_x_pk": hx(member.x_pk),
+            "genesis_body": hx(room.genesis.body_bytes),
+            "genesis": hx(room.genesis.raw),
+            "genesis_hash": hx(room.genesis.genesis_hash),
+            "event_id": hx(room.genesis.event_id),
+            "link_fragment": room.link.fragment(),
+            "link_url": room.link.url(ORIGIN),
+            "room_secret": hx(room.secret),
+            "epoch0_secret": hx(epoch.secret),
+            "msg_key": hx(epoch.msg_key),
+            "confirm": hx(epoch.confirm),
+            "bind_key": hx(epoch.bind_key),
+            "kcv": hx(epoch.kcv),
+            "epoch_id": hx(epoch.epoch_id),
+            "owner_bind_tag": hx(epoch.bind_tag(keys.room_id, owner.ed_pk, owner.x_pk)),
+            "member_bind_tag": hx(epoch.bind_tag(keys.room_id, member.ed_pk, member.x_pk)),
+            "owner_capability_hash": hx(owner_capability_hash(room.owner_capability)),
+            "join_proof_body": hx(
+                join_proof_body(ORIGIN, keys.room_id, room.challenge, member.ed_pk, member.x_pk)
+            ),
+            "join_signature": hx(join_signature),
+            "frames": {
+                "challenge": hx(ChallengeFrame(room.challenge, NOW_MS).encode()),
+                "join": hx(
+                    JoinFrame(keys.room_id, member.ed_pk, member.x_pk, join_signature).encode()
+                ),
+                "create": hx(
+                    CreateFrame(
+                        room.genesis.raw,
+                        room.server_shard,
+                        owner_capability_hash(room.owner_capability),
+                        owner_join,
+                    ).encode()
+                ),
+                "welcome": hx(WelcomeFrame(room.server_shard, room.genesis.raw).encode()),
+                "created": hx(created_frame()),
+                "left": hx(LeftFrame(member.ed_pk).encode()),
+                "end": hx(EndFrame(room.owner_capability).encode()),
+            },
+        },
+    }
+
+
+# --- envelopes ---------------------------------------------------------------
+
+
+def plaintext(room: Room, kind: InnerKind, body: bytes, seq: int, time_ms: int) -> Plaintext:
+    return Plaintext(kind, room.member.ed_pk, seq, room.genesis.event_id, time_ms, body)
+
+
+def plaintext_json(value: Plaintext) -> dict[str, Any]:
+    return {
+        "inner_kind": int(value.inner_kind),
+        "sender": hx(value.sender),
+        "seq": value.seq,
+        "head": hx(value.head),
+        "time_ms": value.time_ms,
+        "body": hx(value.body),
+    }
+
+
+def seal_raw(room: Room, padded: bytes, nonce: bytes, epoch_id: bytes | None = None) -> bytes:
+    """An envelope around arbitrary padded plaintext, to build malformed insides."""
+    header = u8(1) + u8(0x10) + (epoch_id or room.epoch.epoch_id) + nonce
+    aad = b"atopos/v1" + room.keys.room_id + header
+    return header + sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
+        padded, aad, nonce, room.epoch.msg_key
+    )
+
+
+def envelope_vectors(direct: Room, mix: Room) -> dict[str, Any]:
+    hello = Hello(
+        direct.member.x_pk,
+        direct.epoch.bind_tag(direct.keys.room_id, direct.member.ed_pk, direct.member.x_pk),
+        "Bob 🦊",
+        wants_reply=True,
+    ).encode()
+    valid = []
+    bodies = [
+        (direct, "hello-256", InnerKind.HELLO, hello),
+        (direct, "bye-256", InnerKind.BYE, b""),
+        (direct, "text-256", InnerKind.TEXT, b"hello, room"),
+        (direct, "text-1024", InnerKind.TEXT, ("é" * 300).encode()),
+        (direct, "text-4096", InnerKind.TEXT, b"x" * 2000),
+        (direct, "text-16384-max", InnerKind.TEXT, b"y" * 8000),
+        (mix, "mix-text-1024", InnerKind.TEXT, b"z" * 10),
+        (mix, "mix-text-1024-max", InnerKind.TEXT, b"m" * 939),
+    ]
+    for seq, (room, name, kind, body) in enumerate(bodies, start=1):
+        value = plaintext(room, kind, body, seq, NOW_MS - 1000)
+        nonce = fixed(f"nonce/{name}", 24)
+        frame = seal(room.epoch, room.keys.room_id, value, room.mode, nonce)
+        valid.append(
+            {
+                "name": name,
+                "room": room.tag,
+                "nonce": hx(nonce),
+                "plaintext": plaintext_json(value),
+                "frame": hx(frame),
+            }
+        )
+
+    base_value = plaintext(direct, InnerKind.TEXT, b"replay me", 7, NOW_MS - 5000)
+    base = seal(direct.epoch, direct.keys.room_id, base_value, direct.mode, fixed("n/base", 24))
+    other_epoch = EpochKeys.from_secret(fixed("another epoch"), 0)
+
+    def inner(kind: int, body_len: int, body: bytes, pad_byte: int = 0) -> bytes:
+        header = (
+            u8(kind)
+            + direct.member.ed_pk
+            + u64(3)
+            + direct.genesis.event_id
+            + u64(NOW_MS)
+            + u32(body_len)
+        )
+        raw = header + body
+        return raw + bytes([pad_byte]) + bytes(256 - len(raw) - 1)
+
+    flipped = bytearray(base)
+    flipped[60] ^= 0x01
+    invalid_cases: list[tuple[str, str, bytes, Room, dict[str, Any]]] = [
+        ("truncated", "truncated", base[:53], direct, {}),
+        ("wrong-version", "bad-version", b"\x02" + base[1:], direct, {}),
+        ("wrong-kind", "bad-kind", base[:1] + b"\x11" + base[2:], direct, {}),
+        ("off-bucket-size", "bad-size", base + b"\0", direct, {}),
+        ("small-bucket-in-mix-mode", "bad-size", base, mix, {}),
+        (
+            "wrong-epoch",
+            "unknown-epoch",
+            base[:2] + other_epoch.epoch_id + base[14:],
+            direct,
+            {},
+        ),
+        ("bad-tag", "bad-tag", bytes(flipped), direct, {}),
+        (
+            "other-room",
+            "bad-tag",
+            seal(direct.epoch, mix.keys.room_id, base_value, direct.mode, fixed("n/x", 24)),
+            direct,
+            {"note": "the AAD names another room id"},
+        ),
+        (
+            "unknown-inner-kind",
+            "bad-inner-kind",
+            seal_raw(direct, inner(9, 0, b""), fixed("n/k", 24)),
+            direct,
+            {},
+        ),
+        (
+            "body-overruns-bucket",
+            "bad-length",
+            seal_raw(direct, inner(2, 500, b"a"), fixed("n/l", 24)),
+            direct,
+            {},
+        ),
+        (
+            "text-not-utf8",
+            "bad-length",
+            seal_raw(direct, inner(2, 2, b"\xff\xfe"), fixed("n/u", 24)),
+            direct,
+            {},
+        ),
+        (
+            "nonzero-padding",
+            "bad-padding",
+            seal_raw(direct, inner(2, 1, b"a", pad_byte=1), fixed("n/p", 24)),
+            direct,
+            {},
+        ),
+        ("replayed-sequence", "replay", base, direct, {"seen": [[hx(direct.member.ed_pk), 7]]}),
+        ("older-sequence", "replay", base, direct, {"seen": [[hx(direct.member.ed_pk), 9]]}),
+        ("stale", "stale", base, direct, {"now_ms": NOW_MS + 200_000}),
+        (
+            "before-admission",
+            "before-admission",
+            base,
+            direct,
+            {"admitted_at_ms": NOW_MS + 60_000, "now_ms": NOW_MS + 60_000},
+        ),
+        ("future", "future", base, direct, {"now_ms": NOW_MS - 200_000}),
+    ]
+    invalid = []
+    for name, error, frame, room, context in invalid_cases:
+        invalid.append(
+            {
+                "name": name,
+                "room": room.tag,
+                "frame": hx(frame),
+                "error": error,
+                "now_ms": context.get("now_ms", NOW_MS),
+                "admitted_at_ms": context.get("admitted_at_ms", NOW_MS - 60_000),
+                "seen": context.get("seen", []),
+            }
+        )
+    return {
+        "description": "Envelopes per bucket and mode; invalid frames with the first error. "
+        "A receiver holds the room's epoch 0 and a replay guard with admitted_at_ms and "
+        "the highest sequence numbers in 'seen' ([sender, seq]); it checks at now_ms.",
+        "valid": valid,
+        "invalid": invalid,
+    }
+
+
+# --- genesis checks against a link ----------------------------------------------
+
+
+def genesis_vectors(room: Room) -> dict[str, Any]:
+    other = Room("genesis/other", RoutingMode.DIRECT, JoinRule.OPEN)
+
+    def resigned(**changes: Any) -> Genesis:
+        fields = {name: getattr(room.body, name) for name in room.body.__slots__}
+        fields.update(changes)
+        owner = room.owner.signing_key
+        auth = room.keys.auth_key() if "auth_pk" not in changes else other.keys.auth_key()
+        return Genesis.sign(GenesisBody(**fields), owner, auth)
+
+    wrong_owner_sig = Genesis(
+        room.genesis.body,
+        room.genesis.body_bytes,
+        other.owner.signing_key.sign(Prefix.GENESIS, room.genesis.body_bytes),
+        room.genesis.auth_sig,
+    )
+    cases: list[tuple[str, bytes, bytes, bytes | None, str, int]] = [
+        ("valid", room.genesis.raw, room.server_shard, None, ORIGIN, NOW_SECONDS),
+        ("relay-swapped-shard", room.genesis.raw, other.server_shard, None, ORIGIN, NOW_SECONDS),
+        ("relay-altered-genesis", other.genesis.raw, room.server_shard, None, ORIGIN, NOW_SECONDS),
+        (
+            "trailing-byte",
+            room.genesis.raw + b"\0",
+            room.server_shard,
+            b"hash-it",
+            ORIGIN,
+            NOW_SECONDS,
+        ),
+        (
+            "room-id-of-another-link",
+            resigned(room_id=other.keys.room_id).raw,
+            room.server_shard,
+            b"hash-it",
+            ORIGIN,
+            NOW_SECONDS,
+        ),
+        (
+            "auth-key-of-another-link",
+            resigned(auth_pk=other.keys.auth_pk).raw,
+            room.server_shard,
+            b"hash-it",
+            ORIGIN,
+            NOW_SECONDS,
+        ),
+        (
+            "owner-signature-by-someone-else",
+            wrong_owner_sig.raw,
+            room.server_shard,
+            b"hash-it",
+            ORIGIN,
+            NOW_SECONDS,
+        ),
+        (
+            "opened-on-another-site",
+            room.genesis.raw,
+            room.server_shard,
+            None,
+            "https://evil.example",
+            NOW_SECONDS,
+        ),
+        ("expired", room.genesis.raw, room.server_shard, None, ORIGIN, EXPIRES_AT),
+    ]
+    out = []
+    for name, raw, shard, rehash, origin, now in cases:
+        link_hash = unkeyed_hash(Label.GENESIS, raw, 16) if rehash else room.genesis.genesis_hash
+        try:
+            verify_genesis_for_link(raw, shard, room.keys, link_hash, origin, now)
+            error = None
+        except ProtocolError as failure:
+            error = failure.code
+        out.append(
+            {
+                "name": name,
+                "genesis": hx(raw),
+                "server_shard": hx(shard),
+                "link_fragment": Link(room.link_shard, link_hash).fragment(),
+                "origin": origin,
+                "now_seconds": now,
+                "error": error,
+            }
+        )
+    return {
+        "description": "A client's checks of a genesis and server shard against its link "
+        "(PROTOCOL §3); error is the first failed check, or null.",
+        "cases": out,
+    }
+
+
+# --- links -------------------------------------------------------------------------
+
+
+def link_vectors(room: Room) -> dict[str, Any]:
+    good = room.link.fragment()
+    _, shard, genesis_hash = good.split(".")
+    cases = [
+        ("valid", good, None),
+        ("valid-with-hash-sign", "#" + good, None),
+        ("future-version", f"v2.{shard}.{genesis_hash}", "link-version"),
+        ("missing-part", f"v1.{shard}", "link-malformed"),
+        ("invite", f"{good}.{b64u_encode(TICKET_SECRET)}", None),
+        ("short-ticket", f"{good}.{b64u_encode(TICKET_SECRET)[:-1]}", "link-malformed"),
+        ("extra-part", f"{good}.x", "link-malformed"),
+        ("two-tickets", f"{good}.{b64u_encode(TICKET_SECRET)}.{b64u_encode(TICKET_SECRET)}",
+         "link-malformed"),
+        ("short-shard", f"v1.{shard[:-1]}.{genesis_hash}", "link-malformed"),
+        ("padded-base64", f"v1.{shard}=.{genesis_hash}", "link-malformed"),
+        ("standard-base64-alphabet", f"v1.{shard[:-2]}+/.{genesis_hash}", "link-malformed"),
+        ("non-canonical-last-char", f"v1.{shard[:-1]}{_low_bits_set(shard[-1])}.{genesis_hash}",
+         "link-malformed"),
+    ]  # fmt: skip
+    out = []
+    for name, fragment, error in cases:
+        try:
+            parsed = Link.parse_fragment(fragment)
+            result = {
+                "link_shard": hx(parsed.link_shard),
+                "genesis_hash": hx(parsed.genesis_hash),
+                "ticket": None if parsed.ticket is None else hx(parsed.ticket),
+            }
+            found = None
+        except ProtocolError as failure:
+            result, found = None, failure.code
+        if found != error:
+            raise AssertionError(f"link case {name}: expected {error}, got {found}")
+        out.append({"name": name, "fragment": fragment, "error": found, "parsed": result})
+    return {"description": "Link fragments and how they parse.", "cases": out}
+
+
+def _low_bits_set(character: str) -> str:
+    """The same 4 leading bits with the 2 unused trailing bits set: not canonical."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    return alphabet[alphabet.index(character) | 0b01]
+
+
+# --- Ed25519 edge cases --------------------------------------------------------------
+
+
+def scalar(data: bytes) -> bytes:
+    return bytes(sodium.crypto_core_ed25519_scalar_reduce(data))
+
+
+def sign_with_scalar(secret: bytes, nonce: bytes, public: bytes, message: bytes) -> bytes:
+    """R ‖ S with R = rB, S = r + k·a, k = H(R ‖ public ‖ message): any public bytes allowed."""
+    r_point = sodium.crypto_scalarmult_ed25519_base_noclamp(nonce)
+    return r_point + signature_s(nonce, secret, challenge_scalar(r_point, public, message))
+
+
+def challenge_scalar(r_point: bytes, public: bytes, message: bytes) -> bytes:
+    return scalar(hashlib.sha512(r_point + public + message).digest())
+
+
+def signature_s(nonce: bytes, secret: bytes, k: bytes) -> bytes:
+    return bytes(
+        sodium.crypto_core_ed25519_scalar_add(
+            nonce, sodium.crypto_core_ed25519_scalar_mul(k, secret)
+        )
+    )
+
+
+def plain_libsodium(key: bytes, message: bytes, signature: bytes) -> bool:
+    """libsodium's own verdict, without our point checks."""
+    try:
+        sodium.crypto_sign_open(signature + message, key)
+    except (BadSignatureError, ValueError):
+        return False
+    return True
+
+
+def message_where(predicate: Callable[[bytes], bool], prefix: str) -> bytes:
+    for counter in range(10_000):
+        message = f"{prefix} #{counter}".encode()
+        if predicate(message):
+            return message
+    raise AssertionError("no message found")
+
+
+def k_mod_8(r_point: bytes, public: bytes, message: bytes) -> int:
+    return int.from_bytes(challenge_scalar(r_point, public, message), "little") % 8
+
+
+def ed25519_vectors() -> dict[str, Any]:
+    a = scalar(fixed("ed/a", 64))
+    r = scalar(fixed("ed/r", 64))
+    public = sodium.crypto_scalarmult_ed25519_base_noclamp(a)
+    r_point = sodium.crypto_scalarmult_ed25519_base_noclamp(r)
+    mixed = sodium.crypto_core_ed25519_add(public, ORDER_8_POINT)
+    mixed_r = sodium.crypto_core_ed25519_add(r_point, ORDER_8_POINT)
+    good_key = SigningKey(fixed("ed/seed"))
+    good_message = b"atopos ed25519 vector"
+    good_sig = good_key.sign(Prefix.JOIN, good_message)
+    good_message = b"atopos/v1/join\0" + good_message
+
+    cases: list[tuple[str, bytes, bytes, bytes, str]] = []
+    rfc = bytes.fromhex(
+        "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+        "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
+    )
+    rfc_pk = bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
+    cases.append(("rfc8032-test-1", rfc_pk, b"", rfc, "RFC 8032 §7.1 test 1"))
+    cases.append(("valid", good_key.public_key, good_message, good_sig, "ordinary signature"))
+    cases.append(
+        ("wrong-message", good_key.public_key, good_message + b"!", good_sig, "another message")
+    )
+
+    cases.append(
+        (
+            "small-order-key-identity",
+            IDENTITY,
+            b"any",
+            IDENTITY + bytes(32),
+            "A and R are the identity, S = 0: the equation holds, the key is worthless",
+        )
+    )
+    msg = message_where(lambda m: k_mod_8(IDENTITY, ORDER_8_POINT, m) == 0, "order-8 key")
+    cases.append(
+        (
+            "small-order-key-order-8",
+            ORDER_8_POINT,
+            msg,
+            IDENTITY + bytes(32),
+            "A of order 8, k ≡ 0 mod 8: even the cofactorless equation holds",
+        )
+    )
+    msg = message_where(lambda m: k_mod_8(r_point, mixed, m) == 0, "mixed key passes both")
+    cases.append(
+        (
+            "mixed-order-key-cofactorless-valid",
+            mixed,
+            msg,
+            sign_with_scalar(a, r, mixed, msg),
+            "A = aB + T8 and k ≡ 0 mod 8: plain libsodium would accept",
+        )
+    )
+    msg = message_where(lambda m: k_mod_8(r_point, mixed, m) != 0, "mixed key cofactored")
+    cases.append(
+        (
+            "mixed-order-key-cofactored-only",
+            mixed,
+            msg,
+            sign_with_scalar(a, r, mixed, msg),
+            "A = aB + T8: only the cofactored equation holds; plain noble would accept",
+        )
+    )
+    k = challenge_scalar(mixed_r, public, good_message)
+    cases.append(
+        (
+            "mixed-order-R",
+            public,
+            good_message,
+            mixed_r + signature_s(r, a, k),
+            "R = rB + T8: only the cofactored equation holds; plain noble would accept",
+        )
+    )
+    k = challenge_scalar(IDENTITY, public, good_message)
+    cases.append(
+        (
+            "small-order-R",
+            public,
+            good_message,
+            IDENTITY + signature_s(bytes(32), a, k),
+            "R is the identity and S = k·a: the equation holds; plain noble would accept",
+        )
+    )
+    s = int.from_bytes(good_sig[32:], "little") + GROUP_ORDER
+    cases.append(
+        (
+            "non-canonical-S",
+            good_key.public_key,
+            good_message,
+            good_sig[:32] + s.to_bytes(32, "little"),
+            "S + L (the group order): same point equation, non-canonical scalar",
+        )
+    )
+    non_canonical_identity = bytes.fromhex("ee" + "ff" * 30 + "7f")
+    cases.append(
+        (
+            "non-canonical-key-encoding",
+            non_canonical_identity,
+            b"any",
+            IDENTITY + bytes(32),
+            "y = p + 1 encodes the identity non-canonically",
+        )
+    )
+    cases.append(
+        (
+            "non-canonical-R-encoding",
+            good_key.public_key,
+            good_message,
+            non_canonical_identity + good_sig[32:],
+            "R encoded with y >= p",
+        )
+    )
+    cases.append(("short-signature", good_key.public_key, good_message, good_sig[:63], "63 bytes"))
+    # Cases where noble's verify({zip215: false}) alone accepts; the JS test checks
+    # this stays true, i.e. that the extra point checks are what rejects them.
+    plain_noble_accepts = {
+        "mixed-order-key-cofactored-only",
+        "mixed-order-key-cofactorless-valid",
+        "mixed-order-R",
+        "small-order-R",
+        "rfc8032-test-1",
+        "valid",
+    }
+    out = []
+    for name, key, message, signature, note in cases:
+        out.append(
+            {
+                "name": name,
+                "public_key": hx(key),
+                "message": hx(message),
+                "signature": hx(signature),
+                "valid": strict_verify(key, message, signature),
+                "plain_libsodium_accepts": plain_libsodium(key, message, signature),
+                "plain_noble_accepts": name in plain_noble_accepts,
+                "note": note,
+            }
+        )
+    valid_names = {case["name"] for case in out if case["valid"]}
+    if valid_names != {"rfc8032-test-1", "valid"}:
+        raise AssertionError(f"unexpected strict verdicts: {valid_names}")
+    return {
+        "description": "Strict Ed25519 (PROTOCOL §1.2): both implementations must return "
+        "'valid' for every case.",
+        "cases": out,
+    }
+
+
+# --- write ---------------------------------------------------------------------------
+
+
+def build() -> dict[str, Any]:
+    direct = Room("room/direct-open", RoutingMode.DIRECT, JoinRule.OPEN)
+    mix = Room("room/mix-approval", RoutingMode.MIX, JoinRule.APPROVAL)
+    return {
+        "derivation.json": {
+            "description": "From the link shard, server shard and member keys to every "
+            "derived value and frame (PROTOCOL §2-§5).",
+            "cases": [derivation_case(direct), derivation_case(mix)],
+        },
+        "envelopes.json": envelope_vectors(direct, mix),
+        "genesis.json": genesis_vectors(direct),
+        "links.json": link_vectors(direct),
+        "ed25519.json": ed25519_vectors(),
+        "governance.json": governance_vectors.build(),
+    }
+
+
+def write(directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, content in build().items():
+        path = directory / name
+        path.write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for path in write(Path(sys.argv[1]) if len(sys.argv) > 1 else OUTPUT):
+        sys.stdout.write(f"{path}\n")
