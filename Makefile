@@ -14,7 +14,7 @@ NODE_STAMP := node_modules/.package-lock.json
 
 BENCH ?= full
 
-.PHONY: help run test test-py test-js test-fast lint format typecheck vendor vectors bench bench-js clean
+.PHONY: help run test test-py test-js test-fast lint format typecheck vendor vectors bench bench-js security-evidence clean
 
 help: ## List every target with what it does
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -72,6 +72,9 @@ bench: $(DEV_STAMP) ## Relay benchmark against bare relays in one run (BENCH=smo
 
 bench-js: $(DEV_STAMP) ## Client side: envelope crypto in node vs PyNaCl, create-to-first-message in Chromium (JSON in var/bench/client/)
 	$(BIN)/python -m bench.client
+
+security-evidence: $(DEV_STAMP) $(NODE_STAMP) ## Run every security check on a real daphne + Redis + Chromium and write evidence/latest/ (BASE_URL=https://... checks a live site instead)
+	$(BIN)/python manage.py security_evidence $(if $(BASE_URL),--base-url $(BASE_URL))
 
 clean: ## Remove the virtualenv, caches and local data (var/)
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -14,7 +14,7 @@ import ctypes
 import os
 import shutil
 import signal
-import subprocess
+import subprocess  # only a fixed redis-server argument list, no shell  # nosec B404
 import sys
 import tempfile
 import time
@@ -129,7 +129,7 @@ def start_embedded_redis(*, timeout: float = 10.0) -> EmbeddedRedis:
         "--loglevel", "warning",
         "--daemonize", "no",
     ]  # fmt: skip
-    process = subprocess.Popen(  # noqa: S603 -- fixed argument list, no shell
+    process = subprocess.Popen(  # noqa: S603 -- fixed argument list, no shell  # nosec B603
         command,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
+import subprocess  # only our own interpreter and module, no shell  # nosec B404
 import sys
 import time
 from types import FrameType
@@ -67,7 +67,7 @@ def wait_until_listening(process: subprocess.Popen[bytes], port: int) -> bool:
 def serve(port: int) -> int:
     """Run daphne until it exits or we are told to stop; return its exit status."""
     command = [sys.executable, "-m", "atopos_site.serve", "--bind", BIND_HOST, "--port", str(port)]
-    server = subprocess.Popen(command)  # noqa: S603 -- our own interpreter and module
+    server = subprocess.Popen(command)  # noqa: S603 -- our own interpreter and module  # nosec B603
     try:
         if not wait_until_listening(server, port):
             say("The server did not start; see the messages above.")

@@ -109,6 +109,15 @@ if ATOPOS_SOURCE_URL and not ATOPOS_SOURCE_URL.startswith("https://"):
         f"ATOPOS_SOURCE_URL must be an https: URL, got {ATOPOS_SOURCE_URL!r}"
     )
 
+# Where the evidence runner writes its runs (latest/ and runs/<run_id>/); the
+# evidence pages only read it. A relative path is taken from the project root.
+_evidence_dir = env_str("ATOPOS_EVIDENCE_DIR", "")
+ATOPOS_EVIDENCE_DIR = BASE_DIR / _evidence_dir if _evidence_dir else BASE_DIR / "evidence"
+if ATOPOS_EVIDENCE_DIR.exists() and not ATOPOS_EVIDENCE_DIR.is_dir():
+    raise ImproperlyConfigured(
+        f"ATOPOS_EVIDENCE_DIR must be a directory, got the file {str(ATOPOS_EVIDENCE_DIR)!r}"
+    )
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from atopos_site import pages
-from evidence import views as evidence_views
 from rooms import views as room_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", room_views.home, name="home"),
     path("r/", room_views.room, name="room"),
     path("security/", pages.security, name="security"),
-    path("security/evidence/", evidence_views.index, name="evidence"),
+    path("security/evidence/", include("evidence.urls")),
     path("threat-model/", pages.threat_model, name="threat-model"),
     path("disclosure/", pages.disclosure, name="disclosure"),
     path(".well-known/security.txt", pages.security_txt, name="security-txt"),

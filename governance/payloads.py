@@ -186,7 +186,7 @@ def _parse(kind: EventKind, reader: Reader) -> Payload:
         return Target(reader.take(32))
     if kind is EventKind.SET_JOIN_RULE:
         rule = _rule(reader.u8(), allow_none=False)
-        assert rule is not None  # noqa: S101 -- allow_none=False never gives None
+        assert rule is not None  # noqa: S101 -- allow_none=False never gives None  # nosec B101
         return SetJoinRule(rule, reader.u16())
     if kind in (EventKind.LOCK, EventKind.END_ROOM):
         return Empty()

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from autobahn.exception import Disconnected
 from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -122,6 +123,7 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
         self.tag = new_tag()
         self.challenge, self.challenge_deadline = None, 0.0
         self.ended = False
+        self.closing = False
         self.tasks: list[asyncio.Task[None]] = []
         self.frame_budget = FrameBudget(self.tenant.policy.rate_limits.messages_per_minute)
         self.client = client_identity(self._address(), time.time())
@@ -162,10 +164,16 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Check a frame's shape before anything else, then act on its kind and our phase."""
+        if self.closing:
+            return  # frames queued behind our close: nobody is listening for answers
         try:
             if bytes_data is None:
                 raise FrameRejected(CloseCode.TEXT_FRAME)
             kind = classify_client_frame(bytes_data, self.mode)
+            # Every frame after the handshake (which joins_per_minute limits) costs
+            # budget, whatever its kind: floods of DECLINE or redemptions close too.
+            if self.phase is not Phase.CHALLENGE and not self.frame_budget.take(time.monotonic()):
+                raise FrameRejected(CloseCode.RATE_LIMITED)
             if self.phase is Phase.CHALLENGE:
                 await self._handshake(kind, bytes_data)
             elif self.phase is Phase.TICKET and kind is Kind.EVENT:
@@ -204,10 +212,15 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
 
     async def refuse(self, code: CloseCode) -> None:
         """Close with a documented code (autobahn accepts a plain int only)."""
+        self.closing = True
         await self.close(code=int(code))
 
     async def send_frame(self, frame: bytes) -> None:
-        await self.base_send({"type": "websocket.send", "bytes": frame})
+        # A socket that closed under us (the peer left, or we refused it a moment
+        # ago) is not an error: raising here would skip disconnect(), and with it
+        # giving the member's place back.
+        with contextlib.suppress(Disconnected):
+            await self.base_send({"type": "websocket.send", "bytes": frame})
 
     async def refuse_admission(self, reason: str) -> None:
         """Say why (a REFUSED frame) and close with 4403."""
@@ -394,15 +407,11 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
     # In the room ------------------------------------------------------------------
 
     async def _relay(self, frame: bytes) -> None:
-        if not self.frame_budget.take(time.monotonic()):
-            raise FrameRejected(CloseCode.RATE_LIMITED)
         place = self._place()
         await place.hub.frame(place.channel, self.tag, frame)
 
     async def _append(self, frame: bytes) -> None:
         """Append a member's governance event with compare-and-set, or say why not."""
-        if not self.frame_budget.take(time.monotonic()):
-            raise FrameRejected(CloseCode.RATE_LIMITED)
         place = self._place()
         raw = EventFrame.decode(frame).event
         log = await place.log()

@@ -79,7 +79,7 @@ def live_database(directory: Path) -> Iterator[str]:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _manage(env: dict[str, str], *arguments: str) -> None:
+def manage(env: dict[str, str], *arguments: str) -> None:
     result = subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", *arguments], cwd=ROOT, env=env, capture_output=True,
         text=True,
@@ -103,10 +103,10 @@ def live_site(
         fresh = {"ATOPOS_ENV": "test", "DATABASE_URL": database_url,
                  "SECRET_KEY": secrets.token_urlsafe(48)}  # fmt: skip
         environment = base_env(**{**fresh, **(env or {})})
-        _manage(environment, "migrate", "--noinput")
+        manage(environment, "migrate", "--noinput")
         for slug, name, hostnames in LIVE_TENANTS:
             domains = [argument for host in hostnames for argument in ("--domain", host)]
-            _manage(environment, "tenant", "add", slug, "--name", name, *domains, *tenant_options)
+            manage(environment, "tenant", "add", slug, "--name", name, *domains, *tenant_options)
         port = free_port()
         command = [sys.executable, "-m", "atopos_site.serve", "--bind", "127.0.0.1",
                    "--port", str(port), *serve_arguments]  # fmt: skip

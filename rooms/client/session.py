@@ -305,6 +305,10 @@ class RoomSession:
         membership = self._membership()
         try:
             epoch, plaintext = open_envelope(frame, self.keys.room_id, self.mode, membership.epochs)
+            if plaintext.sender == self.member.ed_pk:
+                # The relay never returns our own frames; one that comes back is an echo
+                # (a replay the guard, which records only others' frames, would take).
+                raise ProtocolError("own-frame")
             self._guard().accept(epoch.epoch_id, plaintext, self.clock())
         except ProtocolError:
             return [], []

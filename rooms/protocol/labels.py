@@ -17,7 +17,7 @@ class Label(Enum):
     PWSALT = "atopos1-pwsalt"
     GENESIS = "atopos1-genesis"
     EVENT = "atopos1-event"
-    SECRET = "atopos1-secret"  # noqa: S105 -- a label, not a secret
+    SECRET = "atopos1-secret"  # noqa: S105 -- a label, not a secret  # nosec B105
     EPOCH0 = "atopos1-epoch0"
     MSG = "atopos1-msg"
     CONFIRM = "atopos1-confirm"

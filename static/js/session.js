@@ -285,6 +285,9 @@ export class RoomSession {
     let opened;
     try {
       opened = openEnvelope(frame, this.linkKeys.roomId, this.mode, membership.epochs);
+      // The relay never returns our own frames: one that comes back is an echo, a
+      // replay the guard (which records only others' frames) would otherwise take.
+      if (equal(opened.plaintext.sender, this.member.edPk)) throw new ProtocolError('own-frame');
       this.guard.accept(opened.epoch.epochId, opened.plaintext, this.clock());
     } catch (error) {
       if (error instanceof ProtocolError) return { events: [], replies: [], dropped: error.code };

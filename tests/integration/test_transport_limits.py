@@ -35,3 +35,36 @@ def test_frames_over_64_kib_drop_the_connection_and_nothing_else(tmp_path):
         assert closed.rcvd is None  # dropped by the transport, not closed by the relay
         assert asyncio.run(still_serving(site.port))[:2] == bytes([1, 0x81])
         assert "Traceback" not in site.output()
+
+
+async def refused_with_frames_queued(origin: str, link: str) -> None:
+    """Join, then send a frame the relay refuses and, right behind it, one more."""
+    from rooms.client.connection import RoomClient
+    from rooms.client.events import RoomClosed
+
+    client = await RoomClient.join(link, "Queued")
+    await client.socket.send(bytes([1, 0x10, 0, 0, 0]))  # bad size: refused with 4103
+    await client.socket.send(bytes([1, 0x04]) + bytes(200))  # answered after the close
+    assert (await client.next_event_of(RoomClosed)).code == 4103
+
+
+def test_a_socket_refused_with_frames_queued_gives_its_place_back(tmp_path):
+    """The reply to a frame queued behind a close must not keep the place taken."""
+    from rooms.client.connection import RoomClient
+
+    async def scenario(origin: str) -> str:
+        owner = await RoomClient.create(origin, "Owner")
+        for _ in range(4):
+            await refused_with_frames_queued(origin, owner.link)
+        await asyncio.sleep(0.5)
+        late = await RoomClient.join(owner.link, "Late")  # refused 4009 if places leaked
+        name = late.session.name
+        await late.leave()
+        await owner.leave()
+        return name
+
+    with live_site(tmp_path, tenant_options=["--max-members", "3"]) as site:
+        assert asyncio.run(scenario(site.url("").rstrip("/"))) == "Late"
+        output = site.output()
+    assert "Traceback" not in output
+    assert "Exception inside application" not in output

@@ -45,6 +45,16 @@ it('messages arrive decrypted, and a replayed frame is dropped', () => {
   assert.equal(replay.dropped, 'replay');
 });
 
+it('a member\'s own frame echoed back by the relay is dropped, not shown', () => {
+  const { alice, bob } = room();
+  const echoed = alice.receive(alice.text('said once'));
+  assert.deepEqual(echoed.events, []);
+  assert.equal(echoed.dropped, 'own-frame');
+  const bye = alice.receive(alice.bye());
+  assert.equal(bye.dropped, 'own-frame');
+  assert.equal(bob.receive(alice.text('still heard')).events[0].text, 'still heard');
+});
+
 it('a welcome with a swapped server shard is refused', () => {
   const { alice, welcome } = room();
   const forged = welcome.slice();

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from rooms.protocol.frames import CloseCode, JoinFrame
+from rooms.protocol.frames import CloseCode, JoinFrame, Kind
 from tests.rooms.peers import Peer, closed_with, open_socket, room_socket, set_policy
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -88,6 +88,19 @@ async def test_a_flood_beyond_the_rate_limit_is_closed(relay):
     for _ in range(10):
         await bob.next_events()  # the ten allowed frames did arrive
     await room_still_works(alice, bob)
+
+
+async def test_a_flood_of_declines_counts_against_the_same_limit(relay):
+    """Cheap frames the relay answers itself (DECLINE here) spend the budget too: 4029."""
+    await set_policy(messages_per_minute=10)
+    alice = await Peer.create("Alice")
+    bob = await Peer.join(alice.session, "Bob")
+    decline = bytes([1, Kind.DECLINE]) + os.urandom(32)
+    for _ in range(10):
+        await bob.send(decline)
+        assert (await bob.socket.receive_from())[1] == Kind.REFUSED  # not-authorized
+    await bob.send(decline)
+    assert await closed_with(bob.socket) == CloseCode.RATE_LIMITED
 
 
 async def test_join_attempts_beyond_the_client_limit_are_refused(relay):

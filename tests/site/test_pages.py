@@ -38,16 +38,23 @@ def test_security_page_keeps_the_honest_limits(client, alpha):
         assert text in html
 
 
-def test_security_page_makes_no_claim_without_evidence(client, alpha):
+def test_security_page_makes_no_claim_without_evidence(client, alpha, settings, tmp_path):
     """Counts of proven claims or tests appear only once evidence exists to back them."""
+    settings.ATOPOS_EVIDENCE_DIR = tmp_path
     html = page(client, "/security/")
+    assert "No evidence run has been published here yet" in html
+    assert "Proven</span>" not in html
     assert not re.search(r"\d+ proven claims", html)
     assert "TLA+" not in html
     assert "1,900" not in html
 
 
-def test_evidence_page_shows_every_claim_as_unproven_until_a_run_exists(client, alpha):
+def test_evidence_page_shows_every_claim_as_unproven_until_a_run_exists(
+    client, alpha, settings, tmp_path
+):
     """With no published evidence run, nothing is presented as proven."""
+    # An empty directory: a run the runner left in evidence/ must not change this test.
+    settings.ATOPOS_EVIDENCE_DIR = tmp_path
     html = page(client, "/security/evidence/")
     assert "No evidence run has been published here yet" in html
     assert "<strong>unproven</strong>" in html

@@ -24,7 +24,7 @@ VARIABLES = (
     "REDIS_URL", "ATOPOS_ADMIN_PATH", "ATOPOS_TENANT_CACHE_SECONDS", "ATOPOS_SECURITY_CONTACT",
     "ATOPOS_SOURCE_URL", "ATOPOS_HSTS_SECONDS", "ATOPOS_HSTS_INCLUDE_SUBDOMAINS",
     "ATOPOS_SSL_REDIRECT", "ATOPOS_TRUST_X_FORWARDED_PROTO", "ATOPOS_LOG_LEVEL",
-    "ATOPOS_STATIC_ROOT",
+    "ATOPOS_STATIC_ROOT", "ATOPOS_EVIDENCE_DIR",
 )  # fmt: skip
 
 
@@ -72,6 +72,7 @@ def load_settings(monkeypatch: pytest.MonkeyPatch, **variables: str) -> dict[str
         ({"ATOPOS_SSL_REDIRECT": "please"}, r"ATOPOS_SSL_REDIRECT must be one of"),
         ({"ATOPOS_TRUST_X_FORWARDED_PROTO": "y"}, r"ATOPOS_TRUST_X_FORWARDED_PROTO must be one of"),
         ({"ATOPOS_LOG_LEVEL": "LOUD"}, r"ATOPOS_LOG_LEVEL must be one of DEBUG, INFO"),
+        ({"ATOPOS_EVIDENCE_DIR": "README.md"}, r"ATOPOS_EVIDENCE_DIR must be a directory"),
     ],
 )
 def test_bad_value_stops_the_settings_with_a_message(monkeypatch, variables, message):
@@ -111,3 +112,15 @@ def test_admin_path_moves_the_cookies_under_it(monkeypatch):
     loaded = load_settings(monkeypatch, ATOPOS_ADMIN_PATH="ops-7f3k")
     assert loaded["SESSION_COOKIE_PATH"] == "/ops-7f3k/"
     assert loaded["CSRF_COOKIE_PATH"] == "/ops-7f3k/"
+
+
+def test_evidence_dir_defaults_to_the_project_and_takes_relative_or_absolute_paths(
+    monkeypatch, tmp_path
+):
+    """The evidence pages read evidence/ unless told otherwise; relative means project-relative."""
+    root = SETTINGS_FILE.parent.parent
+    assert load_settings(monkeypatch)["ATOPOS_EVIDENCE_DIR"] == root / "evidence"
+    relative = load_settings(monkeypatch, ATOPOS_EVIDENCE_DIR="var/evidence-out")
+    assert relative["ATOPOS_EVIDENCE_DIR"] == root / "var" / "evidence-out"
+    absolute = load_settings(monkeypatch, ATOPOS_EVIDENCE_DIR=str(tmp_path))
+    assert absolute["ATOPOS_EVIDENCE_DIR"] == tmp_path

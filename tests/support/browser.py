@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-CHROMIUM = os.environ.get("ATOPOS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+from atopos_site.testing.chromium import CHROMIUM, CHROMIUM_FLAGS
+
+__all__ = ["CHROMIUM", "CHROMIUM_FLAGS", "PageRecord", "origin"]
+
 # Collects CSP violations in the page itself; Playwright injects this through
 # the DevTools protocol, which the page's CSP does not govern.
 VIOLATION_RECORDER = """

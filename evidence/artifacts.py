@@ -1,0 +1,694 @@
+"""Read the evidence runner's artifacts from ATOPOS_EVIDENCE_DIR, safely and typed.
+
+The layout (written by the runner) is ``latest/`` and ``runs/<run_id>/``, each
+holding ``summary.json``, ``checks/<check_id>.json``, ``EVIDENCE_SUMMARY.md``
+and ``REVIEWER_PACK.md``. Pages only ever name a file through the validated
+pieces below, so no request can reach outside that directory. A file that is
+missing, too large, not UTF-8 or not the expected JSON shape reads as missing:
+the pages then say "unproven", never an error page.
+
+Claim verdicts come from the check artifact files, not from the claims list in
+``summary.json``: a claim is proven only when each of its checks' own artifact
+file says "pass".
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from evidence import registry
+from evidence.check import Kind, Status
+from evidence.claims import Claim, ClaimsFileError, Verdict, all_check_ids, judge, load_claims
+
+LATEST = "latest"
+RUN_ID = re.compile(r"[0-9]{8}T[0-9]{6}Z-[0-9a-f]{7,12}")
+# A run reference is the run's directory relative to ATOPOS_EVIDENCE_DIR.
+RUN_REF = re.compile(rf"{LATEST}|runs/{RUN_ID.pattern}")
+CHECK_ID = re.compile(r"[a-z][a-z0-9_]{2,63}")  # the same ids evidence.registry accepts
+DOCUMENTS = ("EVIDENCE_SUMMARY.md", "REVIEWER_PACK.md")
+# Far above any real artifact; keeps a runaway file from filling a worker's memory.
+MAX_BYTES = 8 * 1024 * 1024
+MAX_SOURCE_BYTES = 1024 * 1024
+
+CHECK_STATUSES = frozenset(status.value for status in Status)
+KINDS = frozenset(kind.value for kind in Kind)
+COMPLETENESS_KEYS = (
+    "checks_total",
+    "checks_run",
+    "checks_passed",
+    "checks_failed",
+    "checks_error",
+    "claims_total",
+    "claims_proven",
+    "claims_unproven",
+)
+_COMMIT = re.compile(r"[0-9a-f]{40}")
+# What a reader sees for each state of a check's artifact (text, never colour alone).
+STATUS_LABELS = {
+    "pass": "Pass",  # nosec B105 -- a status label, not a password
+    "fail": "Fail",
+    "error": "Error",
+    "missing": "No artifact",
+    "unreadable": "Unreadable artifact",
+}
+
+
+class Malformed(ValueError):
+    """An artifact does not have the documented shape (it then counts as missing)."""
+
+
+# ---- Where things are --------------------------------------------------------
+
+
+def evidence_dir() -> Path:
+    """Read at call time so tests (and a reconfigured process) see the current setting."""
+    return Path(settings.ATOPOS_EVIDENCE_DIR)
+
+
+def is_run_ref(value: str) -> bool:
+    return RUN_REF.fullmatch(value) is not None
+
+
+def is_check_id(value: str) -> bool:
+    return CHECK_ID.fullmatch(value) is not None
+
+
+def run_ref(run_id: str) -> str:
+    """The reference of a run in runs/, e.g. ``runs/20261123T071500Z-1a2b3c4``."""
+    if not RUN_ID.fullmatch(run_id):
+        raise ValueError("not a run id")
+    return f"runs/{run_id}"
+
+
+def _read_bytes(ref: str, name: str) -> bytes | None:
+    """A file under a validated run directory, or None; symlinks may not lead outside."""
+    if not is_run_ref(ref):
+        return None
+    base = evidence_dir()
+    try:
+        root = base.resolve(strict=True)
+        path = (base / ref / name).resolve(strict=True)
+        if not path.is_relative_to(root) or not path.is_file():
+            return None
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except (OSError, RuntimeError):
+        return None
+    return data if len(data) <= MAX_BYTES else None
+
+
+def _parse_json(data: bytes) -> Any:
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError) as error:
+        raise Malformed("not JSON") from error
+
+
+# ---- Shape checks ------------------------------------------------------------
+
+
+def _field(data: Mapping[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
+    value = data.get(key)
+    # bool is an int in Python, but never a valid count or duration here.
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise Malformed(f"{key} has the wrong type")
+    return value
+
+
+def _choice(data: Mapping[str, Any], key: str, allowed: Iterable[str]) -> str:
+    value = _field(data, key, str)
+    if value not in allowed:
+        raise Malformed(f"{key} is not one of the allowed values")
+    return str(value)
+
+
+def _counts(value: Any, key: str) -> dict[str, int]:
+    if not isinstance(value, dict):
+        raise Malformed(f"{key} must be an object")
+    for name, count in value.items():
+        if not isinstance(count, int) or isinstance(count, bool):
+            raise Malformed(f"{key}.{name} must be an integer")
+    return dict(value)
+
+
+def _timestamp(value: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError as error:
+        raise Malformed("run_date is not a timestamp") from error
+    if moment.tzinfo is None:
+        raise Malformed("run_date has no time zone")
+    return moment.astimezone(dt.UTC)
+
+
+# ---- Run summaries -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckEntry:
+    """A check as the run summary lists it (the table; verdicts use the artifact).
+
+    ``kind`` is any text: the runner writes "unknown" for a check whose module
+    is missing, and that must not hide the whole run.
+    """
+
+    id: str
+    status: str
+    title: str
+    kind: str
+    summary: str
+    duration_s: float
+
+
+WORKTREE_STATES = ("clean", "modified")
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """A run's summary.json, validated."""
+
+    ref: str
+    run_id: str
+    run_date: dt.datetime
+    git_commit: str
+    target: str
+    overall: str
+    completeness: dict[str, int]
+    key_counts: dict[str, int]
+    checks: dict[str, CheckEntry]
+    # "modified" when the run examined uncommitted changes on top of git_commit.
+    worktree: str = "unknown"
+
+    @property
+    def readable_key_counts(self) -> list[tuple[str, int]]:
+        """("Redis keys scanned", 8) for "redis_keys_scanned": 8, in the run's order."""
+        return [(name.replace("_", " ").capitalize(), n) for name, n in self.key_counts.items()]
+
+    @property
+    def short_commit(self) -> str:
+        return self.git_commit[:12] if _COMMIT.fullmatch(self.git_commit) else self.git_commit
+
+    @property
+    def has_commit(self) -> bool:
+        return _COMMIT.fullmatch(self.git_commit) is not None
+
+
+def _check_entry(check_id: str, raw: Any) -> CheckEntry:
+    if not is_check_id(check_id) or not isinstance(raw, dict):
+        raise Malformed("bad check entry")
+    if raw.get("artifact") != f"checks/{check_id}.json":
+        raise Malformed(f"{check_id}: unexpected artifact path")
+    return CheckEntry(
+        id=check_id,
+        status=_choice(raw, "status", CHECK_STATUSES),
+        title=_field(raw, "title", str),
+        kind=_field(raw, "kind", str),
+        summary=_field(raw, "summary", str),
+        duration_s=float(_field(raw, "duration_s", (int, float))),
+    )
+
+
+def _summary(ref: str, raw: Any) -> RunSummary:
+    if not isinstance(raw, dict) or raw.get("format") != 1:
+        raise Malformed("unknown summary format")
+    run_id = _field(raw, "run_id", str)
+    if not RUN_ID.fullmatch(run_id) or (ref != LATEST and ref != run_ref(run_id)):
+        raise Malformed("run_id does not match its directory")
+    commit = _field(raw, "git_commit", str)
+    if commit != "unknown" and not _COMMIT.fullmatch(commit):
+        raise Malformed("git_commit is not a commit")
+    completeness = _counts(raw.get("completeness"), "completeness")
+    if set(completeness) != set(COMPLETENESS_KEYS):
+        raise Malformed("completeness has unexpected keys")
+    checks = raw.get("checks")
+    if not isinstance(checks, dict):
+        raise Malformed("checks must be an object")
+    return RunSummary(
+        ref=ref,
+        run_id=run_id,
+        run_date=_timestamp(_field(raw, "run_date", str)),
+        git_commit=commit,
+        target=_choice(raw, "target", ("local", "remote")),
+        overall=_choice(raw, "overall", ("pass", "fail")),
+        completeness=completeness,
+        key_counts=_counts(raw.get("key_counts"), "key_counts"),
+        checks={check_id: _check_entry(check_id, entry) for check_id, entry in checks.items()},
+        worktree=str(raw.get("worktree")) if raw.get("worktree") in WORKTREE_STATES else "unknown",
+    )
+
+
+def read_summary(ref: str) -> RunSummary | None:
+    """A run's validated summary, or None when it is absent or malformed."""
+    data = _read_bytes(ref, "summary.json")
+    if data is None:
+        return None
+    try:
+        return _summary(ref, _parse_json(data))
+    except Malformed:
+        return None
+
+
+def latest_summary() -> RunSummary | None:
+    return read_summary(LATEST)
+
+
+def list_runs(limit: int = 100) -> list[RunSummary]:
+    """Runs in runs/ with a valid summary, newest first (run ids start with their time)."""
+    try:
+        names = [entry.name for entry in (evidence_dir() / "runs").iterdir()]
+    except OSError:
+        return []
+    run_ids = sorted((name for name in names if RUN_ID.fullmatch(name)), reverse=True)
+    runs = [read_summary(run_ref(run_id)) for run_id in run_ids[:limit]]
+    found = [run for run in runs if run is not None]
+    return sorted(found, key=lambda run: (run.run_date, run.run_id), reverse=True)
+
+
+# ---- Check artifacts ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckArtifact:
+    """One check's checks/<id>.json, validated."""
+
+    check: str
+    title: str
+    kind: str
+    status: str
+    summary: str
+    counts: dict[str, int]
+    reasons: tuple[str, ...]
+    duration_s: float
+
+
+def _artifact(check_id: str, raw: Any) -> CheckArtifact:
+    if not isinstance(raw, dict) or raw.get("check") != check_id:
+        raise Malformed("artifact is for another check")
+    reasons = _field(raw, "reasons", list)
+    if not all(isinstance(reason, str) for reason in reasons):
+        raise Malformed("reasons must be strings")
+    _field(raw, "details", dict)
+    return CheckArtifact(
+        check=check_id,
+        title=_field(raw, "title", str),
+        kind=_field(raw, "kind", str),
+        status=_choice(raw, "status", CHECK_STATUSES),
+        summary=_field(raw, "summary", str),
+        counts=_counts(raw.get("counts"), "counts"),
+        reasons=tuple(reasons),
+        duration_s=float(_field(raw, "duration_s", (int, float))),
+    )
+
+
+def _load_artifact(ref: str, check_id: str) -> tuple[str, CheckArtifact | None]:
+    """("missing" | "unreadable" | its status, the artifact when it is valid)."""
+    if not is_check_id(check_id):
+        return "missing", None
+    data = _read_bytes(ref, f"checks/{check_id}.json")
+    if data is None:
+        return "missing", None
+    try:
+        artifact = _artifact(check_id, _parse_json(data))
+    except Malformed:
+        return "unreadable", None
+    return artifact.status, artifact
+
+
+def read_check_artifact(ref: str, check_id: str) -> CheckArtifact | None:
+    """A run's artifact for one check, or None when absent or malformed."""
+    return _load_artifact(ref, check_id)[1]
+
+
+# ---- Downloads ---------------------------------------------------------------
+
+
+def summary_bytes(ref: str) -> bytes | None:
+    """summary.json exactly as written, only when it is a valid summary."""
+    data = _read_bytes(ref, "summary.json")
+    return data if data is not None and read_summary(ref) is not None else None
+
+
+def check_artifact_bytes(ref: str, check_id: str) -> bytes | None:
+    """checks/<id>.json exactly as written, only when it is a valid artifact."""
+    if not is_check_id(check_id):
+        return None
+    data = _read_bytes(ref, f"checks/{check_id}.json")
+    return data if data is not None and read_check_artifact(ref, check_id) else None
+
+
+def document_text(ref: str, name: str) -> str | None:
+    """EVIDENCE_SUMMARY.md or REVIEWER_PACK.md of a run, when present and UTF-8."""
+    if name not in DOCUMENTS:
+        return None
+    data = _read_bytes(ref, name)
+    if data is None:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+# ---- Claims judged from the artifacts ----------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckState:
+    """A check's result in one run, as its own artifact file records it."""
+
+    id: str
+    state: str  # pass, fail, error, missing or unreadable
+    artifact: CheckArtifact | None
+    entry: CheckEntry | None = None  # the run summary's line, when it has one
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.state]
+
+    @property
+    def title(self) -> str:
+        source = self.artifact or self.entry
+        return source.title if source else ""
+
+    @property
+    def kind(self) -> str:
+        source = self.artifact or self.entry
+        return source.kind if source else ""
+
+    @property
+    def summary(self) -> str:
+        source = self.artifact or self.entry
+        return source.summary if source else ""
+
+    @property
+    def summary_disagrees(self) -> bool:
+        """The run summary lists another status than the artifact: worth a reader's notice."""
+        return self.entry is not None and self.entry.status != self.state
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    """A claim, its verdict and the state of each check behind it."""
+
+    verdict: Verdict
+    checks: tuple[CheckState, ...]
+
+    @property
+    def claim(self) -> Claim:
+        return self.verdict.claim
+
+    @property
+    def label(self) -> str:
+        return "Proven" if self.verdict.proven else "Unproven"
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the evidence pages show about one run (or about no run)."""
+
+    ref: str
+    summary: RunSummary | None
+    claims: tuple[ClaimRow, ...]
+    checks: tuple[CheckState, ...]
+    claims_error: str = ""
+
+    @property
+    def proven_count(self) -> int:
+        return sum(1 for row in self.claims if row.verdict.proven)
+
+    @property
+    def claims_total(self) -> int:
+        return len(self.claims)
+
+    @property
+    def summary_disagrees(self) -> bool:
+        """The runner's own proven count differs from the one the artifacts support."""
+        if self.summary is None or self.claims_error:
+            return False
+        return self.summary.completeness["claims_proven"] != self.proven_count
+
+
+NO_RUN_REASON = "no evidence run has been published yet"
+
+
+def _claims() -> tuple[list[Claim], str]:
+    try:
+        return load_claims(), ""
+    except ClaimsFileError as error:
+        return [], f"The claims file cannot be read ({error}); no claim counts as proven."
+
+
+def _verdict(claim: Claim, states: Mapping[str, CheckState], has_run: bool) -> Verdict:
+    if claim.checks and not has_run:
+        return Verdict(claim, False, NO_RUN_REASON)
+    statuses = {
+        check: states[check].state for check in claim.checks if states[check].artifact is not None
+    }
+    return judge(claim, statuses)
+
+
+def report(ref: str = LATEST) -> Report:
+    """The claims matrix and checks of a run, every verdict taken from check artifacts."""
+    claims, error = _claims()
+    summary = read_summary(ref)
+    listed = list(summary.checks) if summary else []
+    check_ids = list(dict.fromkeys([*all_check_ids(claims), *listed]))
+    states = {check_id: _state(ref, check_id, summary) for check_id in check_ids}
+    rows = tuple(
+        ClaimRow(
+            _verdict(claim, states, summary is not None),
+            tuple(states[check] for check in claim.checks),
+        )
+        for claim in claims
+    )
+    return Report(ref, summary, rows, tuple(states.values()), error)
+
+
+def _state(ref: str, check_id: str, summary: RunSummary | None) -> CheckState:
+    """Artifacts count only inside a run that has a valid summary."""
+    if summary is None:
+        return CheckState(check_id, "missing", None)
+    state, artifact = _load_artifact(ref, check_id)
+    return CheckState(check_id, state, artifact, summary.checks.get(check_id))
+
+
+# ---- A check's own page ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckPage:
+    """What the page for one check shows: its code, its claims, its latest result."""
+
+    id: str
+    title: str
+    kind: str
+    source: str | None
+    claims: tuple[ClaimRow, ...]
+    latest: CheckState | None
+
+    @property
+    def source_file(self) -> str:
+        return f"evidence/checks/{self.id}.py"
+
+
+def _source(check_id: str) -> str | None:
+    try:
+        path = registry.source_path(check_id)
+        with path.open("rb") as handle:
+            data = handle.read(MAX_SOURCE_BYTES + 1)
+    except (registry.UnknownCheck, OSError):
+        return None
+    if len(data) > MAX_SOURCE_BYTES:
+        return None
+    return data.decode("utf-8", errors="replace")
+
+
+def _declared(source: str) -> tuple[str, str]:
+    """Title and kind from ``Check(...)`` in the source, read without running it."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError):
+        return "", ""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Check":
+            return _call_text(node, "title", 1), _call_kind(node)
+    return "", ""
+
+
+def _call_arg(call: ast.Call, name: str, position: int) -> ast.expr | None:
+    for keyword in call.keywords:
+        if keyword.arg == name:
+            return keyword.value
+    return call.args[position] if len(call.args) > position else None
+
+
+def _call_text(call: ast.Call, name: str, position: int) -> str:
+    value = _call_arg(call, name, position)
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return value.value
+    return ""
+
+
+def _call_kind(call: ast.Call) -> str:
+    value = _call_arg(call, "kind", 2)
+    if isinstance(value, ast.Attribute) and value.attr in Kind.__members__:
+        return Kind[value.attr].value
+    if isinstance(value, ast.Constant) and value.value in KINDS:
+        return str(value.value)
+    return ""
+
+
+def check_page(check_id: str) -> CheckPage | None:
+    """None for an id that no claim, run or check module knows (the page is then a 404)."""
+    if not is_check_id(check_id):
+        return None
+    latest = report(LATEST)
+    state = next((item for item in latest.checks if item.id == check_id), None)
+    source = _source(check_id)
+    if state is None and source is None:
+        return None
+    title, kind = _declared(source) if source else ("", "")
+    return CheckPage(
+        id=check_id,
+        title=title or (state.title if state else ""),
+        kind=kind or (state.kind if state else ""),
+        source=source,
+        claims=tuple(row for row in latest.claims if check_id in row.claim.checks),
+        latest=state if latest.summary is not None else None,
+    )
+
+
+# ---- A tiny, escaped markdown subset for the reviewer pack -------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """Inline text: `code`, **strong** or plain. Always escaped by the template."""
+
+    text: str
+    code: bool = False
+    strong: bool = False
+
+
+@dataclass(frozen=True)
+class Block:
+    """heading, paragraph, list, ordered or pre; templates escape every piece of text."""
+
+    kind: str
+    spans: tuple[Span, ...] = ()
+    items: tuple[tuple[Span, ...], ...] = ()
+    text: str = ""
+    level: int = 2
+
+
+_HEADING = re.compile(r"(#{1,6})\s+(.*?)\s*#*\s*")
+_BULLET = re.compile(r"\s{0,3}[-*+]\s+(.*)")
+_NUMBERED = re.compile(r"\s{0,3}\d{1,9}[.)]\s+(.*)")
+_FENCE = re.compile(r"\s{0,3}(```|~~~)")
+
+
+def spans(text: str) -> tuple[Span, ...]:
+    """Split `code`, then **strong**, out of a line of text; nothing else is interpreted."""
+    found: list[Span] = []
+    for index, part in enumerate(re.split(r"`([^`]+)`", text)):
+        if index % 2:
+            found.append(Span(part, code=True))
+            continue
+        for inner, piece in enumerate(re.split(r"\*\*([^*]+)\*\*", part)):
+            if piece:
+                found.append(Span(piece, strong=inner % 2 == 1))
+    return tuple(found)
+
+
+def markdown_blocks(text: str) -> list[Block]:
+    """Headings, lists, paragraphs, fenced code and tables (kept as preformatted text).
+
+    Links, emphasis and HTML are left as the literal characters: the reader
+    sees exactly what the file says, and nothing in it can become markup.
+    """
+    lines = text.splitlines()
+    blocks: list[Block] = []
+    index = 0
+    while index < len(lines):
+        index = _next_block(lines, index, blocks)
+    return blocks
+
+
+def _next_block(lines: list[str], index: int, blocks: list[Block]) -> int:
+    line = lines[index]
+    if not line.strip():
+        return index + 1
+    if fence := _FENCE.match(line):
+        return _fenced(lines, index, fence.group(1), blocks)
+    if heading := _HEADING.fullmatch(line):
+        level = min(len(heading.group(1)) + 1, 6)  # the page's own h1 comes first
+        blocks.append(Block("heading", spans(heading.group(2)), level=level))
+        return index + 1
+    if line.lstrip().startswith("|"):
+        return _table(lines, index, blocks)
+    for kind, pattern in (("list", _BULLET), ("ordered", _NUMBERED)):
+        if pattern.fullmatch(line):
+            return _list(lines, index, kind, pattern, blocks)
+    return _paragraph(lines, index, blocks)
+
+
+def _fenced(lines: list[str], index: int, marker: str, blocks: list[Block]) -> int:
+    end = index + 1
+    while end < len(lines) and not lines[end].strip().startswith(marker):
+        end += 1
+    blocks.append(Block("pre", text="\n".join(lines[index + 1 : end])))
+    return end + 1
+
+
+def _table(lines: list[str], index: int, blocks: list[Block]) -> int:
+    end = index
+    while end < len(lines) and lines[end].lstrip().startswith("|"):
+        end += 1
+    blocks.append(Block("pre", text="\n".join(lines[index:end])))
+    return end
+
+
+def _list(
+    lines: list[str], index: int, kind: str, pattern: re.Pattern[str], blocks: list[Block]
+) -> int:
+    items: list[str] = []
+    while index < len(lines) and lines[index].strip():
+        item = pattern.fullmatch(lines[index])
+        if item:
+            items.append(item.group(1))
+        elif lines[index].startswith((" ", "\t")) and items:
+            items[-1] += " " + lines[index].strip()
+        else:
+            break
+        index += 1
+    blocks.append(Block(kind, items=tuple(spans(item) for item in items)))
+    return index
+
+
+def _starts_block(line: str) -> bool:
+    return bool(
+        not line.strip()
+        or _FENCE.match(line)
+        or _HEADING.fullmatch(line)
+        or line.lstrip().startswith("|")
+        or _BULLET.fullmatch(line)
+        or _NUMBERED.fullmatch(line)
+    )
+
+
+def _paragraph(lines: list[str], index: int, blocks: list[Block]) -> int:
+    end = index + 1
+    while end < len(lines) and not _starts_block(lines[end]):
+        end += 1
+    text = " ".join(line.strip() for line in lines[index:end])
+    blocks.append(Block("paragraph", spans(text)))
+    return end

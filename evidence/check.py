@@ -1,0 +1,78 @@
+"""What a check is, and the structured result every check returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from evidence.context import Context
+
+
+class Status(StrEnum):
+    """A check passed, found a violation, or could not run at all."""
+
+    PASS = "pass"  # noqa: S105 -- a status word, not a password  # nosec B105
+    FAIL = "fail"
+    ERROR = "error"
+
+
+class Kind(StrEnum):
+    """How a check gathers its evidence."""
+
+    STATIC = "static"  # reads the source code
+    STORAGE = "storage"  # scans a database schema or a Redis keyspace
+    RUNTIME = "runtime"  # drives a real server (or a live deployment)
+    BUILD = "build"  # rebuilds or re-runs something and compares
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What a check found. ``details`` must stay publish-safe: no hosts, IPs or secrets."""
+
+    status: Status
+    summary: str
+    counts: dict[str, int] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return self.status is Status.PASS
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["status"] = self.status.value
+        return data
+
+
+def judged(
+    violations: list[str],
+    counts: dict[str, int],
+    clean: str,
+    dirty: str,
+    details: dict[str, Any] | None = None,
+) -> CheckResult:
+    """PASS with ``clean`` when nothing was found, else FAIL with ``dirty`` and the violations."""
+    if violations:
+        return CheckResult(Status.FAIL, dirty, counts, sorted(set(violations))[:200], details or {})
+    return CheckResult(Status.PASS, clean, counts, [], details or {})
+
+
+def could_not_run(reason: str, counts: dict[str, int] | None = None) -> CheckResult:
+    """The check was unable to gather its evidence: never a pass."""
+    return CheckResult(Status.ERROR, reason, counts or {}, [reason])
+
+
+@dataclass(frozen=True)
+class Check:
+    """One machine-run check. Its module lives at ``evidence/checks/<id>.py``."""
+
+    id: str
+    title: str
+    kind: Kind
+    run: Callable[[Context], CheckResult]
+    # Whether it can examine a deployment we do not run (``--base-url``).
+    remote: bool = False

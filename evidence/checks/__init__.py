@@ -1,0 +1,1 @@
+"""One module per check; each defines ``CHECK`` (see evidence.check.Check)."""

@@ -1,0 +1,1 @@
+"""The runtime harness: a real site, scripted sessions, and what they recorded."""

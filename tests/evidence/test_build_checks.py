@@ -1,0 +1,386 @@
+"""The build and re-run checks: each passes on the project and fails on a seeded violation.
+
+A seeded run points the check at a temporary copy of the parts of the tree it
+reads, with one thing broken, and asserts the exact reasons it gives. Every
+run here starts real node and pytest processes, hence the integration mark
+(``make test-fast`` leaves them out); the parsers are tested without any.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from evidence.check import Status
+from evidence.checks import _suites, sri_hashes_match, vendor_bundle_reproducible
+from evidence.checks._suites import Case, Outcome, parse_junit, parse_tap
+from evidence.context import PROJECT_ROOT, Context
+from evidence.registry import load_check
+
+SUITE_PARTS = ["atopos_site", "rooms", "governance", "tests", "static", "pyproject.toml"]
+VENDOR_PARTS = ["package.json", "package-lock.json", "tools/vendor", "static/vendor"]
+needs_node = pytest.mark.skipif(
+    not shutil.which("node") or not shutil.which("npm"), reason="needs node and npm"
+)
+
+
+def seeded_tree(tmp_path: Path, parts: list[str]) -> Path:
+    """A copy of ``parts`` of the project, to break one thing in."""
+    root = tmp_path / "tree"
+    ignore = shutil.ignore_patterns("__pycache__", ".hypothesis", ".pytest_cache")
+    for part in parts:
+        source, target = PROJECT_ROOT / part, root / part
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=ignore, symlinks=True)
+        else:
+            shutil.copy2(source, target)
+    return root
+
+
+def run_check(check_id: str, root: Path, tmp_path: Path):
+    work = tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    return load_check(check_id).run(Context(root=root, work=work))
+
+
+def replace_once(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} must occur once in {path.name}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def edit_vectors(path: Path, change) -> None:
+    """Change a vector file the way a hand edit would, keeping the generator's formatting."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+# --- the real project -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "check_id",
+    [
+        "vendor_bundle_reproducible",
+        "sri_hashes_match",
+        "vectors_agree",
+        "governance_properties",
+        "malicious_relay_resisted",
+    ],
+)
+@pytest.mark.integration
+@needs_node
+def test_the_check_passes_on_the_project(check_id, tmp_path):
+    result = load_check(check_id).run(Context(root=PROJECT_ROOT, work=tmp_path))
+    assert result.status is Status.PASS, result.reasons
+    assert result.reasons == []
+    assert any(count > 0 for count in result.counts.values())
+    published = json.dumps(result.to_json())
+    assert str(PROJECT_ROOT) not in published
+    assert str(tmp_path) not in published
+
+
+# --- vendor_bundle_reproducible ---------------------------------------------------------
+
+
+@pytest.mark.integration
+@needs_node
+def test_vendor_a_tampered_vendored_file_fails_naming_it(tmp_path):
+    root = seeded_tree(tmp_path, [*VENDOR_PARTS, "node_modules"])
+    tampered = sorted((root / "static" / "vendor").iterdir())[-1]
+    data = bytearray(tampered.read_bytes())
+    data[len(data) // 2] ^= 1
+    tampered.write_bytes(bytes(data))
+    result = run_check("vendor_bundle_reproducible", root, tmp_path)
+    assert result.status is Status.FAIL
+    assert result.reasons == [f"static/vendor/{tampered.name}: differs from a fresh build"]
+    assert result.details["differ"] == [f"static/vendor/{tampered.name}"]
+    hashes = result.details["files"][tampered.name]
+    assert hashes["committed"] != hashes["rebuilt"]
+    assert result.details["npm_ci_ran"] is False
+
+
+def test_vendor_without_node_or_npm_the_check_cannot_run(tmp_path, monkeypatch):
+    monkeypatch.setattr(vendor_bundle_reproducible.shutil, "which", lambda name: None)
+    result = run_check("vendor_bundle_reproducible", PROJECT_ROOT, tmp_path)
+    assert result.status is Status.ERROR
+    assert result.reasons == ["node and npm are needed to rebuild the vendored bundle"]
+
+
+def test_vendor_node_modules_not_matching_the_lock_are_stale(tmp_path):
+    lock = {
+        "packages": {
+            "": {"name": "x"},
+            "node_modules/a": {"version": "1.0.0"},
+            "node_modules/@s/b": {"version": "2.0.0"},
+            "node_modules/c": {"version": "3.0.0"},
+            "node_modules/other-platform": {"version": "1.0.0", "optional": True},
+        }
+    }
+    (tmp_path / "package-lock.json").write_text(json.dumps(lock))
+    for name, version in (("a", "1.0.0"), ("@s/b", "2.0.1")):
+        (tmp_path / "node_modules" / name).mkdir(parents=True)
+        (tmp_path / "node_modules" / name / "package.json").write_text(
+            json.dumps({"version": version})
+        )
+    assert vendor_bundle_reproducible.stale_packages(tmp_path) == ["@s/b", "c"]
+
+
+# --- sri_hashes_match -------------------------------------------------------------------
+
+
+@pytest.mark.integration
+def test_sri_a_tampered_static_module_fails(tmp_path):
+    root = seeded_tree(tmp_path, ["templates", "static"])
+    module = root / "static" / "js" / "crypto.js"
+    module.write_bytes(module.read_bytes() + b"\n// tampered\n")
+    result = run_check("sri_hashes_match", root, tmp_path)
+    assert result.status is Status.FAIL
+    assert result.reasons == [
+        "templates/pages/room.html: static/js/room-page.js imports modules without a matching "
+        "integrity preload: 1 (first: static/js/crypto.js)",
+        "templates/pages/room.html: the integrity of static/js/crypto.js does not match it",
+    ]
+
+
+@pytest.mark.integration
+def test_sri_a_script_without_integrity_fails(tmp_path):
+    root = seeded_tree(tmp_path, ["templates", "static"])
+    replace_once(
+        root / "templates" / "pages" / "home.html",
+        '{% extends "base.html" %}\n',
+        '{% extends "base.html" %}{% load static %}\n'
+        "{% block head %}<script src=\"{% static 'js/bytes.js' %}\"></script>{% endblock %}\n",
+    )
+    result = run_check("sri_hashes_match", root, tmp_path)
+    assert result.status is Status.FAIL
+    assert result.reasons == [
+        "templates/pages/home.html: <script> for static/js/bytes.js has no integrity",
+        "templates/pages/home.html:2: a <script> tag without integrity",
+    ]
+
+
+def test_sri_the_import_scanner_follows_side_effect_and_dynamic_imports(tmp_path):
+    """atopos_site.sri.module_graph sees only ``import ... from``; the check sees every form."""
+    (tmp_path / "js").mkdir()
+    (tmp_path / "vendor").mkdir()
+    (tmp_path / "js" / "a.js").write_text("import './b.js';\n// import './not-a-file.js';\n")
+    (tmp_path / "js" / "b.js").write_text("export const c = () => import('../vendor/c.js');\n")
+    (tmp_path / "vendor" / "c.js").write_text("export * from '/static/js/d.js';\n")
+    (tmp_path / "js" / "d.js").write_text("export const d = 1;\n")
+    assert sri_hashes_match.module_imports("js/a.js", tmp_path) == {
+        "js/b.js",
+        "vendor/c.js",
+        "js/d.js",
+    }
+
+
+def test_sri_integrity_follows_the_browsers_strongest_hash_rule():
+    data = b"console.log(1);\n"
+    sha384, sha512 = (sri_hashes_match._digest(name, data) for name in ("sha384", "sha512"))
+    assert sri_hashes_match.integrity_matches(sha384, data)
+    assert sri_hashes_match.integrity_matches(f"sha384-AAAA {sha512}", data)
+    assert not sri_hashes_match.integrity_matches(f"{sha384} sha512-AAAA", data)
+    assert not sri_hashes_match.integrity_matches(sri_hashes_match._digest("sha256", data), data)
+    assert not sri_hashes_match.integrity_matches("", data)
+
+
+# --- vectors_agree ----------------------------------------------------------------------
+
+
+@pytest.mark.integration
+@needs_node
+def test_vectors_an_altered_expected_value_fails_everywhere(tmp_path):
+    root = seeded_tree(tmp_path, SUITE_PARTS)
+
+    def alter(data):
+        parsed = data["cases"][0]["parsed"]
+        parsed["link_shard"] = ("0" if parsed["link_shard"][0] != "0" else "1") + parsed[
+            "link_shard"
+        ][1:]
+
+    edit_vectors(root / "tests" / "vectors" / "links.json", alter)
+    result = run_check("vectors_agree", root, tmp_path)
+    assert result.status is Status.FAIL
+    assert result.reasons == [
+        "JS tests/js/protocol-vectors.test.js: failed: links > valid: parses",
+        "Python tests/protocol/test_vectors_in_python.py: failed: "
+        "test_links_parse_as_specified[valid]",
+        "tests/vectors/links.json: differs from what the generator writes",
+    ]
+    assert result.counts["vector_files_reproduced"] == result.counts["vector_files"] - 1
+
+
+# --- governance_properties --------------------------------------------------------------
+
+
+@pytest.mark.integration
+@needs_node
+def test_governance_an_altered_fork_head_fails_in_both_clients(tmp_path):
+    root = seeded_tree(tmp_path, SUITE_PARTS)
+
+    def alter(data):
+        scenario = next(item for item in data["scenarios"] if item["name"] == "mutual-kicks")
+        scenario["head"] = "00" * 32
+
+    edit_vectors(root / "tests" / "vectors" / "governance.json", alter)
+    result = run_check("governance_properties", root, tmp_path)
+    assert result.status is Status.FAIL
+    assert result.reasons == [
+        "JS tests/js/governance-vectors.test.js: failed: governance scenarios > mutual-kicks: "
+        "same accepted order, rejections, head, state and phrase",
+        "Python tests/governance/test_vectors.py: failed: test_scenario_resolves_exactly"
+        "[mutual-kicks]",
+    ]
+
+
+@pytest.mark.integration
+@needs_node
+def test_governance_nothing_collected_is_an_error(tmp_path):
+    from evidence.checks import governance_properties
+
+    root = seeded_tree(tmp_path, SUITE_PARTS)
+    for path in governance_properties.PYTHON_SUITES:
+        (root / path).write_text('"""Emptied."""\n', encoding="utf-8")
+    for path in governance_properties.JS_SUITES:
+        (root / path).write_text("// emptied\n", encoding="utf-8")
+    result = run_check("governance_properties", root, tmp_path)
+    assert result.status is Status.ERROR
+    assert result.reasons == [
+        "Python governance suite: no test was collected; JS governance suite: no test was collected"
+    ]
+
+
+# --- malicious_relay_resisted -----------------------------------------------------------
+
+
+@pytest.mark.integration
+@needs_node
+def test_relay_clients_that_stop_checking_the_server_shard_fail(tmp_path):
+    root = seeded_tree(tmp_path, SUITE_PARTS)
+    replace_once(
+        root / "rooms" / "protocol" / "verification.py",
+        'raise ProtocolError("shard-mismatch")',
+        "pass  # seeded: no shard check",
+    )
+    replace_once(
+        root / "static" / "js" / "verification.js",
+        "throw new ProtocolError('shard-mismatch');",
+        "// seeded: no shard check",
+    )
+    result = run_check("malicious_relay_resisted", root, tmp_path)
+    assert result.status is Status.FAIL
+    assert result.reasons == [
+        "JS tests/js/protocol-vectors.test.js: failed: genesis checks against the link > "
+        "relay-swapped-shard: shard-mismatch",
+        "JS tests/js/session.test.js: failed: a welcome with a swapped server shard is refused",
+        "JS: no passing test plays the server-shard swap attack",
+        "Python tests/protocol/test_vectors_in_python.py: failed: "
+        "test_genesis_checks_against_the_link[relay-swapped-shard]",
+        "Python: no passing test plays the server-shard swap attack",
+    ]
+
+
+# --- the report parsers -----------------------------------------------------------------
+
+TAP = """TAP version 13
+# Subtest: outer
+    # Subtest: inner
+        # Subtest: leaf one
+        not ok 1 - leaf one
+          ---
+          duration_ms: 3.0
+          error: |-
+            1 !== 2
+          ...
+        # Subtest: leaf \\# two
+        ok 2 - leaf \\# two
+          ---
+          duration_ms: 0.2
+          ...
+        1..2
+    not ok 1 - inner
+      ---
+      duration_ms: 4.1
+      type: 'suite'
+      ...
+    # Subtest: skipped by pattern
+    ok 2 - skipped by pattern # SKIP test name does not match pattern
+      ---
+      duration_ms: 0.2
+      ...
+    1..2
+not ok 1 - outer
+  ---
+  duration_ms: 9.5
+  type: 'suite'
+  ...
+1..1
+# tests 3
+# suites 2
+# pass 1
+# fail 1
+# cancelled 0
+# skipped 1
+# todo 0
+"""
+
+
+def test_tap_leaves_are_named_by_their_suites_and_suites_are_not_tests():
+    cases, problem = parse_tap(TAP, "tests/js/x.test.js", Path("/nowhere"))
+    assert problem == ""
+    assert cases == [
+        Case("tests/js/x.test.js", "outer > inner > leaf one", Outcome.FAILED),
+        Case("tests/js/x.test.js", "outer > inner > leaf # two", Outcome.PASSED),
+        Case("tests/js/x.test.js", "outer > skipped by pattern", Outcome.SKIPPED),
+    ]
+
+
+def test_tap_that_does_not_add_up_or_has_no_summary_is_a_problem():
+    assert parse_tap(TAP.replace("# tests 3", "# tests 4"), "x.js", Path("/r"))[1] == (
+        "x.js: node counts 4 tests but reports 3"
+    )
+    assert parse_tap("TAP version 13\n", "x.js", Path("/r"))[1] == (
+        "x.js: node printed no test summary"
+    )
+
+
+def test_tap_a_file_that_fails_to_load_is_a_failure_without_its_absolute_path():
+    tap = "not ok 1 - /r/tests/js/x.test.js\n  ---\n  ...\n1..1\n# tests 1\n# fail 1\n"
+    cases, problem = parse_tap(tap, "tests/js/x.test.js", Path("/r"))
+    assert problem == ""
+    assert cases == [Case("tests/js/x.test.js", "(the file failed to load or run)", Outcome.FAILED)]
+    empty = "ok 1 - /r/tests/js/x.test.js\n  ---\n  ...\n1..1\n# tests 1\n# pass 1\n"
+    assert parse_tap(empty, "tests/js/x.test.js", Path("/r")) == ([], "")
+
+
+def test_junit_cases_are_attributed_to_their_files(tmp_path):
+    (tmp_path / "tests" / "a").mkdir(parents=True)
+    (tmp_path / "tests" / "a" / "test_b.py").write_text("")
+    xml = """<?xml version="1.0"?><testsuites><testsuite tests="5">
+    <testcase classname="tests.a.test_b" name="test_ok"/>
+    <testcase classname="tests.a.test_b.TestGroup" name="test_bad"><failure message="x"/></testcase>
+    <testcase classname="tests.a.test_b" name="test_skip"><skipped message="y"/></testcase>
+    <testcase classname="tests.a.test_b" name="test_teardown"><error message="z"/></testcase>
+    <testcase classname="" name="tests.a.test_c"><error message="collection failure"/></testcase>
+    </testsuite></testsuites>"""
+    assert parse_junit(xml, tmp_path) == [
+        Case("tests/a/test_b.py", "test_ok", Outcome.PASSED),
+        Case("tests/a/test_b.py", "test_bad", Outcome.FAILED),
+        Case("tests/a/test_b.py", "test_skip", Outcome.SKIPPED),
+        Case("tests/a/test_b.py", "test_teardown", Outcome.ERROR),
+        Case("tests/a/test_c.py", "(collection)", Outcome.ERROR),
+    ]
+
+
+def test_a_suite_that_ran_nothing_or_only_skipped_is_no_evidence():
+    skipped = _suites.SuiteCounts("node", (Case("f", "t", Outcome.SKIPPED),))
+    assert _suites.suite_problems("JS", _suites.SuiteCounts("node")) == [
+        "JS: no test was collected"
+    ]
+    assert _suites.suite_problems("JS", skipped) == ["JS: every test was skipped"]

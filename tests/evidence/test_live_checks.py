@@ -1,0 +1,363 @@
+"""The storage and runtime checks: each fails on a seeded violation, and all pass on a real run."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from evidence.checks import (
+    browser_fragment_never_sent,
+    database_schema_scan,
+    ended_room_cannot_be_decrypted,
+    ended_room_indistinguishable,
+    ended_room_leaves_nothing,
+    frame_sizes_are_buckets,
+    keyspace_holds_no_secrets,
+    keyspace_ttls_bounded,
+    logs_hold_no_secrets,
+    pages_load_nothing_foreign,
+    security_headers_every_route,
+    served_client_matches_build,
+    wire_carries_ciphertext_only,
+)
+from evidence.checks._site import Crawl, Fetched
+from evidence.live.browser import RecordedRequest
+from evidence.live.canaries import Canaries
+from evidence.live.keyspace import KeyRecord
+from evidence.live.wire import WireFrame
+from rooms.protocol.frames import Kind
+from tests.evidence.live_run import live_evidence  # noqa: F401 -- module fixture
+
+ROOM_ID = bytes.fromhex("e7bad6507eab27be3ee97715abaefa76")
+ROOM_KEY = b"atopos:default:room:{" + ROOM_ID.hex().encode() + b"}:meta"
+SHARD = bytes(range(32))
+STRICT_HEADERS = {
+    "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'; connect-src 'self'",
+    "referrer-policy": "no-referrer",
+    "x-content-type-options": "nosniff",
+    "cross-origin-opener-policy": "same-origin",
+    "cross-origin-resource-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+    "content-type": "text/html; charset=utf-8",
+}
+
+
+def planted(**values: bytes) -> Canaries:
+    canaries = Canaries()
+    for name, value in values.items():
+        canaries.plant(name.replace("_", "-"), value)
+    return canaries
+
+
+def envelope(size: int) -> bytes:
+    return bytes([1, Kind.ENVELOPE]) + os.urandom(size - 2)
+
+
+# keyspace_ttls_bounded ------------------------------------------------------------------
+
+
+def test_a_key_without_ttl_fails_the_ttl_check():
+    records = [KeyRecord(ROOM_KEY, "hash", -1, ())]
+    result = keyspace_ttls_bounded.judge(records, 900)
+    assert not result.passed
+    assert "a room key has no TTL" in result.reasons
+
+
+def test_a_room_key_outliving_its_room_fails_the_ttl_check():
+    records = [KeyRecord(ROOM_KEY, "hash", 2_000_000, ())]
+    assert (
+        "a room key lives 2000 s, over 900 s" in keyspace_ttls_bounded.judge(records, 900).reasons
+    )
+
+
+def test_an_undocumented_key_fails_the_ttl_check():
+    records = [KeyRecord(ROOM_KEY, "hash", 1000, ()), KeyRecord(b"stray", "string", 1000, ())]
+    assert (
+        "an undocumented key family (string)" in keyspace_ttls_bounded.judge(records, 900).reasons
+    )
+
+
+def test_a_rate_counter_outliving_its_window_fails_the_ttl_check():
+    key = b"atopos:default:rate:join:8efb14980835698635b25aad95808870"
+    records = [KeyRecord(ROOM_KEY, "hash", 1000, ()), KeyRecord(key, "string", 120_000, ())]
+    assert (
+        "a rate-join key lives 120 s, over 60 s"
+        in keyspace_ttls_bounded.judge(records, 900).reasons
+    )
+
+
+# keyspace_holds_no_secrets -----------------------------------------------------------------
+
+
+def test_a_secret_in_a_redis_value_fails_in_any_encoding():
+    secret = os.urandom(32)
+    record = KeyRecord(ROOM_KEY, "hash", 1000, (b"shard", secret.hex().encode()))
+    result = keyspace_holds_no_secrets.judge({"room alive": [record]}, planted(room_secret=secret))
+    assert result.reasons == ["room-secret found in a hash key (room alive)"]
+
+
+# ended_room_leaves_nothing --------------------------------------------------------------------
+
+
+def test_a_room_key_left_after_the_end_fails():
+    result = ended_room_leaves_nothing.judge(
+        [KeyRecord(ROOM_KEY, "hash", 1000, ())], ROOM_ID, SHARD
+    )
+    assert "a room key survived the end of its room" in result.reasons
+    assert "a room key still holds the room id" in result.reasons
+
+
+def test_a_tombstone_holding_the_server_shard_fails():
+    tomb = KeyRecord(b"atopos:default:tomb:" + b"ab" * 16, "string", 1000, (SHARD,))
+    result = ended_room_leaves_nothing.judge([tomb], ROOM_ID, SHARD)
+    assert result.reasons == ["a tombstone key still holds the server shard"]
+
+
+# wire_carries_ciphertext_only and browser_fragment_never_sent ---------------------------------
+
+
+def test_a_plaintext_message_on_the_wire_fails():
+    frame = WireFrame("python", "sent", envelope(310)[:-40] + b"canary-message-xyz" + bytes(22))
+    result = wire_carries_ciphertext_only.judge([frame], planted(message=b"canary-message-xyz"))
+    assert result.reasons == ["message crossed the wire in a python frame (sent)"]
+
+
+def test_the_owner_capability_may_cross_the_wire_by_design():
+    capability = os.urandom(32)
+    frame = WireFrame("python", "sent", bytes([1, Kind.END]) + capability)
+    canaries = planted(owner_capability=capability, message=b"canary-message-xyz")
+    assert wire_carries_ciphertext_only.judge([frame], canaries).passed
+
+
+def test_a_request_carrying_the_fragment_fails():
+    fragment = b"v1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBB"
+    request = RecordedRequest(f"http://site/r/?link={fragment.decode()}", "GET", (), b"")
+    frames = [WireFrame("browser", "sent", b"\x01\x02" + bytes(144))]
+    result = browser_fragment_never_sent.judge(
+        [request], frames, planted(browser_fragment=fragment)
+    )
+    assert result.reasons == ["browser-fragment left the browser in a GET request"]
+
+
+def test_a_referer_carrying_the_link_shard_fails():
+    shard = os.urandom(32)
+    import base64
+
+    referer = "http://site/r/#v1." + base64.urlsafe_b64encode(shard).decode().rstrip("=")
+    request = RecordedRequest("http://site/static/x.js", "GET", (("referer", referer),), b"")
+    frames = [WireFrame("browser", "sent", b"\x01\x02" + bytes(144))]
+    result = browser_fragment_never_sent.judge([request], frames, planted(browser_link_shard=shard))
+    assert result.reasons == ["browser-link-shard left the browser in a GET request"]
+
+
+# frame_sizes_are_buckets ----------------------------------------------------------------
+
+
+def test_an_envelope_of_a_non_bucket_size_fails():
+    frames = [
+        WireFrame("browser", "received", envelope(310)),
+        WireFrame("python", "sent", envelope(300)),
+    ]
+    result = frame_sizes_are_buckets.judge(frames)
+    assert result.reasons == ["an envelope of 300 bytes (python)"]
+
+
+def test_bucket_sized_envelopes_pass():
+    assert frame_sizes_are_buckets.judge([WireFrame("python", "sent", envelope(310))]).passed
+
+
+# logs_hold_no_secrets ---------------------------------------------------------------------------
+
+
+def test_a_log_line_with_a_canary_fails():
+    log = "2026-11-23 06:54:26,590 INFO rooms: said canary-message-xyz\n"
+    result = logs_hold_no_secrets.judge(log, planted(message=b"canary-message-xyz"), {})
+    assert result.reasons == ["message appears in the log"]
+
+
+def test_a_log_line_with_a_client_address_fails():
+    log = "2026-11-23 06:54:26,590 DEBUG daphne: connection from 203.0.113.7:50796\n"
+    result = logs_hold_no_secrets.judge(log, planted(message=b"canary-message-xyz"), {})
+    assert result.reasons == ["an IP address appears in the log (1 times)"]
+
+
+def test_a_log_line_with_the_room_id_fails():
+    log = f"2026-11-23 06:54:26,590 INFO rooms: room {ROOM_ID.hex()} ended\n"
+    result = logs_hold_no_secrets.judge(log, Canaries(), {"room id": ROOM_ID})
+    assert result.reasons == ["the room id appears in the log"]
+
+
+def test_clock_times_are_not_addresses():
+    log = "2026-11-23 06:54:26,590 DEBUG daphne: [redacted] 12:30:01 ok\n"
+    assert logs_hold_no_secrets.judge(log, Canaries(), {}).passed
+
+
+# database_schema_scan ------------------------------------------------------------------------
+
+
+def test_a_plaintext_column_fails_the_schema_scan(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "dump.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE notes_note (id INTEGER, plaintext TEXT)")
+    dump = database_schema_scan.read_database(f"sqlite:///{path}")
+    result = database_schema_scan.judge(dump, Canaries(), [])
+    assert result.reasons == ["column notes_note.plaintext is named for forbidden data"]
+
+
+def test_a_row_holding_a_canary_or_a_client_address_fails_the_schema_scan(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "dump.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE audit_entry (id INTEGER, note TEXT)")
+        db.execute("INSERT INTO audit_entry VALUES (1, 'canary-name-abc from 198.51.100.4')")
+    dump = database_schema_scan.read_database(f"sqlite:///{path}")
+    result = database_schema_scan.judge(dump, planted(alice_name=b"canary-name-abc"), [])
+    assert result.reasons == [
+        "alice-name found in table audit_entry",
+        "an IP address found in table audit_entry",
+    ]
+
+
+# ended_room_cannot_be_decrypted --------------------------------------------------------------
+
+
+def test_a_server_shard_kept_after_the_end_makes_the_traffic_decryptable():
+    from rooms.client.session import RoomSession
+
+    creator = RoomSession.new_room("http://localhost", "Alice", 900, 1_700_000_000_000)
+    creator.accept_created()
+    frames = [WireFrame("python", "sent", creator.text("hello"))]
+    link, shard = creator.link, creator.server_shard
+    kept = [
+        KeyRecord(b"atopos:default:tomb:" + b"ab" * 16, "string", 1000, (shard.hex().encode(),))
+    ]
+    result = ended_room_cannot_be_decrypted.judge(
+        kept, kept, frames, link.link_shard, link.genesis_hash, creator.keys.room_id
+    )
+    assert result.reasons == ["1 envelopes opened with the ended room's keyspace"]
+
+
+def test_without_a_working_control_the_decryption_check_cannot_pass():
+    result = ended_room_cannot_be_decrypted.judge([], [], [], bytes(32), bytes(16), bytes(16))
+    assert result.status.value == "error"
+
+
+# ended_room_indistinguishable -----------------------------------------------------------------
+
+
+def answers(code: int, millis: float, count: int = 5) -> list[ended_room_indistinguishable.Answer]:
+    return [ended_room_indistinguishable.Answer((), code, millis) for _ in range(count)]
+
+
+def test_a_different_close_code_for_ended_rooms_fails():
+    result = ended_room_indistinguishable.judge(answers(4004, 1.0), answers(4001, 1.0))
+    assert "an ended room answers differently from one that never existed" in result.reasons
+
+
+def test_probes_stopped_by_a_rate_limit_prove_nothing():
+    result = ended_room_indistinguishable.judge(answers(4004, 1.0), answers(4029, 0.0))
+    assert result.status.value == "error"
+
+
+def test_a_slower_answer_for_ended_rooms_fails():
+    result = ended_room_indistinguishable.judge(answers(4004, 30.0), answers(4004, 1.0))
+    assert result.reasons == ["median answer times differ by 29.0 ms (tolerance 5.0 ms)"]
+
+
+# security headers, foreign origins, served code -------------------------------------------------
+
+
+def page(path: str, body: bytes, **headers: str) -> Fetched:
+    return Fetched(path, 200, {**STRICT_HEADERS, **headers}, body)
+
+
+def test_a_response_without_nosniff_fails_the_header_check():
+    response = page("/", b"<p>hi</p>", **{"x-content-type-options": ""})
+    result = security_headers_every_route.judge([response], https=False)
+    assert result.reasons == ["/ (200): x-content-type-options is not nosniff"]
+
+
+def test_a_csp_allowing_inline_script_fails_the_header_check():
+    policy = STRICT_HEADERS["content-security-policy"].replace(
+        "script-src 'self'", "script-src 'self' 'unsafe-inline'"
+    )
+    response = page("/", b"", **{"content-security-policy": policy})
+    reasons = security_headers_every_route.judge([response], https=False).reasons
+    assert "/ (200): CSP script-src allows 'unsafe-inline'" in reasons
+
+
+def test_a_cookie_or_missing_hsts_over_https_fails_the_header_check():
+    response = page("/", b"", **{"set-cookie": "csrftoken=x"})
+    reasons = security_headers_every_route.judge([response], https=True).reasons
+    assert reasons == [
+        "/ (200): no Strict-Transport-Security over HTTPS",
+        "/ (200): sets a cookie",
+    ]
+
+
+def test_a_page_with_an_external_script_fails():
+    body = b'<script src="https://cdn.example.net/lib.js"></script>'
+    result = pages_load_nothing_foreign.judge("http://localhost:8000", [page("/", body)], [])
+    assert result.reasons == ["/: <script src> loads from another origin"]
+
+
+def test_a_protocol_relative_stylesheet_fails():
+    body = b'<link rel="stylesheet" href="//fonts.example.net/a.css">'
+    result = pages_load_nothing_foreign.judge("http://localhost:8000", [page("/", body)], [])
+    assert result.reasons == ["/: <link href> loads from another origin"]
+
+
+def test_a_browser_request_to_another_origin_fails():
+    result = pages_load_nothing_foreign.judge(
+        "http://localhost:8000", [page("/", b"<p></p>")], ["https://tracker.example.net/p.gif"]
+    )
+    assert result.reasons == ["the browser requested something from another origin"]
+
+
+def test_served_code_that_differs_from_the_build_fails(tmp_path):
+    (tmp_path / "js").mkdir()
+    (tmp_path / "js" / "app.js").write_bytes(b"console.log('built');\n")
+    served = b"console.log('altered');\n"
+    integrity = served_client_matches_build.sri(served, "sha384")
+    html = f'<script type="module" src="/static/js/app.js" integrity="{integrity}"></script>'
+    visit = Crawl("http://localhost:8000", {
+        "/": page("/", html.encode()),
+        "/static/js/app.js": Fetched("/static/js/app.js", 200, {}, served),
+    })  # fmt: skip
+    result = served_client_matches_build.judge(visit, tmp_path)
+    assert result.reasons == ["/static/js/app.js differs from the build"]
+
+
+def test_a_wrong_integrity_attribute_fails(tmp_path):
+    (tmp_path / "js").mkdir()
+    (tmp_path / "js" / "app.js").write_bytes(b"ok();\n")
+    html = b'<script src="/static/js/app.js" integrity="sha384-AAAA"></script>'
+    visit = Crawl("http://localhost:8000", {
+        "/": page("/", html),
+        "/static/js/app.js": Fetched("/static/js/app.js", 200, {}, b"ok();\n"),
+    })  # fmt: skip
+    result = served_client_matches_build.judge(visit, tmp_path)
+    assert result.reasons == ["/: the integrity of /static/js/app.js does not match"]
+
+
+# On a real site, every one of these passes -----------------------------------------------------
+
+LIVE_CHECKS = [
+    keyspace_ttls_bounded, keyspace_holds_no_secrets, ended_room_leaves_nothing,
+    wire_carries_ciphertext_only, browser_fragment_never_sent, frame_sizes_are_buckets,
+    logs_hold_no_secrets, database_schema_scan, ended_room_cannot_be_decrypted,
+    ended_room_indistinguishable, security_headers_every_route, pages_load_nothing_foreign,
+    served_client_matches_build,
+]  # fmt: skip
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("module", LIVE_CHECKS, ids=lambda module: module.CHECK.id)
+def test_the_check_passes_on_a_real_site(live_evidence, module):  # noqa: F811
+    result = module.CHECK.run(live_evidence)
+    assert result.passed, result.reasons
