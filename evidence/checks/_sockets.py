@@ -15,18 +15,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-from unittest import mock
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
 from atopos_site.tenancy.namespace import TenantNamespace
-from rooms.client import connection as client_connection
+from evidence.live.wire import RecordingConnection, loopback_options
 from rooms.client.connection import (
     AdmissionRefused,
     HandshakeRefused,
@@ -42,62 +40,16 @@ from rooms.protocol.link import split_link_url
 if TYPE_CHECKING:
     from evidence.live.recording import LiveEvidence
 
-LOOPBACK = "127.0.0.1"
 MAX_RECEIVED = 2**17  # a GOVERNANCE frame may carry a 64 KiB event
 OPEN_TIMEOUT_S = 10.0
 ADMITTED = "admitted"
-# Tenant options for checks that must not run into limits they do not test
-# (the same as the live site's own tenants).
-ROOMY = (
-    "--joins-per-minute", "600", "--rooms-per-hour", "1000",
-    "--messages-per-minute", "6000", "--max-members", "60",
-)  # fmt: skip
 
 
-class RecordedConnection(ClientConnection):
-    """A client connection that keeps every message it sent and received."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.sent: list[bytes] = []
-        self.received: list[bytes] = []
-
-    async def send(self, message: Any, text: bool | None = None) -> None:
-        if isinstance(message, bytes | str):
-            self.sent.append(message.encode() if isinstance(message, str) else bytes(message))
-        await super().send(message, text=text)
-
-    async def recv(self, decode: bool | None = None) -> Any:
-        message = await super().recv(decode)
-        self.received.append(message.encode() if isinstance(message, str) else bytes(message))
-        return message
-
-
-def connect_options(url: str) -> dict[str, Any]:
-    """Where to open the TCP connection for ``url``: loopback for a *.localhost name."""
-    parts = urlsplit(url)
-    if parts.hostname and parts.hostname.endswith(".localhost"):
-        return {"host": LOOPBACK, "port": parts.port or (443 if parts.scheme == "wss" else 80)}
-    return {}
-
-
-def _recorded_connect(uri: str, **options: Any) -> Any:
-    options.pop("create_connection", None)
-    return connect(uri, create_connection=RecordedConnection, **connect_options(uri), **options)
-
-
-@contextlib.contextmanager
-def live_clients() -> Iterator[None]:
-    """While open, RoomClient connections reach added tenants and record their messages."""
-    with mock.patch.object(client_connection, "connect", _recorded_connect):
-        yield
-
-
-def wire_of(client: RoomClient) -> RecordedConnection:
-    """The recorded connection of a client made inside ``live_clients()``."""
+def wire_of(client: RoomClient) -> RecordingConnection:
+    """The recorded connection of a client made inside ``recording_python_clients()``."""
     socket = client.socket
-    if not isinstance(socket, RecordedConnection):
-        raise TypeError("the client was not opened inside live_clients()")
+    if not isinstance(socket, RecordingConnection):
+        raise TypeError("the client was not opened inside recording_python_clients()")
     return socket
 
 
@@ -150,7 +102,7 @@ def close_label(code: int) -> str:
     return f"close-{code}"
 
 
-async def open_socket(origin: str, headers: dict[str, str] | None = None) -> RecordedConnection:
+async def open_socket(origin: str, headers: dict[str, str] | None = None) -> RecordingConnection:
     """A WebSocket to the relay, as a page on ``origin`` opens it (with extra ``headers``)."""
     socket = await connect(
         socket_url(origin),
@@ -158,10 +110,10 @@ async def open_socket(origin: str, headers: dict[str, str] | None = None) -> Rec
         additional_headers=headers,
         max_size=MAX_RECEIVED,
         open_timeout=OPEN_TIMEOUT_S,
-        create_connection=RecordedConnection,
-        **connect_options(origin),
+        create_connection=RecordingConnection,
+        **loopback_options(origin),
     )
-    if not isinstance(socket, RecordedConnection):
+    if not isinstance(socket, RecordingConnection):
         raise TypeError("websockets did not use the recording connection")
     return socket
 
@@ -220,7 +172,7 @@ async def listen(
 
 async def challenged(
     origin: str, headers: dict[str, str] | None = None
-) -> tuple[RecordedConnection, bytes] | int:
+) -> tuple[RecordingConnection, bytes] | int:
     """A socket and the challenge it got, or the close code it got instead."""
     socket = await open_socket(origin, headers)
     got = await next_frame(socket, OPEN_TIMEOUT_S)

@@ -35,8 +35,6 @@ from websockets.exceptions import ConnectionClosed
 
 from evidence.check import Check, CheckResult, Kind, could_not_run, judged
 from evidence.checks._sockets import (
-    ROOMY,
-    RecordedConnection,
     Tenant,
     add_tenant,
     challenged,
@@ -45,13 +43,14 @@ from evidence.checks._sockets import (
     gather_events,
     leave_all,
     listen,
-    live_clients,
     settled,
     shut,
     try_join,
     wait_until,
     wire_of,
 )
+from evidence.live.recording import ROOMY_TENANTS as ROOMY
+from evidence.live.wire import RecordingConnection, recording_python_clients
 from governance.join_rules import JoinRule
 from rooms.client.connection import RoomClient
 from rooms.client.events import Event, MemberJoined, MessageReceived
@@ -229,7 +228,7 @@ async def _creations(tenant: Tenant) -> LimitRun:
                     dict(Counter(outcomes)), CREATED, _windows(started, 3600))  # fmt: skip
 
 
-async def _send_all(socket: RecordedConnection, frames: list[bytes]) -> int:
+async def _send_all(socket: RecordingConnection, frames: list[bytes]) -> int:
     """Send until the relay closes the socket; how many frames left the client."""
     sent = 0
     for frame in frames:
@@ -359,7 +358,7 @@ async def _gather(live: LiveEvidence) -> tuple[list[LimitRun], list[Flood]]:
 def run(ctx: Context) -> CheckResult:
     live = ctx.live()
     try:
-        with live_clients():
+        with recording_python_clients():
             runs, floods = asyncio.run(_gather(live))
     except Exception as error:  # reported: the check could not run
         return could_not_run(f"the limits could not be probed: {type(error).__name__}")

@@ -36,13 +36,11 @@ from websockets.exceptions import ConnectionClosed
 
 from evidence.check import Check, CheckResult, Kind, could_not_run, judged
 from evidence.checks._sockets import (
-    ROOMY,
     add_tenant,
     challenged,
     gather_events,
     leave_all,
     listen,
-    live_clients,
     members_holding,
     settled,
     shut,
@@ -50,6 +48,8 @@ from evidence.checks._sockets import (
     wire_of,
 )
 from evidence.live.canaries import encodings
+from evidence.live.recording import ROOMY_TENANTS as ROOMY
+from evidence.live.wire import recording_python_clients
 from rooms.client.connection import RoomClient
 from rooms.client.events import Event, MemberJoined, MessageReceived
 from rooms.client.session import RoomSession
@@ -400,7 +400,7 @@ def run(ctx: Context) -> CheckResult:
     live = ctx.live()
     seed = seed_from_environment()
     try:
-        with live_clients():
+        with recording_python_clients():
             fuzzed = asyncio.run(gather(live, seed))
     except Exception as error:  # reported: the check could not run
         return could_not_run(f"the fuzz could not run (seed {seed}): {type(error).__name__}")

@@ -33,8 +33,6 @@ from typing import TYPE_CHECKING
 
 from evidence.check import Check, CheckResult, Kind, could_not_run, judged
 from evidence.checks._sockets import (
-    ROOMY,
-    RecordedConnection,
     Tenant,
     add_tenant,
     challenged,
@@ -44,7 +42,6 @@ from evidence.checks._sockets import (
     gather_events,
     leave_all,
     listen,
-    live_clients,
     outcome_of,
     room_log,
     settled,
@@ -52,6 +49,8 @@ from evidence.checks._sockets import (
     wait_until,
     wire_of,
 )
+from evidence.live.recording import ROOMY_TENANTS as ROOMY
+from evidence.live.wire import RecordingConnection, recording_python_clients
 from governance.events import Event, EventKind, event_id
 from governance.join_rules import JoinRule
 from rooms.client.connection import RoomClient
@@ -145,11 +144,11 @@ def _times_logged(live: LiveEvidence, tenant: Tenant, room_id: bytes, raw: bytes
     return sum(event_id(logged) == wanted for logged in _log(live, tenant, room_id))
 
 
-def _sent_of(wire: RecordedConnection, kind: int) -> list[bytes]:
+def _sent_of(wire: RecordingConnection, kind: int) -> list[bytes]:
     return [frame for frame in wire.sent if len(frame) > 1 and frame[1] == kind]
 
 
-async def _answer(wire: RecordedConnection, since: int) -> str:
+async def _answer(wire: RecordingConnection, since: int) -> str:
     """What the relay answered on a member's socket after message ``since``: a refusal or close."""
 
     def refusal() -> str | None:
@@ -172,7 +171,7 @@ async def _resend(client: RoomClient, frame: bytes) -> str:
     return await _answer(wire, since)
 
 
-async def _raw_join(session: RoomSession) -> tuple[RecordedConnection, str]:
+async def _raw_join(session: RoomSession) -> tuple[RecordingConnection, str]:
     """A socket on which ``session`` sent its JOIN, and how the handshake ended."""
     opened = await challenged(session.origin)
     if isinstance(opened, int):
@@ -432,7 +431,7 @@ async def _gather(live: LiveEvidence) -> list[Replay]:
 def run(ctx: Context) -> CheckResult:
     live = ctx.live()
     try:
-        with live_clients():
+        with recording_python_clients():
             replays = asyncio.run(_gather(live))
     except Exception as error:  # reported: the check could not run
         return could_not_run(f"the replays could not run on the live site: {type(error).__name__}")

@@ -27,17 +27,17 @@ from typing import TYPE_CHECKING
 from evidence.check import Check, CheckResult, Kind, could_not_run, judged
 from evidence.checks._sockets import (
     ADMITTED,
-    ROOMY,
     Tenant,
     add_tenant,
     client_outcome,
     close_label,
     leave_all,
-    live_clients,
     members_holding,
     room_log,
     settled,
 )
+from evidence.live.recording import ROOMY_TENANTS as ROOMY
+from evidence.live.wire import recording_python_clients
 from governance.events import Event, EventKind
 from governance.join_rules import JoinRule
 from governance.payloads import Redeem, parse_payload
@@ -204,7 +204,7 @@ async def _gather(live: LiveEvidence) -> list[Race]:
 def run(ctx: Context) -> CheckResult:
     live = ctx.live()
     try:
-        with live_clients():
+        with recording_python_clients():
             races = asyncio.run(_gather(live))
     except Exception as error:  # reported: the check could not run
         return could_not_run(f"the races could not run on the live site: {type(error).__name__}")
