@@ -14,7 +14,7 @@ NODE_STAMP := node_modules/.package-lock.json
 
 BENCH ?= full
 
-.PHONY: help run test test-py test-js test-fast lint format typecheck vendor vectors bench bench-js security-evidence clean
+.PHONY: help lock run test test-py test-js test-fast lint format typecheck vendor vectors bench bench-js security-evidence clean
 
 help: ## List every target with what it does
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -23,12 +23,12 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(BIN)/python -m pip install --quiet -e .
+$(RUN_STAMP): pyproject.toml constraints.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
 	@touch $@
 
-$(DEV_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+$(DEV_STAMP): pyproject.toml constraints.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	@touch $@ $(RUN_STAMP)
 
 run: $(RUN_STAMP) ## Install, migrate, create the localhost tenant and serve on 127.0.0.1:PORT (8000 unless set; embedded Redis when REDIS_URL is unset)
@@ -52,6 +52,10 @@ lint: $(DEV_STAMP) $(NODE_STAMP) ## ruff (lint rules, formatting) and ESLint (th
 
 $(NODE_STAMP): package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
+
+lock: $(DEV_STAMP) ## Rewrite constraints.txt from the virtualenv (after changing dependencies; run make test first)
+	{ sed -n '1,2p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^pip=='; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 format: $(DEV_STAMP) ## Apply ruff's formatting and safe fixes
 	$(BIN)/ruff format .

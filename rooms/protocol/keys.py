@@ -1,7 +1,9 @@
 """Client-side key material: from the link shard to epoch keys (PROTOCOL §2, §4.1).
 
-The server never imports this module: it holds V and auth_pk, and nothing
-here is needed to relay or to check a join proof.
+The server imports only owner_capability_hash from here, to check who may
+end a room; it holds V and auth_pk, and nothing else here is needed to relay
+or to check a join proof (evidence/checks/server_imports_no_client_crypto.py
+holds the server to that).
 """
 
 from __future__ import annotations
