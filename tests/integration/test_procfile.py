@@ -58,8 +58,10 @@ def test_production_release_and_web_serve_with_hsts_and_secure_cookies(tmp_path:
         run_command("python manage.py collectstatic --noinput", env)
         run_command(procfile()["release"], env)
         run_command("python manage.py tenant add chat --domain chat.localhost", env)
+        # exec, as a PaaS's runner does: the shell must not outlive stop() with its child.
+        command = procfile()["web"].replace("python ", f"{shlex.quote(sys.executable)} ", 1)
         web = subprocess.Popen(
-            ["/bin/sh", "-c", procfile()["web"].replace("python ", f"{sys.executable} ", 1)],
+            ["/bin/sh", "-c", f"exec {command}"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
