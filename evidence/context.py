@@ -73,6 +73,21 @@ class Context:
             self._live = record_live_session(self.work / "live")
         return self._live
 
+    def planted_secrets(self) -> list[bytes]:
+        """Everything secret the run made or saw: no artifact may hold any of it."""
+        planted: list[bytes] = []
+        if self._remote_browser is not None:
+            planted += self._remote_browser[1].values.values()
+        if self._live is not None:
+            live, session = self._live, self._live.session
+            planted += [
+                *live.canaries.values.values(),
+                session.server_shard,
+                session.room_id,
+                live.site.environment.get("SECRET_KEY", "").encode(),
+            ]
+        return planted
+
     def close(self) -> None:
         """Stop whatever the run started."""
         if self._live is not None:

@@ -3,6 +3,8 @@
 Artifacts go on a public page and into the repository. A check that put a
 hostname, an IP address, a secret or a raw log line in its details would
 leak what the evidence is meant to show is never leaked, so the run fails.
+Absolute paths on the machine that ran it (home directories, scratch space)
+are refused too: artifacts name files relative to the repository.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ RAW_LOG_LINE = re.compile(
     r"|Traceback \(most recent call last\)"
 )
 PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
+# Where this machine keeps things, and whose home it is: not for publishing.
+MACHINE_PATH = re.compile(r"(?<![\w.])/(?:home|root|Users|tmp|var/folders|work)/[^\s\"'<>]+")
 
 
 def addresses_in(text: str) -> list[str]:
@@ -69,6 +73,8 @@ def scan_text(name: str, text: str, secrets: Iterable[bytes] = ()) -> list[Findi
         findings.append(Finding(name, "holds a raw log line"))
     if PRIVATE_KEY.search(text):
         findings.append(Finding(name, "holds a private key"))
+    if MACHINE_PATH.search(text):
+        findings.append(Finding(name, "holds a path on this machine"))
     data = text.encode()
     if any(form in data for secret in secrets if secret for form in encodings(secret)):
         findings.append(Finding(name, "holds a secret"))

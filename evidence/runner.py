@@ -242,10 +242,7 @@ def run_evidence(
     run_id = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{commit[:7] if commit != 'unknown' else '0000000'}"
     try:
         results = run_checks(ctx, check_ids, log)
-        known = list(secrets or [])
-        if ctx._live is not None:
-            known += list(ctx._live.canaries.values.values())
-            known += [ctx._live.session.server_shard, ctx._live.session.room_id]
+        known = [*(secrets or []), *ctx.planted_secrets()]
     finally:
         ctx.close()
     summary = build_summary(

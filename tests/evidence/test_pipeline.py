@@ -85,6 +85,7 @@ def test_an_unknown_check_id_is_refused():
         ('{"link": "wss://relay/ws/v1"}', "holds a URL"),
         ("2026-11-23 06:54:26,590 INFO rooms: joined", "holds a raw log line"),
         ('- - - [23/Nov/2026:06:54:26] "WSCONNECT /ws/[redacted]" - -', "holds a raw log line"),
+        ('{"work": "/home/alice/atopos/var/evidence-work"}', "holds a path on this machine"),
     ],
 )
 def test_the_publish_safe_scan_rejects(text, finding):
@@ -214,3 +215,27 @@ def test_the_command_verifies_a_site_it_does_not_run(tmp_path):
         "served_client_matches_build",
     ]  # fmt: skip
     assert {check["status"] for check in summary["checks"].values()} == {"pass"}
+
+
+def test_a_run_whose_artifact_holds_a_planted_secret_is_not_published(tmp_path):
+    """A check that put a canary in its details: the run stops before `latest` changes."""
+    from evidence import runner
+    from evidence.live.canaries import Canaries
+
+    canaries = Canaries()
+    secret = canaries.plant("room-secret", bytes(range(40, 72)))
+    leaky = Check(
+        "alpha", "Alpha", Kind.STATIC,
+        lambda ctx: CheckResult(Status.PASS, "fine", details={"oops": secret.hex()}),
+    )  # fmt: skip
+    ctx = Context(work=tmp_path)
+    ctx._remote_browser = (None, canaries, None)  # what a --base-url browser run planted
+    original = runner.load_check
+    runner.load_check = lambda check_id: leaky
+    try:
+        outcome = runner.run_evidence(tmp_path / "out", ctx, ["alpha"], log=lambda line: None)
+    finally:
+        runner.load_check = original
+    assert [str(finding) for finding in outcome.unsafe] == ["checks/alpha.json: holds a secret"]
+    assert outcome.published is None
+    assert not (tmp_path / "out" / "latest").exists()
