@@ -71,8 +71,9 @@ vendor: ## Rebuild static/vendor/ from package-lock.json (reproducible: same byt
 vectors: $(DEV_STAMP) ## Regenerate tests/vectors/ from their fixed inputs (byte-identical)
 	$(BIN)/python -m tests.vectors.generate
 
-bench: $(DEV_STAMP) ## Relay benchmark against bare relays in one run (BENCH=smoke for a quick one); JSON + PNG in var/bench/
+bench: $(DEV_STAMP) ## Relay benchmark against bare relays, then governance latency against log length (BENCH=smoke for a quick one); JSON + PNG in var/bench/
 	$(BIN)/python -m bench --profile $(BENCH)
+	$(BIN)/python -m bench.governance --profile $(BENCH)
 
 bench-js: $(DEV_STAMP) ## Client side: envelope crypto in node vs PyNaCl, create-to-first-message in Chromium (JSON in var/bench/client/)
 	$(BIN)/python -m bench.client

@@ -1,8 +1,8 @@
 """Governance events: canonical bytes, signatures and ids (PROTOCOL §8).
 
-    body  = version u8 (1) ‖ kind u8 ‖ room_id[16] ‖ parent[32] ‖ author[32]
+    body  = version u8 (2) ‖ kind u8 ‖ room_id[16] ‖ parent[32] ‖ author[32]
             ‖ payload_len u16 ‖ payload
-    event = body ‖ Ed25519(author, "atopos/v1/event\\0" ‖ body)
+    event = body ‖ Ed25519(author, "atopos/v2/event\\0" ‖ body)
     id    = BLAKE2b(event, person="atopos1-event", 32)
 
 The genesis is event 0 (its own layout, rooms.protocol.genesis); every other
@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from governance.errors import GovernanceError
+from rooms.protocol import VERSION
 from rooms.protocol.codec import Reader, u8, u16
 from rooms.protocol.errors import ProtocolError
+from rooms.protocol.frames import MAX_EVENT_SIZE
 from rooms.protocol.labels import Label, unkeyed_hash
 from rooms.protocol.signatures import Prefix, SigningKey, verify_prefixed
 
-EVENT_VERSION = 1
-MAX_EVENT_SIZE = 60 * 1024
+EVENT_VERSION = VERSION
 MALFORMED = "event-malformed"
 
 
@@ -40,6 +41,7 @@ class EventKind(IntEnum):
     END_ROOM = 10
     REKEY = 11
     KEYSHARE = 12
+    BIND = 13  # a newcomer in an open room binds its own keys, vouched for by the link
 
 
 # Ordered first when branches meet (DESIGN §5): taking power away beats using it.

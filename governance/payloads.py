@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from governance.errors import GovernanceError
 from governance.events import MALFORMED, Event, EventKind
 from governance.join_rules import JoinRule
+from rooms.protocol.binding import Binding
 from rooms.protocol.codec import Reader, u8, u16, u32, u64
 from rooms.protocol.errors import ProtocolError
 
@@ -17,11 +18,28 @@ MAX_TICKET_USES = 1000
 
 @dataclass(frozen=True, slots=True)
 class Admit:
+    """An admin lets in the member whose binding its knock carried."""
+
     member: bytes
-    x_pk: bytes
+    binding: Binding
+
+    @property
+    def x_pk(self) -> bytes:
+        return self.binding.x_pk
 
     def encode(self) -> bytes:
-        return self.member + self.x_pk
+        return self.member + self.binding.encode()
+
+
+@dataclass(frozen=True, slots=True)
+class Bind:
+    """A newcomer in an open room lists itself: its X25519 key, vouched for by the link."""
+
+    x_pk: bytes
+    link_sig: bytes
+
+    def encode(self) -> bytes:
+        return self.x_pk + self.link_sig
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +165,17 @@ class KeyShare:
 
 
 Payload = (
-    Admit | Invite | RevokeInvite | Redeem | Kick | Target | SetJoinRule | Empty | Rekey | KeyShare
+    Admit
+    | Invite
+    | RevokeInvite
+    | Redeem
+    | Kick
+    | Target
+    | SetJoinRule
+    | Empty
+    | Rekey
+    | KeyShare
+    | Bind
 )
 
 
@@ -172,7 +200,9 @@ def parse_payload(event: Event) -> Payload:
 
 def _parse(kind: EventKind, reader: Reader) -> Payload:
     if kind is EventKind.ADMIT:
-        return Admit(reader.take(32), reader.take(32))
+        return Admit(reader.take(32), Binding.read(reader))
+    if kind is EventKind.BIND:
+        return Bind(reader.take(32), reader.take(64))
     if kind is EventKind.INVITE:
         return Invite(reader.take(32), reader.u16(), reader.u64())
     if kind is EventKind.REVOKE_INVITE:

@@ -17,6 +17,7 @@ from governance.payloads import (
     MAX_TICKET_USES,
     RULE_CODES,
     Admit,
+    Bind,
     Invite,
     KeyShare,
     Kick,
@@ -28,12 +29,19 @@ from governance.payloads import (
     parse_payload,
 )
 from governance.tickets import redeem_valid
+from rooms.protocol.binding import link_sig_valid, x25519_usable
 from rooms.protocol.codec import u8, u16, u32, u64
 from rooms.protocol.genesis import Genesis
 from rooms.protocol.labels import Label, unkeyed_hash
 from rooms.protocol.signatures import is_valid_point
 
 NOT_AN_ADMIN = 1_000_000
+# Keys a room lists over its whole life (owner, admitted, redeemed, bound): a REKEY
+# seals to each of them, and must stay one event (256 entries are about 26.8 KiB).
+MAX_MEMBERS = 256
+# The log after the genesis. END_ROOM is always accepted, so a full log can still end.
+MAX_LOG_EVENTS = 2048
+MAX_LOG_BYTES = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +59,11 @@ class RoomState:
     """Who is in, who decides, and what is allowed, after some prefix of the log."""
 
     room_id: bytes
+    auth_pk: bytes  # the genesis' auth key: it vouches for every bound member key
     owner: bytes
     admins: tuple[bytes, ...]  # most senior first: in the order they were promoted
-    members: frozenset[bytes]  # listed members: owner, admins, admitted, redeemed
-    x_keys: dict[bytes, bytes] = field(hash=False)
+    members: frozenset[bytes]  # listed members: owner, admitted, redeemed, bound
+    x_keys: dict[bytes, bytes] = field(hash=False)  # each listed member's bound X25519 key
     removed: frozenset[bytes] = frozenset()
     join_rule: JoinRule = JoinRule.OPEN
     cap: int = 0
@@ -64,6 +73,8 @@ class RoomState:
     epoch: int = 0
     epoch_confirm: bytes = b""
     pending_kick: bytes | None = None
+    log_events: int = 0  # events accepted after the genesis (not part of the state hash)
+    log_bytes: int = 0
 
     def is_admin(self, key: bytes) -> bool:
         """The owner and promoted admins hold power."""
@@ -121,6 +132,7 @@ def initial_state(genesis: Genesis) -> RoomState:
     body = genesis.body
     return RoomState(
         room_id=body.room_id,
+        auth_pk=body.auth_pk,
         owner=body.owner_ed_pk,
         admins=(),
         members=frozenset({body.owner_ed_pk}),
@@ -138,12 +150,29 @@ def _admit(state: RoomState, member: bytes, x_pk: bytes) -> RoomState:
     _require(not state.locked, "room-locked")
     _require(member not in state.removed, "member-removed")
     _require(member not in state.members, "already-member")
-    _require(state.cap == 0 or len(state.members) < state.cap, "room-full")
+    limit = MAX_MEMBERS if state.cap == 0 else min(state.cap, MAX_MEMBERS)
+    _require(len(state.members) < limit, "room-full")
     return replace(state, members=state.members | {member}, x_keys={**state.x_keys, member: x_pk})
+
+
+def _listed(state: RoomState, key: bytes) -> None:
+    """Only keys the log lists can be kicked, promoted or sent new keys."""
+    _require(key not in state.removed, "member-removed")
+    _require(key in state.members, "not-a-member")
 
 
 def apply(state: RoomState, event: Event) -> RoomState:
     """The state after ``event``, or GovernanceError naming the rule it breaks."""
+    if event.kind is not EventKind.END_ROOM:
+        _require(state.log_events < MAX_LOG_EVENTS, "log-full")
+        _require(state.log_bytes + len(event.raw) <= MAX_LOG_BYTES, "log-full")
+    after = _apply(state, event)
+    return replace(
+        after, log_events=state.log_events + 1, log_bytes=state.log_bytes + len(event.raw)
+    )
+
+
+def _apply(state: RoomState, event: Event) -> RoomState:
     _require(hmac.compare_digest(event.room_id, state.room_id), "wrong-room")
     _require(not state.ended, "room-ended")
     _require(event.author not in state.removed, "author-removed")
@@ -152,6 +181,9 @@ def apply(state: RoomState, event: Event) -> RoomState:
     if kind is EventKind.REDEEM:
         assert isinstance(payload, Redeem)  # noqa: S101 -- kind fixes the class  # nosec B101
         return _redeem(state, author, payload, event)
+    if kind is EventKind.BIND:
+        assert isinstance(payload, Bind)  # noqa: S101 -- kind fixes the class  # nosec B101
+        return _bind(state, author, payload)
     if kind is EventKind.END_ROOM:
         _require(author == state.owner, "not-authorized")
         return replace(state, ended=True)
@@ -159,6 +191,7 @@ def apply(state: RoomState, event: Event) -> RoomState:
     if kind is EventKind.ADMIT:
         assert isinstance(payload, Admit)  # noqa: S101 -- kind fixes the class  # nosec B101
         _require(is_valid_point(payload.member), MALFORMED)
+        _require(payload.binding.valid(state.room_id, state.auth_pk, payload.member), "bad-binding")
         return _admit(state, payload.member, payload.x_pk)
     if kind is EventKind.INVITE:
         assert isinstance(payload, Invite)  # noqa: S101 -- kind fixes the class  # nosec B101
@@ -181,14 +214,9 @@ def apply(state: RoomState, event: Event) -> RoomState:
         return _kick(state, author, payload, event)
     if kind is EventKind.PROMOTE:
         assert isinstance(payload, Target)  # noqa: S101 -- kind fixes the class  # nosec B101
-        _require(payload.target not in state.removed, "member-removed")
+        _listed(state, payload.target)
         _require(not state.is_admin(payload.target), "already-admin")
-        _require(is_valid_point(payload.target), MALFORMED)
-        return replace(
-            state,
-            admins=(*state.admins, payload.target),
-            members=state.members | {payload.target},
-        )
+        return replace(state, admins=(*state.admins, payload.target))
     if kind is EventKind.DEMOTE:
         assert isinstance(payload, Target)  # noqa: S101 -- kind fixes the class  # nosec B101
         _require(payload.target in state.admins, "not-admin")
@@ -206,8 +234,20 @@ def apply(state: RoomState, event: Event) -> RoomState:
         return _rekey(state, payload)
     assert isinstance(payload, KeyShare)  # noqa: S101 -- kind fixes the class  # nosec B101
     _require(payload.counter == state.epoch, "wrong-epoch")
-    _require(payload.recipient not in state.removed, "member-removed")
+    _listed(state, payload.recipient)
+    # Sealed to the key the log binds, never to one a hello or the relay named.
+    _require(state.x_keys.get(payload.recipient) == payload.recipient_x_pk, "wrong-key")
     return state
+
+
+def _bind(state: RoomState, author: bytes, payload: Bind) -> RoomState:
+    """An open room lists a newcomer on its own word, vouched for by the link's auth key."""
+    _require(state.join_rule is JoinRule.OPEN and not state.locked, "not-open")
+    _require(author not in state.members, "already-member")
+    _require(x25519_usable(payload.x_pk), "bad-binding")
+    valid = link_sig_valid(state.auth_pk, state.room_id, author, payload.x_pk, payload.link_sig)
+    _require(valid, "bad-binding")
+    return _admit(state, author, payload.x_pk)
 
 
 def _redeem(state: RoomState, author: bytes, payload: Redeem, event: Event) -> RoomState:
@@ -217,6 +257,7 @@ def _redeem(state: RoomState, author: bytes, payload: Redeem, event: Event) -> R
     _require(not ticket.revoked, "invite-revoked")
     _require(payload.time_ms <= ticket.expires_at_ms, "invite-expired")
     _require(ticket.used < ticket.uses, "ticket-used")
+    _require(x25519_usable(payload.x_pk), "bad-binding")
     _require(
         redeem_valid(
             payload.ticket_pk,
@@ -238,6 +279,7 @@ def _kick(state: RoomState, author: bytes, payload: Kick, event: Event) -> RoomS
     _require(target != state.owner, "cannot-kick-owner")
     _require(target != author, "cannot-kick-self")
     _require(target not in state.removed, "already-removed")
+    _require(target in state.members, "not-a-member")
     if target in state.admins:
         _require(state.seniority(author) < state.seniority(target), "not-authorized")
     rule = state.join_rule
@@ -260,6 +302,8 @@ def _rekey(state: RoomState, payload: Rekey) -> RoomState:
     _require(payload.counter == state.epoch + 1, "wrong-epoch")
     _require(state.pending_kick is not None and payload.kick_id == state.pending_kick, "no-kick")
     recipients = [entry.recipient for entry in payload.entries]
+    _require(len(recipients) <= MAX_MEMBERS, MALFORMED)
     _require(len(set(recipients)) == len(recipients), MALFORMED)
     _require(not set(recipients) & state.removed, "rekey-to-removed")
+    _require(set(recipients) <= state.members, "not-a-member")
     return replace(state, epoch=payload.counter, epoch_confirm=payload.confirm, pending_kick=None)

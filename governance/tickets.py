@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from rooms.protocol.codec import u64
 from rooms.protocol.labels import Label, kdf
-from rooms.protocol.signatures import Prefix, SigningKey, verify_prefixed
+from rooms.protocol.signatures import Prefix, SigningKey, verify_prefixed_cached
 
 
 def ticket_key(secret: bytes) -> SigningKey:
@@ -33,4 +33,4 @@ def redeem_valid(
 ) -> bool:
     """True when ``signature`` proves the ticket for exactly this member."""
     body = redeem_body(room_id, member, x_pk, time_ms)
-    return verify_prefixed(ticket_pk, Prefix.TICKET, body, signature)
+    return verify_prefixed_cached(ticket_pk, Prefix.TICKET, body, signature)

@@ -15,6 +15,7 @@ from rooms.protocol.errors import ProtocolError
 from rooms.protocol.frames import CloseCode, CreateFrame, FrameRejected, JoinFrame
 from rooms.protocol.genesis import Genesis
 from rooms.protocol.joinproof import verify_join
+from rooms.protocol.keys import room_id_for
 from rooms.protocol.labels import Label, unkeyed_hash
 from rooms.protocol.signatures import SigningKey, is_valid_point
 from rooms.store import StoredRoom
@@ -47,6 +48,11 @@ def check_create(
     except ProtocolError:
         raise FrameRejected(CloseCode.CREATE_REFUSED) from None
     body = genesis.body
+    # The id must be the hash of the auth key that signs for it: only a holder of
+    # that key can CREATE under an id, so a refusal here says nothing about
+    # whether someone else's room exists, existed, or never did.
+    if body.room_id != room_id_for(body.auth_pk):
+        raise FrameRejected(CloseCode.CREATE_REFUSED)
     if body.origin != origin or not genesis.signatures_valid():
         raise FrameRejected(CloseCode.CREATE_REFUSED)
     if not verify_join(
@@ -71,7 +77,6 @@ def check_create(
             genesis=create.genesis,
             server_shard=create.server_shard,
             auth_pk=body.auth_pk,
-            owner_hash=create.owner_capability_hash,
             mode=body.routing_mode,
             expires_at_ms=body.expires_at * 1000,
             head=genesis.event_id,
@@ -95,9 +100,10 @@ def parse_join(frame: bytes) -> JoinFrame:
 def join_proof_valid(
     join: JoinFrame, room: StoredRoom | None, origin: str, challenge: bytes | None
 ) -> bool:
-    """True only for a live room, an unexpired challenge and a valid proof; same work either way."""
+    """True only for a live room, an unexpired challenge, a valid proof and a valid binding
+    of the member's keys; the same signature checks run either way."""
     key = room.auth_pk if room is not None else _ABSENT_ROOM_KEY
-    valid = verify_join(
+    proof = verify_join(
         key,
         join.join_signature,
         origin,
@@ -106,7 +112,8 @@ def join_proof_valid(
         join.ed_pk,
         join.x_pk,
     )
-    return valid and room is not None and challenge is not None
+    bound = join.binding.valid(join.room_id, key, join.ed_pk)
+    return proof and bound and room is not None and challenge is not None
 
 
 def lifetime_allows(room: StoredRoom, now_ms: int) -> bool:

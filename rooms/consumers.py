@@ -28,19 +28,20 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from atopos_site.tenancy.asgi import header
 from atopos_site.tenancy.policy import ResolvedTenant
-from governance.events import Event, EventKind
+from governance.events import EventKind
 from governance.forkchoice import Resolution
-from governance.payloads import Admit, Kick, parse_payload
 from rooms.admission import check_create, join_proof_valid, lifetime_allows, parse_join
 from rooms.hub import RoomHub, hub_for, new_tag
+from rooms.protocol.binding import Binding
+from rooms.protocol.codec import Reader
 from rooms.protocol.frames import (
     ChallengeFrame,
     CloseCode,
-    EndFrame,
+    DeclineFrame,
     EventFrame,
     FrameRejected,
-    KeyFrame,
     Kind,
+    KnockFrame,
     LeftFrame,
     RefusedFrame,
     WelcomeFrame,
@@ -48,16 +49,25 @@ from rooms.protocol.frames import (
     created_frame,
     head_frame,
 )
-from rooms.protocol.keys import owner_capability_hash
 from rooms.rate_limits import FrameBudget
 from rooms.redis_clients import redis_for
-from rooms.room_governance import AppendRefused, Entry, check_append, entry_for, room_log
+from rooms.room_governance import (
+    AppendRefused,
+    Entry,
+    check_append,
+    effect_of,
+    entry_for,
+    log_cache,
+)
 from rooms.routing_modes import RoutingMode
 from rooms.server_keys import client_identity
-from rooms.store import Admission, Appended, RateCounter, RoomStore, StoredRoom
+from rooms.store import Admission, Appended, Knocked, RateCounter, RoomStore, StoredRoom
 
 CHALLENGE_SECONDS = 30
 WAITING_SECONDS = 600  # how long a knock or a pending ticket may wait
+# Newcomers that may wait for an admin at once: a link holder cannot bury an
+# admin's list (or the room's Redis hash) under knocks.
+MAX_WAITING_KNOCKS = 32
 HEARTBEAT_SECONDS = 30
 NO_HEAD = bytes(32)
 
@@ -79,7 +89,7 @@ class Place:
 
     room_id: bytes
     member: bytes
-    x_pk: bytes
+    binding: Binding | None  # what a knock shows admins; the owner's keys are in the genesis
     store: RoomStore
     room: StoredRoom
 
@@ -93,7 +103,7 @@ class Place:
 
     async def log(self) -> Resolution:
         """The room's governance, as the relay holds it now."""
-        return room_log(self.room, await self.store.log(self.room_id))
+        return await log_cache().resolution(self.store, self.room_id, self.room)
 
 
 class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is untyped
@@ -186,8 +196,6 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
                 await self._append(bytes_data)
             elif kind is Kind.DECLINE:
                 await self._decline(bytes_data)
-            elif kind is Kind.END:
-                await self._end(bytes_data)
             else:
                 raise FrameRejected(CloseCode.UNEXPECTED_FRAME)
         except FrameRejected as refusal:
@@ -249,17 +257,17 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
         if self.phase is Phase.IN_ROOM:
             await self.send_frame(EventFrame(raw, Kind.GOVERNANCE).encode())
         member = self._place().member
-        payload = parse_payload(Event.decode(raw))
-        if isinstance(payload, Kick) and payload.target == member:
+        effect = effect_of(raw)
+        if effect.removed == member:
             await self.refuse(CloseCode.KICKED)
-        admitted = isinstance(payload, Admit) and payload.member == member
-        if admitted and self.phase is Phase.KNOCKING:
+        if effect.admitted == member and self.phase is Phase.KNOCKING:
             await self._welcome_after_wait()
 
-    async def knocked(self, ed_pk: bytes, x_pk: bytes) -> None:
-        """A newcomer waits; members' clients show it to admins."""
+    async def knocked(self, ed_pk: bytes, binding: bytes) -> None:
+        """A newcomer waits; members' clients check its binding and show it to admins."""
         if self.phase is Phase.IN_ROOM:
-            await self.send_frame(KeyFrame(Kind.KNOCK, ed_pk, x_pk).encode())
+            knock = KnockFrame(ed_pk, Binding.read(Reader(binding, "malformed")))
+            await self.send_frame(knock.encode())
 
     async def declined(self, ed_pk: bytes) -> None:
         """An admin turned a newcomer away: members stop showing its knock."""
@@ -295,17 +303,23 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
             raise FrameRejected(CloseCode.ROOM_UNAVAILABLE)
         if room is None or not lifetime_allows(room, now_ms()):
             raise FrameRejected(CloseCode.ROOM_UNAVAILABLE)
-        place = self.place = Place(join.room_id, join.ed_pk, join.x_pk, store, room)
+        place = self.place = Place(join.room_id, join.ed_pk, join.binding, store, room)
         log = await place.log()
         decision = entry_for(log, join.ed_pk)
         if decision.entry is Entry.WELCOME:
             await self._enter(log.state.cap)
             await self._send_welcome()
         elif decision.entry is Entry.KNOCK:
+            binding = join.binding.encode()
+            knocked = await store.add_knock(join.room_id, join.ed_pk, binding, MAX_WAITING_KNOCKS)
+            if knocked is Knocked.GONE:
+                raise FrameRejected(CloseCode.ROOM_UNAVAILABLE)
+            if knocked is Knocked.BUSY:
+                await self.refuse_admission("too-many-waiting")
+                return
             await self._wait(Phase.KNOCKING)
             await self.send_frame(head_frame(Kind.PENDING, b""))
-            await store.add_knock(join.room_id, join.ed_pk, join.x_pk)
-            await place.hub.knock(place.channel, self.tag, join.ed_pk, join.x_pk)
+            await place.hub.knock(place.channel, self.tag, join.ed_pk, binding)
         elif decision.entry is Entry.TICKET:
             await self._wait(Phase.TICKET)
             await self.send_frame(head_frame(Kind.INVITE_REQUIRED, log.head))
@@ -315,14 +329,15 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
     async def _create(self, frame: bytes, challenge: bytes | None) -> None:
         if challenge is None:
             raise FrameRejected(CloseCode.CREATE_REFUSED)
+        new = check_create(frame, self.origin, challenge, self.tenant.policy, int(time.time()))
+        # Charged only for a CREATE that would stand: junk must not spend the budget.
         limits = self.tenant.policy.rate_limits
         if not await self._hit(RateCounter.CREATES, self.client, limits.rooms_per_hour):
             raise FrameRejected(CloseCode.RATE_LIMITED)
-        new = check_create(frame, self.origin, challenge, self.tenant.policy, int(time.time()))
         store = RoomStore(redis_for(new.room_id), self.tenant.namespace)
         if not await store.create(new.room_id, new.stored):
             raise FrameRejected(CloseCode.CREATE_REFUSED)
-        self.place = Place(new.room_id, new.owner_ed_pk, new.owner_x_pk, store, new.stored)
+        self.place = Place(new.room_id, new.owner_ed_pk, None, store, new.stored)
         await self._enter()
         await self.send_frame(created_frame())
 
@@ -346,7 +361,7 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
         log = await place.log()
         raw = EventFrame.decode(frame).event
         try:
-            event = check_append(log, raw, place.member)
+            event = check_append(log, raw, place.member, now_ms(), place.room.expires_at_ms)
             if event.kind is not EventKind.REDEEM:
                 raise AppendRefused("redeem-expected")
         except AppendRefused as refusal:
@@ -396,13 +411,16 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
     async def _send_welcome(self) -> None:
         """WELCOME, then the log as GOVERNANCE frames, then the newcomers waiting for admins."""
         place = self._place()
-        events = await place.store.log(place.room_id)
+        events = (await place.log()).events
         welcome = WelcomeFrame(place.room.server_shard, place.room.genesis, len(events))
         await self.send_frame(welcome.encode())
+        # Let the WELCOME leave before the log streams behind it: the newcomer checks the
+        # genesis while a long log is still on its way.
+        await asyncio.sleep(0)
         for raw in events:
             await self.send_frame(EventFrame(raw, Kind.GOVERNANCE).encode())
-        for ed_pk, x_pk in (await place.store.knocks(place.room_id)).items():
-            await self.send_frame(KeyFrame(Kind.KNOCK, ed_pk, x_pk).encode())
+        for ed_pk, binding in (await place.store.knocks(place.room_id)).items():
+            await self.knocked(ed_pk, binding)
 
     # In the room ------------------------------------------------------------------
 
@@ -416,7 +434,7 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
         raw = EventFrame.decode(frame).event
         log = await place.log()
         try:
-            event = check_append(log, raw, place.member)
+            event = check_append(log, raw, place.member, now_ms(), place.room.expires_at_ms)
         except AppendRefused as refusal:
             await self.send_frame(RefusedFrame(log.head, refusal.reason).encode())
             return
@@ -435,27 +453,13 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
     async def _decline(self, frame: bytes) -> None:
         """An admin turns a knocking newcomer away."""
         place = self._place()
-        newcomer = KeyFrame.decode(frame, Kind.DECLINE).ed_pk
+        newcomer = DeclineFrame.decode(frame).ed_pk
         log = await place.log()
         if not log.state.is_admin(place.member):
             await self.send_frame(RefusedFrame(log.head, "not-authorized").encode())
             return
         await place.store.remove_knock(place.room_id, newcomer)
         await place.hub.declined(place.channel, newcomer)
-
-    async def _end(self, frame: bytes) -> None:
-        try:
-            capability = EndFrame.decode(frame).owner_capability
-        except ValueError:
-            raise FrameRejected(CloseCode.MALFORMED) from None
-        place = self._place()
-        room = await place.store.get(place.room_id)
-        if room is None:
-            raise FrameRejected(CloseCode.ROOM_UNAVAILABLE)
-        if not place.store.owner_matches(room, owner_capability_hash(capability)):
-            raise FrameRejected(CloseCode.NOT_OWNER)
-        await place.store.end(place.room_id, room.expires_at_ms, now_ms())
-        await place.hub.ended(place.channel, self.tag)
 
     # Helpers ------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ class Event(IntEnum):
     LEFT = 1  # the ed_pk of a member whose connection closed
     ENDED = 2  # the owner ended the room
     GOVERNANCE = 3  # an event the relay appended to the room's log
-    KNOCK = 4  # ed_pk ‖ x_pk of a newcomer waiting for an admin
+    KNOCK = 4  # ed_pk ‖ binding of a newcomer waiting for an admin
     DECLINED = 5  # the ed_pk of a newcomer an admin turned away
 
 
@@ -50,7 +50,7 @@ class Member(Protocol):
 
     async def governance(self, event: bytes) -> None: ...
 
-    async def knocked(self, ed_pk: bytes, x_pk: bytes) -> None: ...
+    async def knocked(self, ed_pk: bytes, binding: bytes) -> None: ...
 
     async def declined(self, ed_pk: bytes) -> None: ...
 
@@ -109,9 +109,9 @@ class RoomHub:
         """An appended event, to everyone in the room (its author included)."""
         await self._publish(channel, b"", Event.GOVERNANCE, event)
 
-    async def knock(self, channel: str, sender: bytes, ed_pk: bytes, x_pk: bytes) -> None:
+    async def knock(self, channel: str, sender: bytes, ed_pk: bytes, binding: bytes) -> None:
         """A newcomer waits for an admin."""
-        await self._publish(channel, sender, Event.KNOCK, ed_pk + x_pk)
+        await self._publish(channel, sender, Event.KNOCK, ed_pk + binding)
 
     async def declined(self, channel: str, ed_pk: bytes) -> None:
         """An admin turned a newcomer away."""
@@ -136,7 +136,7 @@ class RoomHub:
                 elif event is Event.GOVERNANCE:
                     await member.governance(data)
                 elif event is Event.KNOCK:
-                    await member.knocked(data[:32], data[32:64])
+                    await member.knocked(data[:32], data[32:])
                 else:
                     await member.declined(data)
             except Exception:  # one broken socket must not starve the others

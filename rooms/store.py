@@ -9,7 +9,6 @@ window; the per-connection frame limit lives in the connection's process.
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from enum import Enum
 
@@ -70,7 +69,11 @@ return 1
 
 _KNOCK = """
 local expires = redis.call('HGET', KEYS[1], 'exp')
-if not expires then return 0 end
+if not expires then return -1 end
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0
+   and redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[3]) then
+  return 0
+end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('PEXPIREAT', KEYS[2], expires)
 return 1
@@ -90,6 +93,14 @@ class Admission(Enum):
 
     ADMITTED = "admitted"
     FULL = "full"
+    GONE = "gone"
+
+
+class Knocked(Enum):
+    """The outcome of recording a newcomer who waits for an admin."""
+
+    WAITING = "waiting"
+    BUSY = "busy"  # the room already has as many newcomers waiting as it keeps
     GONE = "gone"
 
 
@@ -123,7 +134,6 @@ class StoredRoom:
     genesis: bytes
     server_shard: bytes
     auth_pk: bytes
-    owner_hash: bytes
     mode: RoutingMode
     expires_at_ms: int
     head: bytes = b""  # the id of the last event in the room's log (the genesis at first)
@@ -159,7 +169,6 @@ class RoomStore:
             "genesis": room.genesis,
             "shard": room.server_shard,
             "auth": room.auth_pk,
-            "owner": room.owner_hash,
             "mode": room.mode.value,
             "exp": str(room.expires_at_ms),
             "head": room.head,
@@ -172,19 +181,17 @@ class RoomStore:
         """The live room with this id, or None (missing, ended and expired look alike)."""
         values = await self.redis.hmget(
             self._room_key(room_id, "meta"),
-            ["genesis", "shard", "auth", "owner", "mode", "exp", "head"],
+            ["genesis", "shard", "auth", "mode", "exp", "head"],
         )
         fields = [value for value in values if isinstance(value, bytes)]
         if len(fields) != len(values):
             return None  # missing, ended and expired rooms look alike
-        genesis, shard, auth, owner, mode, expires, head = fields
-        return StoredRoom(
-            genesis, shard, auth, owner, RoutingMode(mode.decode()), int(expires), head
-        )
+        genesis, shard, auth, mode, expires, head = fields
+        return StoredRoom(genesis, shard, auth, RoutingMode(mode.decode()), int(expires), head)
 
-    async def log(self, room_id: bytes) -> list[bytes]:
-        """The room's governance events after the genesis, in order."""
-        events = await self.redis.lrange(self._room_key(room_id, "log"), 0, -1)
+    async def log(self, room_id: bytes, start: int = 0) -> list[bytes]:
+        """The room's governance events after the genesis, in order, from index ``start``."""
+        events = await self.redis.lrange(self._room_key(room_id, "log"), start, -1)
         return [event for event in events if isinstance(event, bytes)]  # never str: raw replies
 
     async def append(self, room_id: bytes, parent: bytes, event_id: bytes, raw: bytes) -> Appended:
@@ -193,16 +200,17 @@ class RoomStore:
         result = int(await self._append(keys=keys, args=[parent, event_id, raw]))
         return {1: Appended.APPENDED, 0: Appended.STALE}.get(result, Appended.GONE)
 
-    async def add_knock(self, room_id: bytes, ed_pk: bytes, x_pk: bytes) -> bool:
-        """Record a newcomer waiting for an admin, until the room expires."""
+    async def add_knock(self, room_id: bytes, ed_pk: bytes, binding: bytes, cap: int) -> Knocked:
+        """Record a newcomer waiting for an admin (at most ``cap`` wait), until the room expires."""
         keys = [self._room_key(room_id, "meta"), self._room_key(room_id, "knocks")]
-        return bool(await self._knock(keys=keys, args=[ed_pk, x_pk]))
+        result = int(await self._knock(keys=keys, args=[ed_pk, binding, cap]))
+        return {1: Knocked.WAITING, 0: Knocked.BUSY}.get(result, Knocked.GONE)
 
     async def remove_knock(self, room_id: bytes, ed_pk: bytes) -> None:
         await self.redis.hdel(self._room_key(room_id, "knocks"), ed_pk)
 
     async def knocks(self, room_id: bytes) -> dict[bytes, bytes]:
-        """Newcomers waiting for an admin: ed_pk -> x_pk."""
+        """Newcomers waiting for an admin: ed_pk -> the binding their JOIN carried."""
         waiting = await self.redis.hgetall(self._room_key(room_id, "knocks"))
         return {
             key: value
@@ -226,10 +234,6 @@ class RoomStore:
     async def release(self, room_id: bytes, member: bytes) -> None:
         """Give ``member``'s place back."""
         await self.redis.zrem(self._room_key(room_id, "members"), member.hex())
-
-    def owner_matches(self, room: StoredRoom, capability_hash: bytes) -> bool:
-        """Constant-time comparison of an owner capability's hash with the stored one."""
-        return hmac.compare_digest(room.owner_hash, capability_hash)
 
     async def end(self, room_id: bytes, expires_at_ms: int, now_ms: int) -> None:
         """Delete every key of the room, leaving a tombstone until its expiry."""

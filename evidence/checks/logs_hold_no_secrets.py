@@ -2,7 +2,7 @@
 
 The site runs at DEBUG, the most it ever logs, while the scripted sessions
 run; everything it printed is then searched for every canary (names,
-messages, keys, shards, the owner capability), the server shard, the room
+messages, keys, shards), the server shard, the room
 id, and anything shaped like an IP address.
 """
 

@@ -55,7 +55,7 @@ from governance.join_rules import JoinRule
 from rooms.client.connection import RoomClient
 from rooms.client.events import Event, MemberJoined, MessageReceived
 from rooms.client.session import RoomSession
-from rooms.protocol.frames import CloseCode, KeyFrame
+from rooms.protocol.frames import CloseCode, DeclineFrame
 from rooms.protocol.frames import Kind as FrameKind
 from rooms.protocol.link import split_link_url
 
@@ -275,7 +275,7 @@ async def _decline_flood(mallory: RoomClient) -> Flood:
     started, wire = time.monotonic(), wire_of(mallory)
     spent = len(wire.sent) - 1
     before = _kinds(wire.received, FrameKind.REFUSED)
-    frames = [KeyFrame(FrameKind.DECLINE, os.urandom(32)).encode() for _ in range(FLOOD)]
+    frames = [DeclineFrame(os.urandom(32)).encode() for _ in range(FLOOD)]
     sent = await _send_all(wire, frames)
     await wait_until(
         lambda: (

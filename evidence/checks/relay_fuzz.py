@@ -53,11 +53,11 @@ from evidence.live.wire import recording_python_clients
 from rooms.client.connection import RoomClient
 from rooms.client.events import Event, MemberJoined, MessageReceived
 from rooms.client.session import RoomSession
+from rooms.protocol import VERSION
 from rooms.protocol.frames import (
     TRANSPORT_MAX_FRAME,
     CloseCode,
-    EndFrame,
-    KeyFrame,
+    DeclineFrame,
     envelope_frame_sizes,
 )
 from rooms.protocol.frames import Kind as FrameKind
@@ -330,8 +330,8 @@ async def gather(live: LiveEvidence, seed: int) -> FuzzRun:
         await alice.send_text(f"warm-up-{secrets.token_hex(8)}")
         samples = [f for wire in (wire_of(alice), wire_of(bob)) for f in wire.sent if len(f) > 1]
         samples += [
-            EndFrame(os.urandom(32)).encode(),
-            KeyFrame(FrameKind.DECLINE, os.urandom(32)).encode(),
+            bytes([VERSION, 0x03]) + os.urandom(32),  # protocol v1's END, retired
+            DeclineFrame(os.urandom(32)).encode(),
         ]
         episodes = plan(seed, samples)
         tally, done = Tally(), asyncio.Event()

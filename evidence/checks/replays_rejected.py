@@ -59,7 +59,6 @@ from rooms.client.session import RoomSession
 from rooms.protocol.frames import CreateFrame, EventFrame, RefusedFrame
 from rooms.protocol.frames import Kind as FrameKind
 from rooms.protocol.joinproof import sign_join
-from rooms.protocol.keys import owner_capability_hash
 from rooms.protocol.link import split_link_url
 
 if TYPE_CHECKING:
@@ -275,14 +274,14 @@ async def _redeem(live: LiveEvidence, tenant: Tenant) -> Replay:
 
 def _create_anew(session: RoomSession, challenge: bytes) -> bytes:
     """A CREATE for ``session``'s room, signed for ``challenge`` (what a link holder can make)."""
-    genesis, shard, capability = session.genesis, session.server_shard, session.owner_capability
-    if genesis is None or shard is None or capability is None:
+    genesis, shard = session.genesis, session.server_shard
+    if genesis is None or shard is None:
         raise RuntimeError("the session created no room")
     member, keys = session.member, session.keys
     signature = sign_join(
         keys.auth_key(), session.origin, keys.room_id, challenge, member.ed_pk, member.x_pk
     )
-    return CreateFrame(genesis.raw, shard, owner_capability_hash(capability), signature).encode()
+    return CreateFrame(genesis.raw, shard, signature).encode()
 
 
 async def _create_with_fresh_proof(session: RoomSession) -> str:

@@ -18,8 +18,9 @@ any reference to a name in ``CLIENT_ONLY``:
   literal client-only name.
 
 What the server legitimately imports from the same modules stays allowed:
-``rooms.protocol.keys.owner_capability_hash`` (the server keeps the hash of
-the owner capability) and the server's own labels (``SERVER``, ``TOMB``...).
+``rooms.protocol.keys.room_id_for`` (the server checks that a room id is the
+hash of the auth key that signs for it) and the server's own labels
+(``SERVER``, ``TOMB``...).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """C03: every WebSocket message, both ways, for Python and browser clients, is opaque.
 
 Names, messages, keys and shards the clients hold are planted as canaries
-and searched for in every recorded frame in any encoding. The owner
-capability is exempt: the END frame hands it to the server by design, which
-keeps only its hash to check who may end the room.
+and searched for in every recorded frame in any encoding. Nothing is
+exempt: since protocol v2 no frame hands the server a secret (rooms end by the
+owner's signed END_ROOM event, not by a capability).
 """
 
 from __future__ import annotations
@@ -15,11 +15,9 @@ from evidence.context import Context
 from evidence.live.canaries import Canaries
 from evidence.live.wire import WireFrame
 
-SENT_BY_DESIGN = frozenset({"owner-capability"})
-
 
 def judge(frames: list[WireFrame], canaries: Canaries) -> CheckResult:
-    searched = [name for name in canaries.values if name not in SENT_BY_DESIGN]
+    searched = list(canaries.values)
     violations, seen = [], Counter[str]()
     for frame in frames:
         seen[f"{frame.source}_{frame.direction}"] += 1

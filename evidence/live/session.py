@@ -85,8 +85,6 @@ async def run_python_session(
         session.link.link_shard, session.server_shard, session.link.genesis_hash
     ))  # fmt: skip
     canaries.plant("auth-seed", session.keys.auth_seed)
-    if session.owner_capability is not None:
-        canaries.plant("owner-capability", session.owner_capability)
     for who, client in (("alice", alice), ("bob", bob), ("carol", carol)):
         _plant_secrets(canaries, client, who)
 

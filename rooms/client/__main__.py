@@ -30,6 +30,7 @@ from rooms.client.events import (
     GovernanceChanged,
     KnockReceived,
     KnockWithdrawn,
+    MemberBehind,
     MemberJoined,
     MemberLeft,
     MessageReceived,
@@ -50,9 +51,17 @@ def describe(event: Event) -> str:
     if isinstance(event, MemberLeft):
         return f"* {event.member.name or 'someone'}#{event.member.short_id} left"
     if isinstance(event, GovernanceChanged):
+        if event.ended:
+            return "* The owner ended this room (signed)"
         warning = " (warning: the relay showed members different logs)" if event.forked else ""
+        lagging = " (warning: others use newer keys; asking members for what we missed)"
         paused = " (sending paused until the new keys arrive)" if event.paused else ""
-        return f"* Safety phrase: {event.phrase}{warning}{paused}"
+        return f"* Safety phrase: {event.phrase}{warning}{lagging if event.lagging else ''}{paused}"
+    if isinstance(event, MemberBehind):
+        who = f"{event.member.name or 'someone'}#{event.member.short_id}"
+        if event.old_epoch:
+            return f"* Warning: {who} still uses old keys (the server may be hiding a removal)"
+        return f"* Warning: {who} has not seen the room's latest changes"
     if isinstance(event, KnockReceived):
         return f"* Someone (#{event.ed_pk[:3].hex()}) asks to come in: /admit or /decline"
     if isinstance(event, KnockWithdrawn):

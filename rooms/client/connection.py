@@ -20,6 +20,7 @@ from rooms.protocol.link import split_link_url
 from rooms.routing_modes import RoutingMode
 
 TICK_SECONDS = 2.0
+ENTER_SECONDS = 15.0  # how long joining may take to bind our keys and say hello
 E = TypeVar("E")
 ENDED_CODES = frozenset({CloseCode.ROOM_ENDED, CloseCode.ROOM_EXPIRED, CloseCode.ROOM_UNAVAILABLE})
 DEFAULT_LIFETIME_SECONDS = 3600
@@ -109,6 +110,8 @@ class RoomClient:
         self.socket = socket
         self.session = session
         self.events: asyncio.Queue[Event] = asyncio.Queue()
+        # Set once the log lists our keys and our hello went out: only then can we talk.
+        self.introduced = asyncio.Event()
         self._reader = asyncio.create_task(self._read())
         self._ticker = asyncio.create_task(self._tick())
 
@@ -155,12 +158,8 @@ class RoomClient:
         session = RoomSession(origin, link, name, clock=clock)
         await socket.send(session.join_frame(challenge.challenge))
         welcome = await _admission(socket, session, on_waiting)
-        backlog: list[Event] = []
-        replies: list[bytes] = []
-        for _ in range(session.accept_welcome(welcome)):
-            events, answers = session.receive(await _recv_bytes(socket))
-            backlog += events
-            replies += answers
+        log = [await _recv_bytes(socket) for _ in range(session.accept_welcome(welcome))]
+        backlog, replies = session.catch_up(log)
         return await cls._entered(socket, session, backlog, replies)
 
     @classmethod
@@ -174,8 +173,18 @@ class RoomClient:
         client = cls(socket, session)
         for event in backlog or []:
             client.events.put_nowait(event)
-        await client.send_frames([session.hello(wants_reply=True), *(replies or [])])
+        await client.send_frames([*(replies or []), *session.entered()])
+        client._note_introduced()
+        try:
+            await asyncio.wait_for(client.introduced.wait(), ENTER_SECONDS)
+        except TimeoutError:
+            await client.socket.close()
+            raise HandshakeRefused(CloseCode.UNEXPECTED_FRAME) from None
         return client
+
+    def _note_introduced(self) -> None:
+        if self.session.introduced:
+            self.introduced.set()
 
     @property
     def link(self) -> str:
@@ -221,8 +230,8 @@ class RoomClient:
         return await asyncio.wait_for(self.events.get(), timeout)
 
     async def end_room(self) -> None:
-        """End the room for everyone (its creator only)."""
-        await self.socket.send(self.session.end_frame())
+        """End the room for everyone (its owner only): a signed END_ROOM event."""
+        await self.send_frames(self.session.end_room())
 
     async def leave(self) -> None:
         """Say goodbye and close the socket."""
@@ -245,6 +254,7 @@ class RoomClient:
                 events, replies = self.session.receive(message)
                 for reply in replies:
                     await self.socket.send(reply)
+                self._note_introduced()
                 for event in events:
                     await self.events.put(event)
         except ConnectionClosed:

@@ -44,6 +44,17 @@ class GovernanceChanged:
     phrase: str
     forked: bool
     paused: bool
+    ended: bool = False  # the log holds the owner's signed END_ROOM
+    lagging: bool = False  # others send in an epoch our log has not reached (events withheld)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberBehind:
+    """A member's messages show it lacks governance events we hold (``old_epoch``: it still
+    sends in keys a removed member may hold). We sent it what it lacks."""
+
+    member: Member
+    old_epoch: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +93,7 @@ Event = (
     | MemberLeft
     | MessageReceived
     | GovernanceChanged
+    | MemberBehind
     | KnockReceived
     | KnockWithdrawn
     | ActionRefused

@@ -18,6 +18,7 @@ from governance.events import EventKind
 from governance.join_rules import JoinRule
 from governance.payloads import (
     Admit,
+    Bind,
     Empty,
     Invite,
     Kick,
@@ -35,6 +36,7 @@ from rooms.client.events import (
     KnockReceived,
     KnockWithdrawn,
     Member,
+    MemberBehind,
     MemberJoined,
     MemberLeft,
     MessageReceived,
@@ -42,15 +44,16 @@ from rooms.client.events import (
 from rooms.client.logsync import LogSync
 from rooms.client.membership import Membership
 from rooms.client.outbox import Outbox
+from rooms.protocol.binding import Binding, sign_link
 from rooms.protocol.envelope import Plaintext, open_envelope, seal
 from rooms.protocol.errors import ProtocolError
 from rooms.protocol.frames import (
     CreateFrame,
-    EndFrame,
+    DeclineFrame,
     EventFrame,
     JoinFrame,
-    KeyFrame,
     Kind,
+    KnockFrame,
     LeftFrame,
     RefusedFrame,
     WelcomeFrame,
@@ -62,14 +65,27 @@ from rooms.protocol.keys import (
     MemberKeys,
     derive_link_keys,
     first_epoch,
-    owner_capability_hash,
     room_secret,
 )
 from rooms.protocol.link import Link
-from rooms.protocol.messages import Hello, InnerKind, encode_text, split_events
+from rooms.protocol.messages import (
+    CATCH_UP,
+    Hello,
+    InnerKind,
+    encode_text,
+    split_pieces,
+)
 from rooms.protocol.replay import ReplayGuard
 from rooms.protocol.verification import verify_genesis_for_link
 from rooms.routing_modes import RoutingMode
+
+# A member whose envelopes show it behind (an older epoch, or an older head) is
+# only flagged once our head has stood this long: an event in flight is no lag.
+BEHIND_GRACE_MS = 5_000
+# Messages sealed in an epoch older than ours still show for this long after we
+# took the new one (they were in flight); later ones come from a member the
+# relay kept in the old epoch, which a removed member can read: they are hidden.
+OLD_EPOCH_GRACE_MS = 10_000
 
 
 def wall_clock_ms() -> int:
@@ -77,7 +93,7 @@ def wall_clock_ms() -> int:
 
 
 class SendingPaused(Exception):
-    """A member was removed and this member does not hold the new epoch yet."""
+    """This member may not send: a re-key is due, the room moved to keys it lacks, or it ended."""
 
 
 class RoomSession:
@@ -97,8 +113,7 @@ class RoomSession:
         self.member = member or MemberKeys.generate()
         self.clock = clock
         self.keys = derive_link_keys(link.link_shard)
-        self.owner_capability: bytes | None = None
-        self._pending: tuple[Genesis, bytes, bytes] | None = None
+        self._pending: tuple[Genesis, bytes] | None = None
         self.genesis: Genesis | None = None
         self.server_shard: bytes | None = None
         self.membership: Membership | None = None
@@ -107,9 +122,12 @@ class RoomSession:
         self.guard: ReplayGuard | None = None
         self.seq = 0
         self.members: dict[bytes, Member] = {}
-        self.knocks: dict[bytes, bytes] = {}  # newcomers waiting: ed_pk -> x_pk
+        self.knocks: dict[bytes, Binding] = {}  # newcomers waiting, their bindings checked
         self.invites: dict[bytes, bytes] = {}  # tickets made here: ticket_pk -> secret
+        self.introduced = False  # our hello (asking for answers) went out in the current epoch
         self._asked_epoch = -1
+        self._asked_catch_up: set[int] = set()
+        self._head_since_ms = 0
 
     @classmethod
     def new_room(
@@ -122,8 +140,8 @@ class RoomSession:
         clock: Callable[[], int] = wall_clock_ms,
         join_rule: JoinRule = JoinRule.OPEN,
     ) -> RoomSession:
-        """A creator's session: fresh link shard, server shard, owner capability and genesis."""
-        link_shard, server_shard, capability = os.urandom(32), os.urandom(32), os.urandom(32)
+        """A creator's session: fresh link shard, server shard and genesis."""
+        link_shard, server_shard = os.urandom(32), os.urandom(32)
         member = MemberKeys.generate()
         keys = derive_link_keys(link_shard)
         genesis = Genesis.sign(
@@ -142,7 +160,7 @@ class RoomSession:
             keys.auth_key(),
         )
         session = cls(origin, Link(link_shard, genesis.genesis_hash), name, member, clock)
-        session._pending = (genesis, server_shard, capability)
+        session._pending = (genesis, server_shard)
         return session
 
     # Handshake ------------------------------------------------------------------
@@ -151,19 +169,20 @@ class RoomSession:
         """CREATE for the room ``new_room`` prepared."""
         if self._pending is None:
             raise RuntimeError("only a session made by new_room() creates a room")
-        genesis, server_shard, capability = self._pending
-        return CreateFrame(
-            genesis.raw,
-            server_shard,
-            owner_capability_hash(capability),
-            self._join_signature(challenge),
-        ).encode()
+        genesis, server_shard = self._pending
+        return CreateFrame(genesis.raw, server_shard, self._join_signature(challenge)).encode()
 
     def join_frame(self, challenge: bytes) -> bytes:
-        """JOIN proving knowledge of the link for this challenge."""
+        """JOIN proving knowledge of the link for this challenge, with our keys' binding."""
         return JoinFrame(
-            self.keys.room_id, self.member.ed_pk, self.member.x_pk, self._join_signature(challenge)
+            self.keys.room_id, self.member.ed_pk, self.binding(), self._join_signature(challenge)
         ).encode()
+
+    def binding(self) -> Binding:
+        """Our X25519 key, signed by our member key and by the link's auth key."""
+        return Binding.make(
+            self.member.signing_key, self.keys.auth_key(), self.keys.room_id, self.member.x_pk
+        )
 
     def _join_signature(self, challenge: bytes) -> bytes:
         return sign_join(
@@ -179,9 +198,8 @@ class RoomSession:
         """The relay stored the room: enter it as its owner."""
         if self._pending is None:
             raise RuntimeError("no room was being created")
-        genesis, server_shard, capability = self._pending
+        genesis, server_shard = self._pending
         self._pending = None
-        self.owner_capability = capability
         self._enter(genesis, server_shard)
 
     def redeem_frame(self, head: bytes) -> bytes:
@@ -202,7 +220,8 @@ class RoomSession:
     def accept_welcome(self, frame: bytes) -> int:
         """Check the genesis and server shard against the link, then enter the room.
 
-        Returns how many GOVERNANCE frames (the room's log) follow the WELCOME.
+        Returns how many GOVERNANCE frames (the room's log) follow the WELCOME:
+        hand them to ``catch_up`` together, then send what ``entered`` returns.
         """
         welcome = WelcomeFrame.decode(frame)
         genesis = verify_genesis_for_link(
@@ -216,15 +235,59 @@ class RoomSession:
         self._enter(genesis, welcome.server_shard)
         return welcome.log_length
 
+    def catch_up(self, frames: list[bytes]) -> tuple[list[Event], list[bytes]]:
+        """The log that follows a WELCOME, merged at once (one walk, not one per event)."""
+        raws = []
+        for frame in frames:
+            try:
+                raws.append(EventFrame.decode(frame, Kind.GOVERNANCE).event)
+            except ProtocolError:
+                continue
+        return self._merge(raws)
+
+    def entered(self) -> list[bytes]:
+        """What to send once in the room and its log merged.
+
+        A listed member says hello. A newcomer in an open room first binds its
+        keys to the log (BIND); it says hello once the log lists it, so that
+        nobody ever learns its X25519 key from anything but the signed log.
+        """
+        membership = self._membership()
+        if membership.is_member(self.member.ed_pk):
+            return self._introduction()
+        state = membership.state
+        if state.join_rule is JoinRule.OPEN and not state.locked and not state.ended:
+            link_sig = sign_link(
+                self.keys.auth_key(), self.keys.room_id, self.member.ed_pk, self.member.x_pk
+            )
+            return self._push(EventKind.BIND, Bind(self.member.x_pk, link_sig).encode())
+        return []
+
+    def _introduction(self) -> list[bytes]:
+        """Hello asking for answers once we hold the current epoch; else a hello in the newest
+        epoch we hold, which an admin answers with a KEYSHARE (PROTOCOL §8.6)."""
+        membership = self._membership()
+        if membership.current is not None:
+            self.introduced = True
+            return [self.hello(wants_reply=True)]
+        if self._asked_epoch != membership.state.epoch:
+            return [self.hello(wants_reply=False)]
+        return []
+
     def _enter(self, genesis: Genesis, server_shard: bytes) -> None:
+        same = self.genesis is not None and genesis.raw == self.genesis.raw
+        if self.membership is not None and same:
+            return  # reconnecting to the same room keeps our log, epochs and replay memory
         self.genesis = genesis
         self.server_shard = server_shard
         secret = room_secret(self.link.link_shard, server_shard, self.link.genesis_hash)
         epoch0 = first_epoch(secret)
-        self.membership = Membership(genesis, epoch0, self.member)
+        now = self.clock()
+        self.membership = Membership(genesis, epoch0, self.member, now)
         self.outbox = Outbox(genesis.body.room_id, self.member.signing_key)
-        self.guard = ReplayGuard(self.clock())
+        self.guard = ReplayGuard(now)
         self.members = {self.member.ed_pk: self.me}
+        self._head_since_ms = now
 
     # In the room ----------------------------------------------------------------
 
@@ -240,41 +303,40 @@ class RoomSession:
     def expires_at(self) -> int:
         return self._genesis().body.expires_at
 
-    def hello(self, wants_reply: bool) -> bytes:
+    @property
+    def is_owner(self) -> bool:
+        """Whether this member's key is the genesis owner's (only it may end the room)."""
+        return self.genesis is not None and self.genesis.body.owner_ed_pk == self.member.ed_pk
+
+    def hello(self, wants_reply: bool, epoch: EpochKeys | None = None) -> bytes:
         """An envelope introducing this member, in the newest epoch it holds.
 
         A member behind on keys says hello in an older epoch; an admin answers
-        with a KEYSHARE (PROTOCOL §8.6).
+        with a KEYSHARE sealed to the key the log binds to it (PROTOCOL §8.6).
         """
-        epoch = self._epoch()
+        epoch = epoch or self._epoch()
         self._asked_epoch = self._membership().state.epoch
         bind = epoch.bind_tag(self.keys.room_id, self.member.ed_pk, self.member.x_pk)
         body = Hello(self.member.x_pk, bind, self.name, wants_reply).encode()
-        return self._seal(InnerKind.HELLO, body)
+        return self._seal(InnerKind.HELLO, body, epoch)
 
     def text(self, text: str) -> bytes:
-        """An envelope carrying a chat message; SendingPaused while a re-key is due."""
+        """An envelope carrying a chat message; SendingPaused while this member may not send."""
         if self.sending_paused:
-            raise SendingPaused("waiting for the room's new keys after a removal")
+            raise SendingPaused("waiting for the room's new keys")
         return self._seal(InnerKind.TEXT, encode_text(text, self.mode))
 
     def bye(self) -> bytes:
         """An envelope saying this member leaves on purpose."""
         return self._seal(InnerKind.BYE, b"")
 
-    def end_frame(self) -> bytes:
-        """END with the owner capability (owners only)."""
-        if self.owner_capability is None:
-            raise RuntimeError("only the room's creator can end it")
-        return EndFrame(self.owner_capability).encode()
-
-    def _seal(self, kind: InnerKind, body: bytes) -> bytes:
+    def _seal(self, kind: InnerKind, body: bytes, epoch: EpochKeys | None = None) -> bytes:
         now = self.clock()
         # Above both the last number and the clock: a reloaded client that keeps
         # its member key must not reuse numbers receivers already saw.
         self.seq = max(self.seq + 1, now)
         plaintext = Plaintext(kind, self.member.ed_pk, self.seq, self._membership().head, now, body)
-        return seal(self._epoch(), self.keys.room_id, plaintext, self.mode)
+        return seal(epoch or self._epoch(), self.keys.room_id, plaintext, self.mode)
 
     def receive(self, frame: bytes) -> tuple[list[Event], list[bytes]]:
         """Events from a relayed frame, and frames to send in answer.
@@ -292,34 +354,99 @@ class RoomSession:
             if kind == Kind.LEFT:
                 return self._left(LeftFrame.decode(frame).ed_pk), []
             if kind == Kind.KNOCK:
-                knock = KeyFrame.decode(frame, Kind.KNOCK)
-                self.knocks[knock.ed_pk] = knock.x_pk
-                return [KnockReceived(knock.ed_pk, knock.x_pk)], []
+                return self._knock(KnockFrame.decode(frame)), []
             if kind == Kind.REFUSED:
                 return self._refused(RefusedFrame.decode(frame))
         except (ProtocolError, GovernanceError):
             pass
         return [], []
 
+    def _knock(self, knock: KnockFrame) -> list[Event]:
+        """A newcomer waits: shown only if the link's auth key vouches for its keys, so a
+        relay cannot make admins let in keys it invented."""
+        state = self._membership().state
+        if not knock.binding.valid(state.room_id, state.auth_pk, knock.ed_pk):
+            return []
+        if knock.ed_pk in state.members or knock.ed_pk in state.removed:
+            return []
+        self.knocks[knock.ed_pk] = knock.binding
+        return [KnockReceived(knock.ed_pk, knock.binding.x_pk)]
+
     def _envelope(self, frame: bytes) -> tuple[list[Event], list[bytes]]:
         membership = self._membership()
         try:
             epoch, plaintext = open_envelope(frame, self.keys.room_id, self.mode, membership.epochs)
             if plaintext.sender == self.member.ed_pk:
-                # The relay never returns our own frames; one that comes back is an echo
-                # (a replay the guard, which records only others' frames, would take).
+                # The relay never returns our own frames; one that comes back is an echo.
                 raise ProtocolError("own-frame")
             self._guard().accept(epoch.epoch_id, plaintext, self.clock())
-        except ProtocolError:
+        except ProtocolError as error:
+            if error.code == "unknown-epoch":
+                return self._unknown_epoch(int.from_bytes(frame[2:6], "big"))
             return [], []
+        events: list[Event] = []
+        replies: list[bytes] = []
+        behind = self._behind(epoch, plaintext)
+        if behind is not None:
+            warning, pushes = behind
+            replies += pushes
+            if not membership.accepts_from(plaintext.sender):
+                # Not a member of the room we hold (or it ended): still teach it what we
+                # know, so a relay that revives an ended room or hides a kick is caught.
+                return [], replies
+            events += warning
+            if self._hidden(epoch, plaintext):
+                return events, replies
         if not membership.accepts_from(plaintext.sender):
-            return [], []
-        replies = []
+            return [], replies
         ask = self.sync.ask(plaintext.head, membership.knows(plaintext.head))
         if ask is not None:
-            replies.append(self._seal(InnerKind.GOV_REQUEST, ask))
-        events, more = self._handle(epoch, plaintext)
-        return events, replies + more
+            replies.append(self._seal(InnerKind.GOV_REQUEST, ask, epoch))
+        handled, more = self._handle(epoch, plaintext)
+        return events + handled, replies + more
+
+    def _behind(
+        self, epoch: EpochKeys, plaintext: Plaintext
+    ) -> tuple[list[Event], list[bytes]] | None:
+        """A sender in an older epoch or with an older head lacks events we hold: push them
+        (sealed in the epoch it can read) and say so, once per sender and head of ours."""
+        membership = self._membership()
+        current = membership.current
+        old_epoch = current is not None and epoch.counter < current.counter
+        if not old_epoch and not membership.is_behind(plaintext.head):
+            return None
+        if self.clock() - self._head_since_ms < BEHIND_GRACE_MS and not self._hidden(
+            epoch, plaintext
+        ):
+            return [], []  # our head is new: its events may still be on their way to them
+        bodies = self.sync.push(plaintext.sender, membership.head, membership.held(), self.mode)
+        if not bodies:
+            return [], []
+        sender = self.members.get(plaintext.sender, Member(plaintext.sender, b"", ""))
+        pushes = [self._seal(InnerKind.GOV_EVENTS, body, epoch) for body in bodies]
+        return [MemberBehind(sender, old_epoch)], pushes
+
+    def _hidden(self, epoch: EpochKeys, plaintext: Plaintext) -> bool:
+        """A message in an older epoch, well after we took the current one: a removed member
+        may have read it, so it is not shown as if nothing happened."""
+        membership = self._membership()
+        current, since = membership.current, membership.current_since_ms()
+        if current is None or since is None or epoch.counter >= current.counter:
+            return False
+        late = self.clock() - since > OLD_EPOCH_GRACE_MS
+        return late and plaintext.inner_kind is InnerKind.TEXT
+
+    def _unknown_epoch(self, counter: int) -> tuple[list[Event], list[bytes]]:
+        """Envelopes sealed in an epoch our log has not reached: ask members for the events
+        we lack, and stop sending until we catch up (a withheld REKEY)."""
+        membership = self._membership()
+        before = self._governance_view()
+        if not membership.saw_unknown_epoch(counter) or counter in self._asked_catch_up:
+            return [], []
+        self._asked_catch_up.add(counter)
+        request = self._seal(InnerKind.GOV_REQUEST, CATCH_UP, membership.latest)
+        after = self._governance_view()
+        return ([after] if after != before else []), [request]
 
     def _handle(self, epoch: EpochKeys, plaintext: Plaintext) -> tuple[list[Event], list[bytes]]:
         sender, kind = plaintext.sender, plaintext.inner_kind
@@ -327,12 +454,15 @@ class RoomSession:
             return self._hello(sender, epoch, Hello.decode(plaintext.body))
         if kind is InnerKind.GOV_REQUEST:
             membership = self._membership()
+            head = plaintext.body
+            known = head == CATCH_UP or membership.knows(head)
             bodies = self.sync.answer(
-                plaintext.body, membership.knows(plaintext.body), membership.held(), self.mode
+                sender, head, known, membership.head, membership.held(), self.mode
             )
-            return [], [self._seal(InnerKind.GOV_EVENTS, body) for body in bodies]
+            # Sealed in the epoch the request came in: the asker may hold no newer one.
+            return [], [self._seal(InnerKind.GOV_EVENTS, body, epoch) for body in bodies]
         if kind is InnerKind.GOV_EVENTS:
-            return self._merge(split_events(plaintext.body))
+            return self._merge(self.sync.pieces_from(sender, split_pieces(plaintext.body)))
         member = self.members.get(sender)
         if kind is InnerKind.BYE:
             self.members.pop(sender, None)
@@ -344,18 +474,22 @@ class RoomSession:
     def _hello(
         self, sender: bytes, epoch: EpochKeys, hello: Hello
     ) -> tuple[list[Event], list[bytes]]:
+        membership = self._membership()
+        # Keys come from the signed log only: a hello naming another key is a forgery
+        # (any holder of the epoch can make its bind tag), never a key change.
+        if hello.x_pk != membership.bound_key(sender):
+            return [], []
         if hello.bind != epoch.bind_tag(self.keys.room_id, sender, hello.x_pk):
             return [], []
-        membership = self._membership()
         known = sender in self.members
         self.members[sender] = Member(sender, hello.x_pk, hello.name)
-        membership.saw_hello(sender)
         replies = [self.hello(wants_reply=False)] if hello.wants_reply else []
-        for duty in membership.hello_duties(sender, hello.x_pk, epoch):
+        for duty in membership.hello_duties(sender, epoch):
             replies += self._push(duty.kind, duty.payload)
         return ([] if known else [MemberJoined(self.members[sender])]), replies
 
     def _left(self, ed_pk: bytes) -> list[Event]:
+        """The relay says a connection closed: presence only (keys follow the log)."""
         if self.knocks.pop(ed_pk, None) is not None:
             return [KnockWithdrawn(ed_pk)]
         gone = self.members.pop(ed_pk, None)
@@ -368,9 +502,12 @@ class RoomSession:
         membership, outbox = self._membership(), self._outbox()
         before = self._governance_view()
         behind = membership.current is None
+        head = membership.head
         frames: list[bytes] = []
-        for duty in membership.add(raws, self._online(), self.clock()):
+        for duty in membership.add(raws, self.clock()):
             frames += self._push(duty.kind, duty.payload)
+        if membership.head != head:
+            self._head_since_ms = self.clock()
         frames += outbox.settle(
             lambda event: any(e.id == event for e in membership.resolution.accepted),
             membership.knows,
@@ -379,10 +516,11 @@ class RoomSession:
         )
         events: list[Event] = [KnockWithdrawn(key) for key in self._settled_knocks()]
         events += self._refusals()
-        if behind and membership.current is not None:
-            frames.append(self.hello(wants_reply=True))  # now we can read, and be read
-        elif membership.current is None and self._asked_epoch != membership.state.epoch:
-            frames.append(self.hello(wants_reply=False))  # an admin shares the epoch we lack
+        if membership.is_member(self.member.ed_pk):
+            if not self.introduced or (behind and membership.current is not None):
+                frames += self._introduction()
+            elif membership.current is None and self._asked_epoch != membership.state.epoch:
+                frames.append(self.hello(wants_reply=False))  # an admin shares the epoch we lack
         frames += [
             self._seal(InnerKind.GOV_EVENTS, body)
             for body in self.sync.offer(membership.forked, membership.held(), self.mode)
@@ -415,11 +553,13 @@ class RoomSession:
     def _governance_view(self) -> GovernanceChanged:
         membership = self._membership()
         return GovernanceChanged(
-            membership.head, membership.phrase, membership.forked, membership.sending_paused
+            membership.head,
+            membership.phrase,
+            membership.forked,
+            membership.sending_paused,
+            ended=membership.state.ended,
+            lagging=membership.lagging,
         )
-
-    def _online(self) -> dict[bytes, bytes]:
-        return {key: member.x_pk for key, member in self.members.items() if member.x_pk}
 
     def _push(self, kind: EventKind, payload: bytes) -> list[bytes]:
         membership = self._membership()
@@ -428,23 +568,23 @@ class RoomSession:
     def tick(self) -> list[bytes]:
         """Frames a timer should send: a re-key when the kicking admin went quiet."""
         frames: list[bytes] = []
-        for duty in self._membership().tick(self._online(), self.clock()):
+        for duty in self._membership().tick(self.clock()):
             frames += self._push(duty.kind, duty.payload)
         return frames
 
     # Governance actions (each returns the frames to send) ---------------------------
 
-    def admit(self, ed_pk: bytes, x_pk: bytes | None = None) -> list[bytes]:
-        """Let a newcomer in: one knocking now, or any key pair given in full."""
-        x_pk = x_pk or self.knocks.get(ed_pk)
-        if x_pk is None:
+    def admit(self, ed_pk: bytes) -> list[bytes]:
+        """Let in a newcomer whose knock (and its binding) this member has seen."""
+        binding = self.knocks.get(ed_pk)
+        if binding is None:
             raise KeyError("nobody with that key is knocking")
-        return self._push(EventKind.ADMIT, Admit(ed_pk, x_pk).encode())
+        return self._push(EventKind.ADMIT, Admit(ed_pk, binding).encode())
 
     def decline(self, ed_pk: bytes) -> list[bytes]:
         """Turn a knocking newcomer away (not logged: the relay tells the newcomer)."""
         self.knocks.pop(ed_pk, None)
-        return [KeyFrame(Kind.DECLINE, ed_pk).encode()]
+        return [DeclineFrame(ed_pk).encode()]
 
     def invite(self, uses: int = 1, lifetime_seconds: int = 86_400) -> tuple[list[bytes], str]:
         """An INVITE for ``uses`` admissions, and the invite link that carries its secret."""
@@ -482,7 +622,8 @@ class RoomSession:
         return self._push(EventKind.LOCK, Empty().encode())
 
     def end_room(self) -> list[bytes]:
-        """END_ROOM, signed by the owner's member key (works after a reload, unlike END)."""
+        """END_ROOM, signed by the owner's member key: the relay ends the room when it
+        appends it, and every member holds the signed proof that the owner ended it."""
         return self._push(EventKind.END_ROOM, Empty().encode())
 
     # The governance view ------------------------------------------------------------

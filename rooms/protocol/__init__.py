@@ -1,4 +1,4 @@
-"""Protocol v1 reference implementation (docs/PROTOCOL.md), PyNaCl only.
+"""Protocol v2 reference implementation (docs/PROTOCOL.md), PyNaCl only.
 
 The server imports only what it needs to relay and to check proofs
 (``frames``, ``genesis``, ``joinproof``, ``signatures``, ``labels``); the
@@ -6,4 +6,4 @@ shard combiner and envelope decryption (``keys.room_secret``, ``envelope``)
 are for clients.
 """
 
-VERSION = 1
+VERSION = 2

@@ -17,7 +17,7 @@ from rooms.protocol.keys import EPOCH_ID_SIZE, EpochKeys
 from rooms.protocol.messages import PLAINTEXT_HEADER_SIZE, InnerKind, check_body
 from rooms.routing_modes import RoutingMode
 
-AAD_PREFIX = b"atopos/v1"
+AAD_PREFIX = b"atopos/v2"
 NONCE_SIZE = 24
 
 

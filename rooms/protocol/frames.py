@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from rooms.protocol import VERSION
+from rooms.protocol.binding import BINDING_SIZE, Binding
 from rooms.protocol.codec import Reader, u8, u16, u32, u64
 from rooms.protocol.errors import ProtocolError
 from rooms.routing_modes import RoutingMode
@@ -24,11 +25,12 @@ BUCKETS: dict[RoutingMode, tuple[int, ...]] = {
     RoutingMode.TOR: (256, 1024, 4096, 16384),
     RoutingMode.MIX: (MIX_BUCKET,),
 }
-MAX_CREATE_SIZE = 2 + 2 + 512 + 32 + 32 + 64
-JOIN_SIZE = 2 + 16 + 32 + 32 + 64
-END_SIZE = 2 + 32
+MAX_CREATE_SIZE = 2 + 2 + 512 + 32 + 64
+JOIN_SIZE = 2 + 16 + 32 + BINDING_SIZE + 64
 DECLINE_SIZE = 2 + 32
 MIN_EVENT_FRAME = 2 + 1 + 1 + 16 + 32 + 32 + 2 + 64
+MAX_EVENT_SIZE = 32 * 1024  # one governance event (a REKEY to 256 members is ~26.8 KiB)
+MAX_EVENT_FRAME = 2 + MAX_EVENT_SIZE
 
 
 class Kind(IntEnum):
@@ -36,7 +38,7 @@ class Kind(IntEnum):
 
     CREATE = 0x01
     JOIN = 0x02
-    END = 0x03
+    # 0x03 was END (owner capability) in protocol v1: rooms now end by a signed END_ROOM event.
     EVENT = 0x04
     DECLINE = 0x05
     ENVELOPE = 0x10
@@ -51,9 +53,7 @@ class Kind(IntEnum):
     INVITE_REQUIRED = 0x89
 
 
-CLIENT_KINDS = frozenset(
-    {Kind.CREATE, Kind.JOIN, Kind.END, Kind.EVENT, Kind.DECLINE, Kind.ENVELOPE}
-)
+CLIENT_KINDS = frozenset({Kind.CREATE, Kind.JOIN, Kind.EVENT, Kind.DECLINE, Kind.ENVELOPE})
 
 
 class CloseCode(IntEnum):
@@ -73,7 +73,6 @@ class CloseCode(IntEnum):
     UNEXPECTED_FRAME = 4105
     CREATE_REFUSED = 4107
     POLICY_REFUSED = 4108
-    NOT_OWNER = 4110
     SLOW_READER = 4200
     KICKED = 4003
     ADMISSION_REFUSED = 4403
@@ -114,8 +113,7 @@ def classify_client_frame(frame: bytes, mode: RoutingMode | None) -> Kind:
     allowed = {
         Kind.CREATE: 4 <= size <= MAX_CREATE_SIZE,
         Kind.JOIN: size == JOIN_SIZE,
-        Kind.END: size == END_SIZE,
-        Kind.EVENT: MIN_EVENT_FRAME <= size <= TRANSPORT_MAX_FRAME,
+        Kind.EVENT: MIN_EVENT_FRAME <= size <= MAX_EVENT_FRAME,
         Kind.DECLINE: size == DECLINE_SIZE,
         Kind.ENVELOPE: mode is None or size in envelope_frame_sizes(mode),
     }[kind]
@@ -138,7 +136,6 @@ def _body(frame: bytes, kind: Kind, error: str) -> Reader:
 class CreateFrame:
     genesis: bytes
     server_shard: bytes
-    owner_capability_hash: bytes
     join_signature: bytes
 
     def encode(self) -> bytes:
@@ -148,7 +145,6 @@ class CreateFrame:
                 u16(len(self.genesis)),
                 self.genesis,
                 self.server_shard,
-                self.owner_capability_hash,
                 self.join_signature,
             )
         )
@@ -157,40 +153,39 @@ class CreateFrame:
     def decode(cls, frame: bytes) -> CreateFrame:
         reader = _body(frame, Kind.CREATE, "malformed")
         genesis = reader.take(reader.u16())
-        decoded = cls(genesis, reader.take(32), reader.take(32), reader.take(64))
+        decoded = cls(genesis, reader.take(32), reader.take(64))
         reader.end()
         return decoded
 
 
 @dataclass(frozen=True, slots=True)
 class JoinFrame:
+    """A link holder's proof for a fresh challenge, and the member keys it binds."""
+
     room_id: bytes
     ed_pk: bytes
-    x_pk: bytes
+    binding: Binding
     join_signature: bytes
 
+    @property
+    def x_pk(self) -> bytes:
+        return self.binding.x_pk
+
     def encode(self) -> bytes:
-        return _prefix(Kind.JOIN) + self.room_id + self.ed_pk + self.x_pk + self.join_signature
+        return b"".join(
+            (
+                _prefix(Kind.JOIN),
+                self.room_id,
+                self.ed_pk,
+                self.binding.encode(),
+                self.join_signature,
+            )
+        )
 
     @classmethod
     def decode(cls, frame: bytes) -> JoinFrame:
         reader = _body(frame, Kind.JOIN, "malformed")
-        decoded = cls(reader.take(16), reader.take(32), reader.take(32), reader.take(64))
-        reader.end()
-        return decoded
-
-
-@dataclass(frozen=True, slots=True)
-class EndFrame:
-    owner_capability: bytes
-
-    def encode(self) -> bytes:
-        return _prefix(Kind.END) + self.owner_capability
-
-    @classmethod
-    def decode(cls, frame: bytes) -> EndFrame:
-        reader = _body(frame, Kind.END, "malformed")
-        decoded = cls(reader.take(32))
+        decoded = cls(reader.take(16), reader.take(32), Binding.read(reader), reader.take(64))
         reader.end()
         return decoded
 
@@ -254,23 +249,38 @@ class EventFrame:
 
 
 @dataclass(frozen=True, slots=True)
-class KeyFrame:
-    """KNOCK (server: ed_pk ‖ x_pk of a newcomer) and DECLINE (client: the newcomer's ed_pk)."""
+class KnockFrame:
+    """KNOCK (server): a newcomer waiting for an admin, with the binding its JOIN carried."""
 
-    kind: Kind
     ed_pk: bytes
-    x_pk: bytes = b""
+    binding: Binding
 
     def encode(self) -> bytes:
-        return _prefix(self.kind) + self.ed_pk + self.x_pk
+        return _prefix(Kind.KNOCK) + self.ed_pk + self.binding.encode()
 
     @classmethod
-    def decode(cls, frame: bytes, kind: Kind) -> KeyFrame:
-        reader = _body(frame, kind, "malformed")
-        ed_pk = reader.take(32)
-        x_pk = reader.take(32) if kind is Kind.KNOCK else b""
+    def decode(cls, frame: bytes) -> KnockFrame:
+        reader = _body(frame, Kind.KNOCK, "malformed")
+        decoded = cls(reader.take(32), Binding.read(reader))
         reader.end()
-        return cls(kind, ed_pk, x_pk)
+        return decoded
+
+
+@dataclass(frozen=True, slots=True)
+class DeclineFrame:
+    """DECLINE (client): an admin turns away the newcomer with this ed_pk."""
+
+    ed_pk: bytes
+
+    def encode(self) -> bytes:
+        return _prefix(Kind.DECLINE) + self.ed_pk
+
+    @classmethod
+    def decode(cls, frame: bytes) -> DeclineFrame:
+        reader = _body(frame, Kind.DECLINE, "malformed")
+        decoded = cls(reader.take(32))
+        reader.end()
+        return decoded
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,9 @@
 """Client-side key material: from the link shard to epoch keys (PROTOCOL §2, §4.1).
 
-The server imports only owner_capability_hash from here, to check who may
-end a room; it holds V and auth_pk, and nothing else here is needed to relay
-or to check a join proof (evidence/checks/server_imports_no_client_crypto.py
-holds the server to that).
+The server imports only ``room_id_for`` from here, to check at CREATE that a
+room id belongs to the auth key that signs for it; it holds V and auth_pk,
+and nothing else here is needed to relay or to check a join proof
+(evidence/checks/server_imports_no_client_crypto.py holds the server to that).
 """
 
 from __future__ import annotations
@@ -46,13 +46,24 @@ def derive_link_keys(link_shard: bytes, passphrase_shard: bytes = b"") -> LinkKe
     if len(link_shard) != SHARD_SIZE:
         raise ValueError("the link shard is 32 bytes")
     auth_seed = kdf(link_shard, Label.AUTH, passphrase_shard)
+    auth_pk = SigningKey(auth_seed).public_key
     return LinkKeys(
         link_shard=link_shard,
-        room_id=kdf(link_shard, Label.RID, size=ROOM_ID_SIZE),
+        room_id=room_id_for(auth_pk),
         auth_seed=auth_seed,
-        auth_pk=SigningKey(auth_seed).public_key,
+        auth_pk=auth_pk,
         pwsalt=kdf(link_shard, Label.PWSALT, size=16),
     )
+
+
+def room_id_for(auth_pk: bytes) -> bytes:
+    """The room id: a hash of the room's auth key, so only its holder can CREATE under it.
+
+    A CREATE for an id whose auth key the sender does not hold fails its
+    signature checks like any malformed CREATE, so nobody without the link
+    can learn whether an id is taken, ended or never used.
+    """
+    return unkeyed_hash(Label.RID, auth_pk, ROOM_ID_SIZE)
 
 
 def room_secret(
@@ -100,11 +111,6 @@ class EpochKeys:
 def first_epoch(room_secret_value: bytes) -> EpochKeys:
     """Epoch 0, from the room secret S."""
     return EpochKeys.from_secret(kdf(room_secret_value, Label.EPOCH0), 0)
-
-
-def owner_capability_hash(owner_capability: bytes) -> bytes:
-    """What the server keeps of the owner capability."""
-    return unkeyed_hash(Label.OWNERCAP, owner_capability)
 
 
 @dataclass(frozen=True, slots=True)

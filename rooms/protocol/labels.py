@@ -24,12 +24,12 @@ class Label(Enum):
     BIND = "atopos1-bind"
     BINDTAG = "atopos1-bindtag"
     KCV = "atopos1-kcv"
-    OWNERCAP = "atopos1-ownercap"
     STATE = "atopos1-state"
     TICKET = "atopos1-ticket"
     EPOCH = "atopos1-epoch"
     REKEY = "atopos1-rekey"
     KEYSHARE = "atopos1-keyshare"
+    RETIRED_OWNERCAP = "atopos1-ownercap"  # protocol v1 only: never to be reused
     # Server-only: never on the wire, listed so that no label is reused.
     SERVER = "atopos1-server"
     TOMBKEY = "atopos1-tombkey"

@@ -1,4 +1,4 @@
-"""The room link https://HOST/r/#v1.<b64u(L)>.<b64u(g)>, and the invite link that adds
+"""The room link https://HOST/r/#v2.<b64u(L)>.<b64u(g)>, and the invite link that adds
 ``.<b64u(T)>``, a ticket secret (PROTOCOL §2, §8.4)."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from rooms.protocol.codec import b64u_decode, b64u_encode
 from rooms.protocol.errors import ProtocolError
 
 ROOM_PATH = "/r/"
+LINK_VERSION = "v2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,8 +22,8 @@ class Link:
     ticket: bytes | None = None
 
     def fragment(self) -> str:
-        """``v1.<L>.<g>`` (``v1.<L>.<g>.<T>`` for an invite), the part after '#'."""
-        base = f"v1.{b64u_encode(self.link_shard)}.{b64u_encode(self.genesis_hash)}"
+        """``v2.<L>.<g>`` (``v2.<L>.<g>.<T>`` for an invite), the part after '#'."""
+        base = f"{LINK_VERSION}.{b64u_encode(self.link_shard)}.{b64u_encode(self.genesis_hash)}"
         return base if self.ticket is None else f"{base}.{b64u_encode(self.ticket)}"
 
     def with_ticket(self, ticket: bytes | None) -> Link:
@@ -35,11 +36,11 @@ class Link:
 
     @classmethod
     def parse_fragment(cls, fragment: str) -> Link:
-        """Read ``v1.<L>.<g>[.<T>]``; raises ProtocolError link-version or link-malformed."""
+        """Read ``v2.<L>.<g>[.<T>]``; raises ProtocolError link-version or link-malformed."""
         parts = fragment.removeprefix("#").split(".")
         if len(parts) not in (3, 4):
-            raise ProtocolError("link-malformed", "expected v1.<L>.<g>[.<T>]")
-        if parts[0] != "v1":
+            raise ProtocolError("link-malformed", "expected v2.<L>.<g>[.<T>]")
+        if parts[0] != LINK_VERSION:
             raise ProtocolError("link-version", parts[0][:8])
         return cls(
             link_shard=b64u_decode(parts[1], 32, "link-malformed"),

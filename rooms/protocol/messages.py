@@ -1,4 +1,4 @@
-"""What travels inside an envelope: hello, text and bye bodies (PROTOCOL §4.3)."""
+"""What travels inside an envelope: hello, text, bye and governance bodies (PROTOCOL §4.3)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,17 @@ from enum import IntEnum
 
 from rooms.protocol.codec import Reader, u8, u16
 from rooms.protocol.errors import ProtocolError
-from rooms.protocol.frames import BUCKETS
+from rooms.protocol.frames import BUCKETS, MAX_EVENT_SIZE
 from rooms.routing_modes import RoutingMode
 
 PLAINTEXT_HEADER_SIZE = 1 + 32 + 8 + 32 + 8 + 4
 MAX_TEXT_BYTES = 8000
 MAX_NAME_BYTES = 64
 HELLO_WANTS_REPLY = 0x01
+# A GOV_REQUEST for this "head" asks for every event the receiver holds: sent by a
+# member that sees envelopes of an epoch it does not hold, so it cannot read their heads.
+CATCH_UP = bytes(32)
+PIECE_HEADER_SIZE = 32 + 2 + 2 + 2
 
 
 class InnerKind(IntEnum):
@@ -23,7 +27,7 @@ class InnerKind(IntEnum):
     TEXT = 2
     BYE = 3
     GOV_REQUEST = 4  # "I do not hold this head; send me the events you have"
-    GOV_EVENTS = 5  # governance events, each prefixed by its u16 length
+    GOV_EVENTS = 5  # pieces of governance events (an event may span envelopes)
 
 
 def max_text_bytes(mode: RoutingMode) -> int:
@@ -85,22 +89,43 @@ def check_body(kind: InnerKind, body: bytes, mode: RoutingMode) -> None:
         if len(body) != 32:
             raise ProtocolError("bad-length", "a governance request carries a head")
     elif kind is InnerKind.GOV_EVENTS:
-        split_events(body)
+        split_pieces(body)
     elif body:
         raise ProtocolError("bad-length", "bye has no body")
 
 
-def join_events(events: list[bytes]) -> bytes:
-    """A GOV_EVENTS body: each event prefixed by its u16 length."""
-    return b"".join(u16(len(event)) + event for event in events)
+@dataclass(frozen=True, slots=True)
+class EventPiece:
+    """Bytes ``offset`` to ``offset + len(data)`` of a ``total``-byte event with id ``event_id``.
+
+    Events travel between members in pieces so that one larger than an
+    envelope (a REKEY to many members, any event in mix mode) still travels.
+    """
+
+    event_id: bytes
+    total: int
+    offset: int
+    data: bytes
+
+    def encode(self) -> bytes:
+        return self.event_id + u16(self.total) + u16(self.offset) + u16(len(self.data)) + self.data
 
 
-def split_events(body: bytes) -> list[bytes]:
-    """The events of a GOV_EVENTS body; ProtocolError bad-length if it does not split exactly."""
+def join_pieces(pieces: list[EventPiece]) -> bytes:
+    """A GOV_EVENTS body."""
+    return b"".join(piece.encode() for piece in pieces)
+
+
+def split_pieces(body: bytes) -> list[EventPiece]:
+    """The pieces of a GOV_EVENTS body; ProtocolError bad-length unless each one is in range."""
     reader = Reader(body, "bad-length")
-    events = []
+    pieces = []
     while reader.remaining():
-        events.append(reader.take(reader.u16()))
-    if not events:
+        event_id, total, offset = reader.take(32), reader.u16(), reader.u16()
+        data = reader.take(reader.u16())
+        if not data or not 0 < total <= MAX_EVENT_SIZE or offset + len(data) > total:
+            raise ProtocolError("bad-length", "event piece out of range")
+        pieces.append(EventPiece(event_id, total, offset, data))
+    if not pieces:
         raise ProtocolError("bad-length", "no events")
-    return events
+    return pieces

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from functools import lru_cache
 
 import nacl.bindings
 import nacl.exceptions
@@ -12,10 +13,11 @@ import nacl.signing
 class Prefix(Enum):
     """What a signature is over; part of the signed bytes."""
 
-    GENESIS = b"atopos/v1/genesis\0"
-    JOIN = b"atopos/v1/join\0"
-    EVENT = b"atopos/v1/event\0"
-    TICKET = b"atopos/v1/ticket\0"
+    GENESIS = b"atopos/v2/genesis\0"
+    JOIN = b"atopos/v2/join\0"
+    EVENT = b"atopos/v2/event\0"
+    TICKET = b"atopos/v2/ticket\0"
+    MEMBER = b"atopos/v2/member\0"  # a member key pair bound to a room (rooms.protocol.binding)
 
 
 def is_valid_point(encoded: bytes) -> bool:
@@ -40,6 +42,15 @@ def strict_verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
 def verify_prefixed(public_key: bytes, prefix: Prefix, body: bytes, signature: bytes) -> bool:
     """Strictly verify ``signature`` over ``prefix ‖ body``."""
     return strict_verify(public_key, prefix.value + body, signature)
+
+
+@lru_cache(maxsize=8192)
+def verify_prefixed_cached(
+    public_key: bytes, prefix: Prefix, body: bytes, signature: bytes
+) -> bool:
+    """``verify_prefixed``, remembered: governance rules re-check the same bindings and
+    tickets on every walk of a log, and a verdict never changes."""
+    return verify_prefixed(public_key, prefix, body, signature)
 
 
 class SigningKey:

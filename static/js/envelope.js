@@ -2,10 +2,10 @@
 import { Reader, concat, toHex, u32, u64, u8, utf8 } from './bytes.js';
 import { aeadOpen, aeadSeal, randomBytes } from './crypto.js';
 import { ProtocolError } from './errors.js';
-import { BUCKETS, ENVELOPE_HEADER_SIZE, Kind, TAG_SIZE } from './frames.js';
+import { BUCKETS, ENVELOPE_HEADER_SIZE, Kind, TAG_SIZE, VERSION } from './frames.js';
 import { InnerKind, PLAINTEXT_HEADER_SIZE, checkBody } from './messages.js';
 
-const AAD_PREFIX = utf8('atopos/v1');
+export const AAD_PREFIX = utf8('atopos/v2');
 const KNOWN_INNER_KINDS = new Set(Object.values(InnerKind));
 
 /** The smallest bucket of `mode` holding `length` plaintext bytes. */
@@ -25,7 +25,7 @@ export function seal(epoch, roomId, plaintext, mode, nonce = randomBytes(24)) {
   const inner = encodePlaintext(plaintext);
   const padded = new Uint8Array(pickBucket(inner.length, mode));
   padded.set(inner);
-  const header = concat(Uint8Array.of(1, Kind.ENVELOPE), epoch.epochId, nonce);
+  const header = concat(Uint8Array.of(VERSION, Kind.ENVELOPE), epoch.epochId, nonce);
   return concat(header, aeadSeal(epoch.msgKey, nonce, concat(AAD_PREFIX, roomId, header), padded));
 }
 
@@ -35,7 +35,7 @@ export function seal(epoch, roomId, plaintext, mode, nonce = randomBytes(24)) {
  */
 export function openEnvelope(frame, roomId, mode, epochs) {
   if (frame.length < ENVELOPE_HEADER_SIZE + TAG_SIZE) throw new ProtocolError('truncated');
-  if (frame[0] !== 1) throw new ProtocolError('bad-version');
+  if (frame[0] !== VERSION) throw new ProtocolError('bad-version');
   if (frame[1] !== Kind.ENVELOPE) throw new ProtocolError('bad-kind');
   const header = frame.subarray(0, ENVELOPE_HEADER_SIZE);
   const ciphertext = frame.subarray(ENVELOPE_HEADER_SIZE);

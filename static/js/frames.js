@@ -1,11 +1,15 @@
 // WebSocket frames, sizes and close codes (PROTOCOL §4.3, §5).
+import { encodeBinding, readBinding } from './binding.js';
 import { Reader, concat, u16, u32, u64 } from './bytes.js';
 import { ProtocolError } from './errors.js';
+
+/** The protocol version: the first byte of every frame, genesis and event. */
+export const VERSION = 2;
 
 export const Kind = Object.freeze({
   CREATE: 0x01,
   JOIN: 0x02,
-  END: 0x03,
+  // 0x03 was END in protocol v1: rooms now end by a signed END_ROOM event.
   EVENT: 0x04,
   DECLINE: 0x05,
   ENVELOPE: 0x10,
@@ -35,13 +39,14 @@ export const CloseCode = Object.freeze({
   UNEXPECTED_FRAME: 4105,
   CREATE_REFUSED: 4107,
   POLICY_REFUSED: 4108,
-  NOT_OWNER: 4110,
   SLOW_READER: 4200,
   KICKED: 4003,
   ADMISSION_REFUSED: 4403,
 });
 
 export const ENVELOPE_HEADER_SIZE = 2 + 12 + 24;
+/** One governance event at most (a REKEY to 256 members is about 26.8 KiB). */
+export const MAX_EVENT_SIZE = 32 * 1024;
 export const TAG_SIZE = 16;
 export const BUCKETS = Object.freeze({
   direct: Object.freeze([256, 1024, 4096, 16384]),
@@ -49,10 +54,10 @@ export const BUCKETS = Object.freeze({
   mix: Object.freeze([1024]),
 });
 
-const prefix = (kind) => Uint8Array.of(1, kind);
+const prefix = (kind) => Uint8Array.of(VERSION, kind);
 
 function body(frame, kind) {
-  if (frame.length < 2 || frame[0] !== 1 || frame[1] !== kind) {
+  if (frame.length < 2 || frame[0] !== VERSION || frame[1] !== kind) {
     throw new ProtocolError('malformed', `not a frame of kind ${kind}`);
   }
   return new Reader(frame.subarray(2), 'malformed');
@@ -60,20 +65,17 @@ function body(frame, kind) {
 
 /** The kind byte of a server frame (after checking the version). */
 export function frameKind(frame) {
-  if (frame.length < 2 || frame[0] !== 1) throw new ProtocolError('malformed', 'version');
+  if (frame.length < 2 || frame[0] !== VERSION) throw new ProtocolError('malformed', 'version');
   return frame[1];
 }
 
-export function encodeCreate({ genesis, serverShard, ownerCapabilityHash, joinSignature }) {
-  return concat(prefix(Kind.CREATE), u16(genesis.length), genesis, serverShard, ownerCapabilityHash, joinSignature);
+export function encodeCreate({ genesis, serverShard, joinSignature }) {
+  return concat(prefix(Kind.CREATE), u16(genesis.length), genesis, serverShard, joinSignature);
 }
 
-export function encodeJoin({ roomId, edPk, xPk, joinSignature }) {
-  return concat(prefix(Kind.JOIN), roomId, edPk, xPk, joinSignature);
-}
-
-export function encodeEnd(ownerCapability) {
-  return concat(prefix(Kind.END), ownerCapability);
+/** JOIN: the link proof for a challenge, and the member keys' binding (binding.js). */
+export function encodeJoin({ roomId, edPk, binding, joinSignature }) {
+  return concat(prefix(Kind.JOIN), roomId, edPk, encodeBinding(binding), joinSignature);
 }
 
 export function decodeChallenge(frame) {
@@ -108,9 +110,10 @@ export function decodeGovernance(frame) {
   return body(frame, Kind.GOVERNANCE).rest();
 }
 
+/** { edPk, binding }: a newcomer waiting for an admin, with the binding its JOIN carried. */
 export function decodeKnock(frame) {
   const reader = body(frame, Kind.KNOCK);
-  const decoded = { edPk: reader.take(32), xPk: reader.take(32) };
+  const decoded = { edPk: reader.take(32), binding: readBinding(reader) };
   reader.end();
   return decoded;
 }
@@ -141,5 +144,6 @@ export const serverFrames = Object.freeze({
   governance: (event) => concat(prefix(Kind.GOVERNANCE), event),
   created: () => prefix(Kind.CREATED),
   left: ({ edPk }) => concat(prefix(Kind.LEFT), edPk),
+  knock: ({ edPk, binding }) => concat(prefix(Kind.KNOCK), edPk, encodeBinding(binding)),
 });
 

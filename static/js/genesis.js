@@ -1,6 +1,7 @@
 // The genesis event that anchors a room (PROTOCOL §3).
 import { Reader, concat, u8, u32, u64, utf8 } from './bytes.js';
 import { ProtocolError } from './errors.js';
+import { VERSION } from './frames.js';
 import { Label, unkeyedHash } from './labels.js';
 import { Prefix, signPrefixed, verifyPrefixed } from './signatures.js';
 
@@ -24,7 +25,7 @@ export function encodeGenesisBody(body) {
   const mode = ROUTING_MODES.indexOf(body.routingMode);
   if (rule < 0 || mode < 0) throw new Error('unknown join rule or routing mode');
   return concat(
-    u8(1),
+    u8(VERSION),
     body.roomId,
     u8(origin.length),
     origin,
@@ -54,7 +55,7 @@ export function signGenesis(body, ownerSeed, authSeed) {
 export function decodeGenesis(raw) {
   if (raw.length > MAX_GENESIS_SIZE) throw new ProtocolError(MALFORMED, 'too long');
   const reader = new Reader(raw, MALFORMED);
-  if (reader.u8() !== 1) throw new ProtocolError(MALFORMED, 'version');
+  if (reader.u8() !== VERSION) throw new ProtocolError(MALFORMED, 'version');
   const roomId = reader.take(16);
   const originRaw = reader.take(reader.u8());
   if (originRaw.length < 1 || originRaw.some((c) => c <= 32 || c >= 127)) {

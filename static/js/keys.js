@@ -9,13 +9,19 @@ const EMPTY = new Uint8Array(0);
 export function deriveLinkKeys(linkShard, passphraseShard = EMPTY) {
   if (linkShard.length !== 32) throw new Error('the link shard is 32 bytes');
   const authSeed = kdf(linkShard, Label.AUTH, passphraseShard);
+  const authPk = ed25519PublicKey(authSeed);
   return Object.freeze({
     linkShard,
-    roomId: kdf(linkShard, Label.RID, EMPTY, 16),
+    roomId: roomIdFor(authPk),
     authSeed,
-    authPk: ed25519PublicKey(authSeed),
+    authPk,
     pwsalt: kdf(linkShard, Label.PWSALT, EMPTY, 16),
   });
+}
+
+/** The room id: a hash of the room's auth key, so only its holder can CREATE under it. */
+export function roomIdFor(authPk) {
+  return unkeyedHash(Label.RID, authPk, 16);
 }
 
 /** The link holder's MAC of the server shard V, kept in the genesis. */
@@ -52,11 +58,6 @@ export function firstEpoch(roomSecretValue) {
 /** A member's bind tag: only holders of the epoch secret can make it. */
 export function bindTag(epoch, roomId, edPk, xPk) {
   return kdf(epoch.bindKey, Label.BINDTAG, concat(roomId, edPk, xPk));
-}
-
-/** What the server keeps of the owner capability. */
-export function ownerCapabilityHash(ownerCapability) {
-  return unkeyedHash(Label.OWNERCAP, ownerCapability);
 }
 
 /** A member's per-room, per-tab keys from their seeds (random unless given). */

@@ -1,7 +1,7 @@
-// What travels inside an envelope: hello, text and bye bodies (PROTOCOL §4.3).
+// What travels inside an envelope: hello, text, bye and governance bodies (PROTOCOL §4.3).
 import { Reader, concat, fromUtf8, u16, u8, utf8 } from './bytes.js';
 import { ProtocolError } from './errors.js';
-import { BUCKETS } from './frames.js';
+import { BUCKETS, MAX_EVENT_SIZE } from './frames.js';
 
 export const PLAINTEXT_HEADER_SIZE = 1 + 32 + 8 + 32 + 8 + 4;
 export const MAX_TEXT_BYTES = 8000;
@@ -9,19 +9,32 @@ export const MAX_NAME_BYTES = 64;
 const WANTS_REPLY = 0x01;
 
 export const InnerKind = Object.freeze({ HELLO: 1, TEXT: 2, BYE: 3, GOV_REQUEST: 4, GOV_EVENTS: 5 });
+// A GOV_REQUEST for this "head" asks for every event the receiver holds: sent by a member
+// that sees envelopes of an epoch it does not hold, so it cannot read their heads.
+export const CATCH_UP = new Uint8Array(32);
+export const PIECE_HEADER_SIZE = 32 + 2 + 2 + 2;
 
-/** A GOV_EVENTS body: each event prefixed by its u16 length. */
-export function joinEvents(events) {
-  return concat(...events.flatMap((event) => [u16(event.length), event]));
+/** A GOV_EVENTS body: pieces { eventId, total, offset, data } of events (one may span envelopes). */
+export function joinPieces(pieces) {
+  return concat(...pieces.map((p) => concat(p.eventId, u16(p.total), u16(p.offset), u16(p.data.length), p.data)));
 }
 
-/** The events of a GOV_EVENTS body; ProtocolError('bad-length') if it does not split exactly. */
-export function splitEvents(body) {
+/** The pieces of a GOV_EVENTS body; ProtocolError('bad-length') unless each one is in range. */
+export function splitPieces(body) {
   const reader = new Reader(body, 'bad-length');
-  const events = [];
-  while (reader.remaining() > 0) events.push(reader.take(reader.u16()));
-  if (events.length === 0) throw new ProtocolError('bad-length', 'no events');
-  return events;
+  const pieces = [];
+  while (reader.remaining() > 0) {
+    const eventId = reader.take(32);
+    const total = reader.u16();
+    const offset = reader.u16();
+    const data = reader.take(reader.u16());
+    if (data.length === 0 || total === 0 || total > MAX_EVENT_SIZE || offset + data.length > total) {
+      throw new ProtocolError('bad-length', 'event piece out of range');
+    }
+    pieces.push({ eventId, total, offset, data });
+  }
+  if (pieces.length === 0) throw new ProtocolError('bad-length', 'no events');
+  return pieces;
 }
 
 /** The longest text body a room of `mode` carries in one envelope. */
@@ -76,7 +89,7 @@ export function checkBody(kind, bodyBytes, mode) {
   } else if (kind === InnerKind.GOV_REQUEST) {
     if (bodyBytes.length !== 32) throw new ProtocolError('bad-length', 'a governance request carries a head');
   } else if (kind === InnerKind.GOV_EVENTS) {
-    splitEvents(bodyBytes);
+    splitPieces(bodyBytes);
   } else if (bodyBytes.length !== 0) {
     throw new ProtocolError('bad-length', 'bye has no body');
   }

@@ -118,6 +118,15 @@ function handleEvents(session, events) {
     else if (event.type === 'knock' && session.isAdmin) chat.addNotice(`Someone (#${event.id.slice(0, 6)}) asks to join.`);
     else if (event.type === 'refused') chat.addNotice(REFUSED_ACTION[event.reason] ?? `Not done (${event.reason}).`);
     else if (event.type === 'governance' && event.forked) chat.addNotice('Warning: the server showed people different versions of this room. Compare safety phrases.');
+    else if (event.type === 'governance' && event.lagging)
+      chat.addNotice("Warning: others already use newer keys this tab has not received (someone was probably removed). Sending is paused while this tab asks the others for what it missed.");
+    else if (event.type === 'governance' && event.ended) chat.addNotice('The owner ended this room.');
+    else if (event.type === 'behind')
+      chat.addNotice(
+        event.oldEpoch
+          ? `Warning: ${event.member.name || 'Someone'} #${event.member.shortId} still uses the keys from before a removal, so the removed person may read what they send. Their messages are hidden; their app was sent the changes.`
+          : `${event.member.name || 'Someone'} #${event.member.shortId} has not seen the room's latest changes; their app was sent them.`,
+      );
   }
   governance.render();
   chat.setPaused(session.sendingPaused);
@@ -275,8 +284,8 @@ function setUpControls() {
   dialog.addEventListener('close', () => {
     const session = connection?.session;
     if (dialog.returnValue !== 'end' || !session?.inRoom) return;
-    // The owner's creation capability ends at once; after a reload, the owner's signed END_ROOM does.
-    act(session.isOwner ? [session.endFrame()] : session.endRoom());
+    // The owner's signed END_ROOM: the relay ends the room when it appends it.
+    act(session.endRoom());
   });
 }
 

@@ -2,6 +2,7 @@
 // No I/O, no DOM. rooms/client/session.py follows the same steps; both speak
 // docs/PROTOCOL.md. Governance lives in gov/membership.js (the merged log and epochs),
 // gov/outbox.js (our own events) and gov/logsync.js (catching up with other members).
+import { bindingValid, makeBinding, signLink } from './binding.js';
 import { equal, fromHex, fromUtf8, toHex } from './bytes.js';
 import { randomBytes } from './crypto.js';
 import { ProtocolError } from './errors.js';
@@ -14,7 +15,6 @@ import {
   decodeWelcome,
   encodeCreate,
   encodeDecline,
-  encodeEnd,
   encodeEvent,
   encodeJoin,
 } from './frames.js';
@@ -27,20 +27,30 @@ import { Membership } from './gov/membership.js';
 import { Outbox, acceptedIn } from './gov/outbox.js';
 import { encode } from './gov/payloads.js';
 import { signRedeem, ticketPublicKey } from './gov/tickets.js';
-import { bindTag, deriveLinkKeys, firstEpoch, memberKeys, ownerCapabilityHash, roomSecret, vcommit } from './keys.js';
+import { bindTag, deriveLinkKeys, firstEpoch, memberKeys, roomSecret, vcommit } from './keys.js';
 import { formatFragment, linkUrl, parseFragment } from './link.js';
-import { InnerKind, decodeHello, encodeHello, encodeText, splitEvents } from './messages.js';
+import { CATCH_UP, InnerKind, decodeHello, encodeHello, encodeText, splitPieces } from './messages.js';
 import { openEnvelope, seal } from './envelope.js';
 import { ReplayGuard } from './replay.js';
 import { verifyGenesisForLink } from './verification.js';
 
-/** Thrown by text() while a removal's re-key is due. */
+// A member whose envelopes show it behind (an older epoch or head) is only flagged once our
+// head has stood this long: an event in flight is no lag.
+export const BEHIND_GRACE_MS = 5_000;
+// Messages sealed in an epoch older than ours still show this long after we took the new
+// one (they were in flight); later ones come from a member the relay kept in the old epoch,
+// which a removed member can read: they are hidden.
+export const OLD_EPOCH_GRACE_MS = 10_000;
+
+/** Thrown by text() while this member may not send (a re-key is due, or the room ended). */
 export class SendingPaused extends Error {}
 
 /** A member as its hello presents it; the name is self-asserted. */
 function member(edPk, xPk, name) {
   return Object.freeze({ edPk, xPk, name, id: toHex(edPk), shortId: toHex(edPk.subarray(0, 3)) });
 }
+
+const nothing = () => ({ events: [], replies: [] });
 
 export class RoomSession {
   /** `linkShard`/`genesisHash` from the link; `member` keys are fresh unless restored. */
@@ -53,7 +63,6 @@ export class RoomSession {
     this.member = keys;
     this.clock = clock;
     this.linkKeys = deriveLinkKeys(linkShard);
-    this.ownerCapability = null;
     this.pending = null;
     this.genesis = null;
     this.membership = null;
@@ -62,16 +71,18 @@ export class RoomSession {
     this.guard = null;
     this.seq = 0;
     this.members = new Map();
-    this.knocks = new Map(); // newcomers waiting: ed_pk hex -> { edPk, xPk }
+    this.knocks = new Map(); // newcomers waiting, bindings checked: ed_pk hex -> { edPk, binding }
     this.invites = new Map(); // tickets made in this tab: ticket_pk hex -> secret
+    this.introduced = false; // our hello (asking for answers) went out in the current epoch
     this.askedEpoch = -1;
+    this.askedCatchUp = new Set();
+    this.headSinceMs = 0;
   }
 
-  /** A creator's session: fresh link shard, server shard, owner capability and genesis. */
+  /** A creator's session: fresh link shard, server shard and genesis. */
   static newRoom({ origin, name, lifetimeSeconds, serverTimeMs, mode = 'direct', joinRule = 'open', clock = Date.now }) {
     const linkShard = randomBytes(32);
     const serverShard = randomBytes(32);
-    const capability = randomBytes(32);
     const keys = memberKeys();
     const linkKeys = deriveLinkKeys(linkShard);
     const genesis = signGenesis(
@@ -90,11 +101,11 @@ export class RoomSession {
       linkKeys.authSeed,
     );
     const session = new RoomSession({ origin, linkShard, genesisHash: genesisHash(genesis.raw), name, keys, clock });
-    session.pending = { genesis, serverShard, capability };
+    session.pending = { genesis, serverShard };
     return session;
   }
 
-  /** A session for the link in a fragment (`v1.<L>.<g>`, or an invite's `v1.<L>.<g>.<T>`). */
+  /** A session for the link in a fragment (`v2.<L>.<g>`, or an invite's `v2.<L>.<g>.<T>`). */
   static fromFragment(origin, fragment, name, keys, clock) {
     const { linkShard, genesisHash: hash, ticket } = parseFragment(fragment);
     return new RoomSession({ origin, linkShard, genesisHash: hash, ticket, name, keys, clock });
@@ -116,8 +127,9 @@ export class RoomSession {
     return this.genesis.body.expiresAt;
   }
 
+  /** Whether this member's key is the genesis owner's (only it may end the room). */
   get isOwner() {
-    return this.ownerCapability !== null;
+    return this.genesis !== null && equal(this.genesis.body.ownerEdPk, this.member.edPk);
   }
 
   get inRoom() {
@@ -157,17 +169,14 @@ export class RoomSession {
   // Handshake ------------------------------------------------------------------
 
   createFrame(challenge) {
-    const { genesis, serverShard, capability } = this.pending;
-    return encodeCreate({
-      genesis: genesis.raw,
-      serverShard,
-      ownerCapabilityHash: ownerCapabilityHash(capability),
-      joinSignature: this.joinSignature(challenge),
-    });
+    const { genesis, serverShard } = this.pending;
+    return encodeCreate({ genesis: genesis.raw, serverShard, joinSignature: this.joinSignature(challenge) });
   }
 
+  /** JOIN proving knowledge of the link for this challenge, with our keys' binding. */
   joinFrame(challenge) {
-    return encodeJoin({ roomId: this.linkKeys.roomId, edPk: this.member.edPk, xPk: this.member.xPk, joinSignature: this.joinSignature(challenge) });
+    const { roomId, authSeed } = this.linkKeys;
+    return encodeJoin({ roomId, edPk: this.member.edPk, binding: makeBinding(this.member, authSeed, roomId), joinSignature: this.joinSignature(challenge) });
   }
 
   joinSignature(challenge) {
@@ -176,9 +185,8 @@ export class RoomSession {
 
   /** The relay stored the room: enter it as its owner. */
   acceptCreated() {
-    const { genesis, serverShard, capability } = this.pending;
+    const { genesis, serverShard } = this.pending;
     this.pending = null;
-    this.ownerCapability = capability;
     this.enter(genesis, serverShard);
   }
 
@@ -193,7 +201,8 @@ export class RoomSession {
   }
 
   /** Check the genesis and V against the link (throws ProtocolError), then enter.
-   *  Returns how many GOVERNANCE frames (the room's log) follow the WELCOME. */
+   *  Returns how many GOVERNANCE frames (the room's log) follow the WELCOME: hand them to
+   *  catchUp() together, then send what entered() returns. */
   acceptWelcome(frame) {
     const { serverShard, genesis, logLength } = decodeWelcome(frame);
     const verified = verifyGenesisForLink(genesis, serverShard, this.linkKeys, this.genesisHash, this.origin, Math.floor(this.clock() / 1000));
@@ -201,15 +210,54 @@ export class RoomSession {
     return logLength;
   }
 
+  /** The log that follows a WELCOME, merged at once (one walk, not one per event). */
+  catchUp(frames) {
+    const raws = [];
+    for (const frame of frames) {
+      try {
+        raws.push(decodeGovernance(frame));
+      } catch (error) {
+        if (!(error instanceof ProtocolError)) throw error;
+      }
+    }
+    return this.merge(raws);
+  }
+
+  /** What to send once in the room and its log merged. A listed member says hello; a
+   *  newcomer in an open room first binds its keys to the log (BIND) and says hello once the
+   *  log lists it, so nobody learns its X25519 key from anything but the signed log. */
+  entered() {
+    if (this.membership.isMember(this.me.id)) return this.introduction();
+    const state = this.state;
+    if (state.joinRule === 'open' && !state.locked && !state.ended) {
+      const { roomId, authSeed } = this.linkKeys;
+      const linkSig = signLink(authSeed, roomId, this.member.edPk, this.member.xPk);
+      return this.push(EventKind.BIND, encode.bind({ xPk: this.member.xPk, linkSig }));
+    }
+    return [];
+  }
+
+  /** Hello asking for answers once we hold the current epoch; else a hello in the newest
+   *  epoch we hold, which an admin answers with a KEYSHARE (PROTOCOL §8.6). */
+  introduction() {
+    if (this.membership.current !== null) {
+      this.introduced = true;
+      return [this.hello(true)];
+    }
+    return this.askedEpoch !== this.state.epoch ? [this.hello(false)] : [];
+  }
+
   enter(genesis, serverShard) {
     this.ticket = null; // spent or not needed: a reconnect must not redeem again
     if (this.membership !== null && equal(genesis.raw, this.genesis.raw)) return; // reconnecting keeps epochs
     this.genesis = genesis;
     const epoch0 = firstEpoch(roomSecret(this.linkShard, serverShard, this.genesisHash));
-    this.membership = new Membership(genesis, epoch0, this.member);
+    const now = this.clock();
+    this.membership = new Membership(genesis, epoch0, this.member, now);
     this.outbox = new Outbox(genesis.body.roomId, this.member.edSeed);
-    this.guard = new ReplayGuard(this.clock());
+    this.guard = new ReplayGuard(now);
     this.members = new Map([[toHex(this.member.edPk), this.me]]);
+    this.headSinceMs = now;
   }
 
   get me() {
@@ -218,17 +266,16 @@ export class RoomSession {
 
   // In the room ----------------------------------------------------------------
 
-  /** A hello in the newest epoch held: a member behind on keys says hello in an older
-   *  one, and an admin answers with a KEYSHARE (PROTOCOL §8.6). */
-  hello(wantsReply) {
+  /** A hello in the newest epoch held (or `epoch`). */
+  hello(wantsReply, epoch = this.epoch) {
     this.askedEpoch = this.state.epoch;
-    const bind = bindTag(this.epoch, this.linkKeys.roomId, this.member.edPk, this.member.xPk);
-    return this.seal(InnerKind.HELLO, encodeHello({ xPk: this.member.xPk, bind, name: this.name, wantsReply }));
+    const bind = bindTag(epoch, this.linkKeys.roomId, this.member.edPk, this.member.xPk);
+    return this.seal(InnerKind.HELLO, encodeHello({ xPk: this.member.xPk, bind, name: this.name, wantsReply }), epoch);
   }
 
-  /** A chat message; SendingPaused while a removal's re-key is due. */
+  /** A chat message; SendingPaused while this member may not send. */
   text(text) {
-    if (this.sendingPaused) throw new SendingPaused("waiting for the room's new keys after a removal");
+    if (this.sendingPaused) throw new SendingPaused("waiting for the room's new keys");
     return this.seal(InnerKind.TEXT, encodeText(text, this.mode));
   }
 
@@ -236,18 +283,13 @@ export class RoomSession {
     return this.seal(InnerKind.BYE, new Uint8Array(0));
   }
 
-  endFrame() {
-    if (!this.isOwner) throw new Error("only the room's creator can end it");
-    return encodeEnd(this.ownerCapability);
-  }
-
-  seal(innerKind, body) {
+  seal(innerKind, body, epoch = this.epoch) {
     const now = this.clock();
-    // Above both the last number and the clock: a reloaded tab keeps its member key
-    // and must not reuse numbers that receivers already saw.
+    // Above both the last number and the clock: a reloaded tab that keeps its member key
+    // must not reuse numbers that receivers already saw.
     this.seq = Math.max(this.seq + 1, now);
     const plaintext = { innerKind, sender: this.member.edPk, seq: this.seq, head: this.membership.head, timeMs: now, body };
-    return seal(this.epoch, this.linkKeys.roomId, plaintext, this.mode);
+    return seal(epoch, this.linkKeys.roomId, plaintext, this.mode);
   }
 
   /**
@@ -264,15 +306,12 @@ export class RoomSession {
           return this.merge([decodeGovernance(frame)]);
         case Kind.LEFT:
           return { events: this.left(decodeLeft(frame).edPk), replies: [] };
-        case Kind.KNOCK: {
-          const knock = decodeKnock(frame);
-          this.knocks.set(toHex(knock.edPk), knock);
-          return { events: [{ type: 'knock', edPk: knock.edPk, xPk: knock.xPk, id: toHex(knock.edPk) }], replies: [] };
-        }
+        case Kind.KNOCK:
+          return { events: this.knock(decodeKnock(frame)), replies: [] };
         case Kind.REFUSED:
           return this.refused(decodeRefused(frame));
         default:
-          return { events: [], replies: [] };
+          return nothing();
       }
     } catch (error) {
       if (error instanceof ProtocolError || error instanceof GovernanceError) return { events: [], replies: [], dropped: error.code };
@@ -280,26 +319,86 @@ export class RoomSession {
     }
   }
 
+  /** A newcomer waits: shown only if the link's auth key vouches for its keys, so a relay
+   *  cannot make admins let in keys it invented. */
+  knock({ edPk, binding }) {
+    const state = this.state;
+    const id = toHex(edPk);
+    if (!bindingValid(binding, state.roomId, state.authPk, edPk)) return [];
+    if (state.members.has(id) || state.removed.has(id)) return [];
+    this.knocks.set(id, { edPk, binding, xPk: binding.xPk });
+    return [{ type: 'knock', edPk, xPk: binding.xPk, id }];
+  }
+
   envelope(frame) {
     const membership = this.membership;
     let opened;
     try {
       opened = openEnvelope(frame, this.linkKeys.roomId, this.mode, membership.epochs);
-      // The relay never returns our own frames: one that comes back is an echo, a
-      // replay the guard (which records only others' frames) would otherwise take.
+      // The relay never returns our own frames: one that comes back is an echo.
       if (equal(opened.plaintext.sender, this.member.edPk)) throw new ProtocolError('own-frame');
       this.guard.accept(opened.epoch.epochId, opened.plaintext, this.clock());
     } catch (error) {
-      if (error instanceof ProtocolError) return { events: [], replies: [], dropped: error.code };
-      throw error;
+      if (!(error instanceof ProtocolError)) throw error;
+      if (error.code === 'unknown-epoch') return this.unknownEpoch(new DataView(frame.buffer, frame.byteOffset + 2, 4).getUint32(0));
+      return { events: [], replies: [], dropped: error.code };
     }
     const { plaintext, epoch } = opened;
-    if (!membership.acceptsFrom(toHex(plaintext.sender))) return { events: [], replies: [], dropped: 'not-a-member' };
+    const events = [];
     const replies = [];
+    const behind = this.behind(epoch, plaintext);
+    const listed = membership.acceptsFrom(toHex(plaintext.sender));
+    if (behind !== null) {
+      // Even a sender the room we hold does not list (it ended) is taught what we know, so a
+      // relay that revives an ended room or hides a kick is caught.
+      replies.push(...behind.replies);
+      if (listed) events.push(...behind.events);
+      if (listed && this.hidden(epoch, plaintext)) return { events, replies, dropped: 'old-epoch' };
+    }
+    if (!listed) return { events: [], replies, dropped: 'not-a-member' };
     const ask = this.sync.ask(plaintext.head, membership.knows(plaintext.head));
-    if (ask !== null) replies.push(this.seal(InnerKind.GOV_REQUEST, ask));
+    if (ask !== null) replies.push(this.seal(InnerKind.GOV_REQUEST, ask, epoch));
     const handled = this.handle(epoch, plaintext);
-    return { events: handled.events, replies: [...replies, ...handled.replies] };
+    return { events: [...events, ...handled.events], replies: [...replies, ...handled.replies], dropped: handled.dropped };
+  }
+
+  /** A sender in an older epoch or with an older head lacks events we hold: push them
+   *  (sealed in the epoch it can read) and say so, once per sender and head of ours. */
+  behind(epoch, plaintext) {
+    const membership = this.membership;
+    const current = membership.current;
+    const oldEpoch = current !== null && epoch.counter < current.counter;
+    if (!oldEpoch && !membership.isBehind(plaintext.head)) return null;
+    if (this.clock() - this.headSinceMs < BEHIND_GRACE_MS && !this.hidden(epoch, plaintext)) return nothing();
+    const bodies = this.sync.push(plaintext.sender, membership.head, membership.held(), this.mode);
+    if (bodies.length === 0) return nothing();
+    const sender = this.members.get(toHex(plaintext.sender)) ?? member(plaintext.sender, new Uint8Array(0), '');
+    return {
+      events: [{ type: 'behind', member: sender, oldEpoch }],
+      replies: bodies.map((body) => this.seal(InnerKind.GOV_EVENTS, body, epoch)),
+    };
+  }
+
+  /** A message in an older epoch, well after we took the current one: a removed member may
+   *  have read it, so it is not shown as if nothing happened. */
+  hidden(epoch, plaintext) {
+    const membership = this.membership;
+    const current = membership.current;
+    const since = membership.currentSinceMs();
+    if (current === null || since === null || epoch.counter >= current.counter) return false;
+    return this.clock() - since > OLD_EPOCH_GRACE_MS && plaintext.innerKind === InnerKind.TEXT;
+  }
+
+  /** Envelopes sealed in an epoch our log has not reached: ask members for the events we
+   *  lack, and stop sending until we catch up (a withheld REKEY). */
+  unknownEpoch(counter) {
+    const membership = this.membership;
+    const before = this.governanceView();
+    if (!membership.sawUnknownEpoch(counter) || this.askedCatchUp.has(counter)) return { events: [], replies: [], dropped: 'unknown-epoch' };
+    this.askedCatchUp.add(counter);
+    const request = this.seal(InnerKind.GOV_REQUEST, CATCH_UP, membership.latest);
+    const after = this.governanceView();
+    return { events: changed(before, after) ? [after] : [], replies: [request], dropped: 'unknown-epoch' };
   }
 
   handle(epoch, { innerKind, sender, body, timeMs }) {
@@ -307,10 +406,12 @@ export class RoomSession {
     if (innerKind === InnerKind.HELLO) return this.helloFrom(epoch, sender, decodeHello(body));
     if (innerKind === InnerKind.GOV_REQUEST) {
       const membership = this.membership;
-      const bodies = this.sync.answer(body, membership.knows(body), membership.held(), this.mode);
-      return { events: [], replies: bodies.map((events) => this.seal(InnerKind.GOV_EVENTS, events)) };
+      const known = equal(body, CATCH_UP) || membership.knows(body);
+      const bodies = this.sync.answer(sender, body, known, membership.head, membership.held(), this.mode);
+      // Sealed in the epoch the request came in: the asker may hold no newer one.
+      return { events: [], replies: bodies.map((events) => this.seal(InnerKind.GOV_EVENTS, events, epoch)) };
     }
-    if (innerKind === InnerKind.GOV_EVENTS) return this.merge(splitEvents(body));
+    if (innerKind === InnerKind.GOV_EVENTS) return this.merge(this.sync.piecesFrom(sender, splitPieces(body)));
     const known = this.members.get(id);
     if (innerKind === InnerKind.BYE) {
       this.members.delete(id);
@@ -321,17 +422,21 @@ export class RoomSession {
   }
 
   helloFrom(epoch, sender, hello) {
-    if (!equal(hello.bind, bindTag(epoch, this.linkKeys.roomId, sender, hello.xPk))) return { events: [], replies: [] };
     const id = toHex(sender);
+    // Keys come from the signed log only: a hello naming another key is a forgery (any
+    // holder of the epoch can make its bind tag), never a key change.
+    const bound = this.membership.boundKey(id);
+    if (bound === null || !equal(hello.xPk, bound)) return { events: [], replies: [], dropped: 'unbound-key' };
+    if (!equal(hello.bind, bindTag(epoch, this.linkKeys.roomId, sender, hello.xPk))) return { events: [], replies: [], dropped: 'bad-bind' };
     const known = this.members.has(id);
     const presented = member(sender, hello.xPk, hello.name);
     this.members.set(id, presented);
-    this.membership.sawHello(id);
     const replies = hello.wantsReply ? [this.hello(false)] : [];
-    for (const duty of this.membership.helloDuties(id, hello.xPk, epoch)) replies.push(...this.push(duty.kind, duty.payload));
+    for (const duty of this.membership.helloDuties(id, epoch)) replies.push(...this.push(duty.kind, duty.payload));
     return { events: known ? [{ type: 'renamed', member: presented }] : [{ type: 'joined', member: presented }], replies };
   }
 
+  /** The relay says a connection closed: presence only (keys follow the log). */
   left(edPk) {
     const id = toHex(edPk);
     if (this.knocks.delete(id)) return [{ type: 'knock-withdrawn', id }];
@@ -347,16 +452,20 @@ export class RoomSession {
     const membership = this.membership;
     const before = this.governanceView();
     const behind = membership.current === null;
+    const head = membership.head;
     const replies = [];
-    for (const duty of membership.add(raws, this.online(), this.clock())) replies.push(...this.push(duty.kind, duty.payload));
-    replies.push(...this.outbox.settle(acceptedIn(membership.resolution), (head) => membership.knows(head), membership.state, membership.head));
+    for (const duty of membership.add(raws, this.clock())) replies.push(...this.push(duty.kind, duty.payload));
+    if (!equal(membership.head, head)) this.headSinceMs = this.clock();
+    replies.push(...this.outbox.settle(acceptedIn(membership.resolution), (known) => membership.knows(known), membership.state, membership.head));
     const events = this.settledKnocks().map((id) => ({ type: 'knock-withdrawn', id }));
     events.push(...this.refusals());
-    if (behind && membership.current !== null) replies.push(this.hello(true)); // now we can read, and be read
-    else if (membership.current === null && this.askedEpoch !== membership.state.epoch) replies.push(this.hello(false)); // ask for the epoch we lack
+    if (membership.isMember(this.me.id)) {
+      if (!this.introduced || (behind && membership.current !== null)) replies.push(...this.introduction());
+      else if (membership.current === null && this.askedEpoch !== membership.state.epoch) replies.push(this.hello(false)); // ask for the epoch we lack
+    }
     for (const body of this.sync.offer(membership.forked, membership.held(), this.mode)) replies.push(this.seal(InnerKind.GOV_EVENTS, body));
     const after = this.governanceView();
-    if (after.head !== before.head || after.paused !== before.paused || after.forked !== before.forked) events.push(after);
+    if (changed(before, after)) events.push(after);
     return { events, replies };
   }
 
@@ -381,13 +490,15 @@ export class RoomSession {
 
   governanceView() {
     const membership = this.membership;
-    return { type: 'governance', head: toHex(membership.head), phrase: membership.phrase, forked: membership.forked, paused: membership.sendingPaused };
-  }
-
-  online() {
-    const online = new Map();
-    for (const [id, known] of this.members) if (known.xPk.length) online.set(id, known.xPk);
-    return online;
+    return {
+      type: 'governance',
+      head: toHex(membership.head),
+      phrase: membership.phrase,
+      forked: membership.forked,
+      paused: membership.sendingPaused,
+      ended: membership.state.ended, // the log holds the owner's signed END_ROOM
+      lagging: membership.lagging, // others send in an epoch our log has not reached
+    };
   }
 
   push(kind, payload) {
@@ -396,17 +507,16 @@ export class RoomSession {
 
   /** Frames a timer should send: a re-key when the kicking admin went quiet. */
   tick() {
-    return this.membership.tick(this.online(), this.clock()).flatMap((duty) => this.push(duty.kind, duty.payload));
+    return this.membership.tick(this.clock()).flatMap((duty) => this.push(duty.kind, duty.payload));
   }
 
   // Governance actions (each returns the frames to send) -------------------------------
 
-  /** Let a newcomer in: one knocking now, or any key pair given in full. */
-  admit(id, xPk = null) {
+  /** Let in a newcomer whose knock (and its binding) this member has seen. */
+  admit(id) {
     const knock = this.knocks.get(id);
-    const key = xPk ?? knock?.xPk;
-    if (!key) throw new Error('nobody with that key is knocking');
-    return this.push(EventKind.ADMIT, encode.admit({ member: fromHex(id), xPk: key }));
+    if (!knock) throw new Error('nobody with that key is knocking');
+    return this.push(EventKind.ADMIT, encode.admit({ member: fromHex(id), binding: knock.binding }));
   }
 
   /** Turn a knocking newcomer away (not logged: the relay tells the newcomer). */
@@ -457,34 +567,32 @@ export class RoomSession {
     return this.push(EventKind.LOCK, encode.empty());
   }
 
-  /** END_ROOM, signed by the owner's member key (works after a reload, unlike END). */
+  /** END_ROOM, signed by the owner's member key: the relay ends the room when it appends it,
+   *  and every member holds the signed proof that the owner ended it. */
   endRoom() {
     return this.push(EventKind.END_ROOM, encode.empty());
   }
 
   // Keeping and forgetting -----------------------------------------------------------
 
-  /** What sessionStorage keeps so a reload can rejoin (wiped on leave). */
+  /** What a tab keeps when its user chose to remember the room (wiped on leave). */
   toStorage() {
     return {
       fragment: this.fragment, // never the ticket: once redeemed it is spent
       edSeed: toHex(this.member.edSeed),
       xSecret: toHex(this.member.xSecret),
       name: this.name,
-      ownerCapability: this.ownerCapability ? toHex(this.ownerCapability) : null,
     };
   }
 
   static fromStorage(origin, stored, clock = Date.now) {
     const keys = memberKeys(fromHex(stored.edSeed), fromHex(stored.xSecret));
-    const session = RoomSession.fromFragment(origin, stored.fragment, stored.name, keys, clock);
-    session.ownerCapability = stored.ownerCapability ? fromHex(stored.ownerCapability) : null;
-    return session;
+    return RoomSession.fromFragment(origin, stored.fragment, stored.name, keys, clock);
   }
 
   /** Overwrite every key this session holds; it cannot be used afterwards. */
   wipe() {
-    for (const secret of [this.linkShard, this.member.edSeed, this.member.xSecret, this.ownerCapability, this.linkKeys.authSeed]) {
+    for (const secret of [this.linkShard, this.member.edSeed, this.member.xSecret, this.linkKeys.authSeed]) {
       if (secret) secret.fill(0);
     }
     for (const epoch of this.membership?.epochs.values() ?? []) for (const key of [epoch.secret, epoch.msgKey, epoch.bindKey]) key.fill(0);
@@ -496,4 +604,8 @@ export class RoomSession {
     this.members.clear();
     this.knocks.clear();
   }
+}
+
+function changed(before, after) {
+  return ['head', 'paused', 'forked', 'ended', 'lagging'].some((field) => before[field] !== after[field]);
 }

@@ -37,6 +37,7 @@ export class RoomConnection {
     this.timer = null;
     this.ticker = null;
     this.logLeft = 0; // GOVERNANCE frames still to come after a WELCOME
+    this.logFrames = []; // the room's log, merged at once when the last frame arrives
     this.refusal = null; // why the relay will not admit us (a REFUSED before 4403)
   }
 
@@ -75,12 +76,13 @@ export class RoomConnection {
       this.send(this.session.pending ? this.session.createFrame(challenge) : this.session.joinFrame(challenge));
     } else if (kind === Kind.CREATED) {
       this.session.acceptCreated();
-      this.entered();
+      this.entered({ events: [], replies: [] });
     } else if (kind === Kind.WELCOME) {
       // throws ProtocolError if the relay's answer does not match the link
       this.logLeft = this.session.acceptWelcome(frame);
+      this.logFrames = [];
       this.state = 'log';
-      if (this.logLeft === 0) this.entered();
+      if (this.logLeft === 0) this.entered({ events: [], replies: [] });
     } else if (kind === Kind.PENDING) {
       this.callbacks.onWaiting('approval');
     } else if (kind === Kind.INVITE_REQUIRED) {
@@ -95,19 +97,25 @@ export class RoomConnection {
     }
   }
 
-  /** The room's log, right after the WELCOME: merged before we say hello. */
+  /** The room's log, right after the WELCOME: merged in one go before we say hello. */
   catchUp(frame) {
-    this.deliver(this.session.receive(frame));
+    this.logFrames.push(frame);
     this.logLeft -= 1;
-    if (this.logLeft === 0) this.entered();
+    if (this.logLeft === 0) {
+      const merged = this.session.catchUp(this.logFrames);
+      this.logFrames = [];
+      this.entered(merged);
+    }
   }
 
-  entered() {
+  entered(merged) {
     this.state = 'open';
     this.attempt = 0;
     this.callbacks.onStatus('connected');
     this.callbacks.onEntered(this.session);
-    this.send(this.session.hello(true));
+    this.deliver(merged);
+    // Bind our keys to the log (an open room) or say hello (PROTOCOL §5.2).
+    for (const frame of this.session.entered()) this.send(frame);
     clearInterval(this.ticker);
     this.ticker = setInterval(() => {
       if (this.state === 'open') this.deliver({ events: [], replies: this.session.tick() });

@@ -1,13 +1,17 @@
 """A relay test double: sessions in one process, and a relay that shows each what it likes.
 
 It relays envelopes between sessions as the real relay does, but governance
-events only reach the sessions a test chooses: the double can equivocate.
+events only reach the sessions a test chooses: the double can equivocate,
+withhold, replay and inject. ``enter`` plays the honest relay's part when a
+member comes in (its BIND is appended for everyone), so tests start from the
+room a real relay would produce.
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 
 from governance.events import Event, EventKind
 from rooms.client.events import Event as SessionEvent
@@ -24,12 +28,16 @@ def founded(name: str = "Alice", **options: object) -> RoomSession:
     return session
 
 
-def joined(room: RoomSession, name: str) -> RoomSession:
-    """A member who joined ``room`` with its link and got an empty log."""
-    session = RoomSession(room.origin, room.link, name)
+def joined(room: RoomSession, name: str, clock: Callable[[], int] | None = None) -> RoomSession:
+    """A member who joined ``room`` with its link and got the log ``room`` holds."""
+    session = RoomSession(room.origin, room.link, name, clock=clock or room.clock)
     assert room.server_shard is not None
     assert room.genesis is not None
-    session.accept_welcome(WelcomeFrame(room.server_shard, room.genesis.raw, 0).encode())
+    assert room.membership is not None
+    log = room.membership.resolution.events
+    welcome = WelcomeFrame(room.server_shard, room.genesis.raw, len(log)).encode()
+    assert session.accept_welcome(welcome) == len(log)
+    session.catch_up([governance_frame(raw) for raw in log])
     return session
 
 
@@ -54,6 +62,14 @@ class RelayDouble:
         self.inbox: dict[int, deque[bytes]] = {id(s): deque() for s in sessions}
         self.seen: dict[int, list[SessionEvent]] = {id(s): [] for s in sessions}
         self.appends: list[bytes] = []  # EVENT frames sessions sent; this relay decides on them
+        self.dropped: set[int] = set()  # sessions whose envelopes this relay throws away
+        self.wiretap: list[bytes] = []  # every envelope any session sent (the relay sees all)
+
+    def add(self, session: RoomSession) -> None:
+        """Another session on this relay."""
+        self.sessions.append(session)
+        self.inbox[id(session)] = deque()
+        self.seen[id(session)] = []
 
     def show(self, session: RoomSession, *raws: bytes) -> None:
         """Queue governance events for one session only."""
@@ -64,17 +80,37 @@ class RelayDouble:
         for session in self.sessions:
             self.show(session, *raws)
 
+    def publish(self) -> list[bytes]:
+        """Append what sessions asked to append, for everyone, as an honest relay does."""
+        appended, self.appends = self.appends, []
+        self.show_all(*appended)
+        return appended
+
+    def enter(self, session: RoomSession) -> None:
+        """The session is in: what it sends on entering goes out, its BIND (in an open
+        room) is appended for everyone, and everyone answers hellos."""
+        if session not in self.sessions:
+            self.add(session)
+        self.send(session, session.entered())
+        self.publish()
+        self.run()
+
     def send(self, sender: RoomSession, frames: list[bytes]) -> None:
         """What a session sends: envelopes go to everyone else, appends are kept aside."""
         for frame in frames:
             if frame[1] == Kind.ENVELOPE:
+                self.wiretap.append(frame)
                 for session in self.sessions:
-                    if session is not sender:
+                    if session is not sender and id(session) not in self.dropped:
                         self.inbox[id(session)].append(frame)
             elif frame[1] == Kind.EVENT:
                 self.appends.append(EventFrame.decode(frame).event)
 
-    def run(self, rounds: int = 100) -> None:
+    def inject(self, session: RoomSession, frame: bytes) -> None:
+        """A frame this relay made up (or replays), for one session."""
+        self.inbox[id(session)].append(frame)
+
+    def run(self, rounds: int = 200) -> None:
         """Deliver until nothing is left to deliver (each session answering as a client does)."""
         for _ in range(rounds):
             pending = [s for s in self.sessions if self.inbox[id(s)]]

@@ -11,8 +11,8 @@ from governance.join_rules import JoinRule
 from governance.payloads import Invite, SetJoinRule, Target
 from governance.tickets import ticket_key
 from rooms.client.events import GovernanceChanged
-from rooms.client.logsync import LogSync, event_batches
-from rooms.protocol.messages import PLAINTEXT_HEADER_SIZE, split_events
+from rooms.client.logsync import LogSync, Reassembly, event_batches
+from rooms.protocol.messages import PLAINTEXT_HEADER_SIZE, split_pieces
 from rooms.routing_modes import RoutingMode
 from tests.client.double import RelayDouble, founded, joined, signed
 
@@ -22,8 +22,10 @@ def split():
     """Alice (owner) and Bob (admin) share a prefix; then each appends on the same head,
     and the relay shows each only its own event."""
     alice = founded("Alice")
+    relay = RelayDouble(alice)
+    relay.enter(alice)
     bob = joined(alice, "Bob")
-    relay = RelayDouble(alice, bob)
+    relay.enter(bob)
     relay.show_all(signed(alice, EventKind.PROMOTE, Target(bob.member.ed_pk).encode()))
     relay.run()
     ticket_pk = ticket_key(os.urandom(32)).public_key
@@ -75,10 +77,20 @@ def test_a_head_nobody_holds_is_asked_for_once():
     assert sync.ask(os.urandom(32), known=True) is None
 
 
-def test_events_travel_in_batches_that_fit_the_rooms_envelopes():
-    """Mix mode's one 1024-byte bucket: 400-byte events go two by two; an oversize one stays."""
-    events = [bytes([n]) * 400 for n in range(5)] + [b"x" * 2000]
+def test_events_travel_in_pieces_that_fit_the_rooms_envelopes():
+    """Mix mode's one 1024-byte bucket: five 400-byte events and a 27 KB REKEY-sized one all
+    travel, in pieces no larger than an envelope, and come back whole and in order."""
+    events = [bytes([n]) * 400 for n in range(5)] + [b"x" * 27_000]
     batches = event_batches(events, RoutingMode.MIX)
-    assert [len(split_events(batch)) for batch in batches] == [2, 2, 1]
-    assert [e for batch in batches for e in split_events(batch)] == events[:5]
     assert all(len(batch) <= 1024 - PLAINTEXT_HEADER_SIZE for batch in batches)
+    reassembly = Reassembly()
+    received = [e for batch in batches for e in reassembly.add(split_pieces(batch))]
+    assert received == events
+
+
+def test_a_piece_with_a_forged_id_is_dropped():
+    """Reassembled bytes must hash to the id the pieces named."""
+    batches = event_batches([b"y" * 500], RoutingMode.DIRECT)
+    pieces = split_pieces(batches[0])
+    forged = [type(p)(bytes(32), p.total, p.offset, p.data) for p in pieces]
+    assert Reassembly().add(forged) == []

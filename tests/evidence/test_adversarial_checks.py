@@ -15,6 +15,7 @@ from evidence.checks.replays_rejected import Replay
 from evidence.checks.ticket_and_cap_races import Race
 from evidence.context import Context
 from evidence.live.recording import start_live_site
+from rooms.protocol import VERSION
 
 
 def failed_with(result: CheckResult, *reasons: str) -> None:
@@ -244,7 +245,7 @@ def test_log_findings_name_loggers_and_exceptions_only():
 
 
 def test_the_plan_is_fixed_by_its_seed():
-    samples = [bytes([1, 0x10]) + bytes(308), bytes([1, 0x02]) + bytes(144)]
+    samples = [bytes([VERSION, 0x10]) + bytes(308), bytes([VERSION, 0x02]) + bytes(144)]
     first, again = relay_fuzz.plan(11, samples), relay_fuzz.plan(11, samples)
     assert first == again
     assert sum(len(episode.frames) for episode in first) == relay_fuzz.FRAMES

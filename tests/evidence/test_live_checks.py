@@ -26,6 +26,7 @@ from evidence.live.browser import RecordedRequest
 from evidence.live.canaries import Canaries
 from evidence.live.keyspace import KeyRecord
 from evidence.live.wire import WireFrame
+from rooms.protocol import VERSION
 from rooms.protocol.frames import Kind
 from tests.evidence.live_run import live_evidence  # noqa: F401 -- module fixture
 
@@ -52,7 +53,7 @@ def planted(**values: bytes) -> Canaries:
 
 
 def envelope(size: int) -> bytes:
-    return bytes([1, Kind.ENVELOPE]) + os.urandom(size - 2)
+    return bytes([VERSION, Kind.ENVELOPE]) + os.urandom(size - 2)
 
 
 # keyspace_ttls_bounded ------------------------------------------------------------------
@@ -124,11 +125,12 @@ def test_a_plaintext_message_on_the_wire_fails():
     assert result.reasons == ["message crossed the wire in a python frame (sent)"]
 
 
-def test_the_owner_capability_may_cross_the_wire_by_design():
-    capability = os.urandom(32)
-    frame = WireFrame("python", "sent", bytes([1, Kind.END]) + capability)
-    canaries = planted(owner_capability=capability, message=b"canary-message-xyz")
-    assert wire_carries_ciphertext_only.judge([frame], canaries).passed
+def test_no_secret_may_cross_the_wire_not_even_an_owners():
+    """Since protocol v2 no frame carries a secret by design: any canary on the wire fails."""
+    secret = os.urandom(32)
+    frame = WireFrame("python", "sent", bytes([VERSION, Kind.EVENT]) + secret)
+    canaries = planted(auth_seed=secret, message=b"canary-message-xyz")
+    assert not wire_carries_ciphertext_only.judge([frame], canaries).passed
 
 
 def test_a_request_carrying_the_fragment_fails():

@@ -109,8 +109,8 @@ def test_literal_dynamic_import_of_the_client_fails(tmp_path: Path) -> None:
     assert result.reasons == ["rooms/views.py:3 imports rooms.client.session"]
 
 
-def test_owner_capability_hash_is_what_the_server_may_import(tmp_path: Path) -> None:
-    source = "from rooms.protocol.keys import owner_capability_hash\n"
+def test_room_id_for_is_what_the_server_may_import(tmp_path: Path) -> None:
+    source = "from rooms.protocol.keys import room_id_for\n"
     result = run_seeded(IMPORTS, tmp_path, {"rooms/consumers.py": source})
 
     assert result.status is Status.PASS

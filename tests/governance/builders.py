@@ -9,6 +9,7 @@ from governance.events import Event, EventKind
 from governance.join_rules import JoinRule
 from governance.payloads import (
     Admit,
+    Bind,
     Empty,
     Invite,
     Kick,
@@ -18,6 +19,7 @@ from governance.payloads import (
     Target,
 )
 from governance.tickets import sign_redeem, ticket_key
+from rooms.protocol.binding import Binding, sign_link
 from rooms.protocol.genesis import Genesis, GenesisBody
 from rooms.protocol.keys import MemberKeys, derive_link_keys
 from rooms.protocol.signatures import SigningKey
@@ -62,6 +64,7 @@ class Room:
     genesis: Genesis
     owner: Actor
     tag: str
+    auth: SigningKey  # the link's auth key: it vouches for member bindings
 
     @property
     def room_id(self) -> bytes:
@@ -86,7 +89,7 @@ def make_room(tag: str = "gov", rule: JoinRule = JoinRule.OPEN, owner: str = "ow
         expires_at=EXPIRES_AT,
         vcommit=keys.vcommit(fixed(f"{tag}/shard")),
     )
-    return Room(Genesis.sign(body, actor.signer, keys.auth_key()), actor, tag)
+    return Room(Genesis.sign(body, actor.signer, keys.auth_key()), actor, tag, keys.auth_key())
 
 
 class Log:
@@ -98,8 +101,27 @@ class Log:
     def event(self, author: Actor, kind: EventKind, parent: bytes, payload: bytes) -> Event:
         return Event.create(kind, self.room.room_id, parent, author.signer, payload)
 
-    def admit(self, author: Actor, member: Actor, parent: bytes) -> Event:
-        return self.event(author, EventKind.ADMIT, parent, Admit(member.pk, member.x_pk).encode())
+    def binding(self, member: Actor) -> Binding:
+        """The binding a member's JOIN (and so its knock) carries."""
+        return Binding.make(member.signer, self.room.auth, self.room.room_id, member.x_pk)
+
+    def admit(
+        self, author: Actor, member: Actor, parent: bytes, binding: Binding | None = None
+    ) -> Event:
+        payload = Admit(member.pk, binding or self.binding(member)).encode()
+        return self.event(author, EventKind.ADMIT, parent, payload)
+
+    def bind(
+        self,
+        member: Actor,
+        parent: bytes,
+        auth: SigningKey | None = None,
+        x_pk: bytes | None = None,
+    ) -> Event:
+        """A newcomer in an open room lists itself (``auth`` may be another room's key)."""
+        x_pk = x_pk or member.x_pk
+        link_sig = sign_link(auth or self.room.auth, self.room.room_id, member.pk, x_pk)
+        return self.event(member, EventKind.BIND, parent, Bind(x_pk, link_sig).encode())
 
     def promote(self, author: Actor, member: Actor, parent: bytes) -> Event:
         return self.event(author, EventKind.PROMOTE, parent, Target(member.pk).encode())
@@ -136,6 +158,13 @@ class Log:
 
     def end(self, author: Actor, parent: bytes) -> Event:
         return self.event(author, EventKind.END_ROOM, parent, Empty().encode())
+
+
+def admitted(log: Log, *members: Actor) -> list:
+    """Steps in which the owner lets each member in (only listed keys can be promoted,
+    kicked or sent new keys)."""
+    owner = log.room.owner
+    return [lambda parent, member=member: log.admit(owner, member, parent) for member in members]
 
 
 def chain(log: Log, steps: list) -> list[Event]:

@@ -28,11 +28,13 @@ def merged(log: Log, *events: Event):
 
 def test_mutual_kicks_the_senior_admin_wins(log):
     """Ada and Ben kick each other on two branches: Ada was promoted first and stays."""
-    ada_up = log.promote(OWNER, ADA, log.room.root)
+    ada_in = log.admit(OWNER, ADA, log.room.root)
+    ben_in = log.admit(OWNER, BEN, ada_in.id)
+    ada_up = log.promote(OWNER, ADA, ben_in.id)
     ben_up = log.promote(OWNER, BEN, ada_up.id)
     ada_kicks = log.kick(ADA, BEN, ben_up.id)
     ben_kicks = log.kick(BEN, ADA, ben_up.id)
-    result = merged(log, ada_up, ben_up, ben_kicks, ada_kicks)
+    result = merged(log, ada_in, ben_in, ada_up, ben_up, ben_kicks, ada_kicks)
     assert result.forked
     assert BEN.pk in result.state.removed
     assert ADA.pk in result.state.admins
@@ -41,11 +43,12 @@ def test_mutual_kicks_the_senior_admin_wins(log):
 
 def test_a_removed_admins_branch_and_its_admittees_are_dropped(log):
     """The owner kicks Ada; on her branch she had admitted Cy, who then invited Dee's way."""
-    ada_up = log.promote(OWNER, ADA, log.room.root)
+    ada_in = log.admit(OWNER, ADA, log.room.root)
+    ada_up = log.promote(OWNER, ADA, ada_in.id)
     kick = log.kick(OWNER, ADA, ada_up.id)
     ada_admits_cy = log.admit(ADA, CY, ada_up.id)  # her branch, sibling of the kick
     cy_promoted = log.promote(ADA, CY, ada_admits_cy.id)
-    result = merged(log, ada_up, kick, ada_admits_cy, cy_promoted)
+    result = merged(log, ada_in, ada_up, kick, ada_admits_cy, cy_promoted)
     assert CY.pk not in result.state.members
     assert not result.state.is_admin(CY.pk)
     assert result.rejected[ada_admits_cy.id] == "author-removed"
@@ -81,8 +84,8 @@ def test_nothing_survives_an_end_on_another_branch(log):
 
 
 def test_an_honest_chain_is_not_a_fork(log):
-    first = log.promote(OWNER, ADA, log.room.root)
-    second = log.admit(ADA, BEN, first.id)
+    first = log.admit(OWNER, ADA, log.room.root)
+    second = log.promote(OWNER, ADA, first.id)
     result = merged(log, second, first)
     assert not result.forked
     assert result.head == second.id

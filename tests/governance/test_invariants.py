@@ -39,9 +39,22 @@ step = st.tuples(
 )  # fmt: skip
 
 
+def _setup() -> list[Event]:
+    """The owner lets Ada, Ben and Cy in (Dee stays outside): only listed keys can be
+    promoted or kicked, so without this most scripts would die at their first step."""
+    events: list[Event] = []
+    for actor in ACTORS[1:4]:
+        parent = events[-1].id if events else LOG.room.root
+        events.append(LOG.admit(ACTORS[0], actor, parent))
+    return events
+
+
+SETUP = _setup()
+
+
 def write(script: list[tuple[str, int, int, int, int]]) -> list[Event]:
     """Events as the actors write them, each on a recent (not always the latest) parent."""
-    events: list[Event] = []
+    events: list[Event] = list(SETUP)
     for action, author_index, target_index, ticket_index, back in script:
         parents = [LOG.room.root] + [event.id for event in events]
         parent = parents[max(0, len(parents) - 1 - back)]

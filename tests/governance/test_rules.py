@@ -9,7 +9,7 @@ from governance.events import Event, EventKind
 from governance.forkchoice import resolve
 from governance.join_rules import JoinRule
 from governance.state import apply, initial_state
-from tests.governance.builders import Actor, Log, chain, make_room
+from tests.governance.builders import Actor, Log, admitted, chain, make_room
 
 OWNER = Actor.named("owner")
 ADA, BEN, CY, DEE = (Actor.named(name) for name in ("ada", "ben", "cy", "dee"))
@@ -63,28 +63,41 @@ def test_a_plain_member_cannot_admit(log):
 def test_promoted_admins_rank_by_promotion_order(log):
     """The owner ranks first, then admins in the order they were promoted."""
     state = run(
-        log, [lambda p: log.promote(OWNER, ADA, p), lambda p: log.promote(OWNER, BEN, p)]
+        log,
+        [
+            *admitted(log, ADA, BEN),
+            lambda p: log.promote(OWNER, ADA, p),
+            lambda p: log.promote(OWNER, BEN, p),
+        ],
     ).state
     assert [state.seniority(k) for k in (OWNER.pk, ADA.pk, BEN.pk, CY.pk)] == [0, 1, 2, 1_000_000]
 
 
 def test_an_admin_cannot_kick_or_demote_a_more_senior_admin(log):
     """Ben (promoted after Ada) may not remove her; she may remove him."""
-    steps = [lambda p: log.promote(OWNER, ADA, p), lambda p: log.promote(OWNER, BEN, p)]
+    steps = [
+        *admitted(log, ADA, BEN),
+        lambda p: log.promote(OWNER, ADA, p),
+        lambda p: log.promote(OWNER, BEN, p),
+    ]
     assert refusal(log, steps, lambda p: log.kick(BEN, ADA, p)) == "not-authorized"
     assert refusal(log, steps, lambda p: log.demote(BEN, ADA, p)) == "not-authorized"
     assert BEN.pk in run(log, [*steps, lambda p: log.kick(ADA, BEN, p)]).state.removed
 
 
 def test_nobody_kicks_the_owner_or_themselves(log):
-    steps = [lambda p: log.promote(OWNER, ADA, p)]
+    steps = [*admitted(log, ADA), lambda p: log.promote(OWNER, ADA, p)]
     assert refusal(log, steps, lambda p: log.kick(ADA, OWNER, p)) == "cannot-kick-owner"
     assert refusal(log, steps, lambda p: log.kick(ADA, ADA, p)) == "cannot-kick-self"
 
 
 def test_a_kicked_member_can_do_nothing_more_and_cannot_be_admitted_again(log):
     """Events by a removed key are refused, and ADMIT of it too."""
-    steps = [lambda p: log.promote(OWNER, ADA, p), lambda p: log.kick(OWNER, ADA, p)]
+    steps = [
+        *admitted(log, ADA),
+        lambda p: log.promote(OWNER, ADA, p),
+        lambda p: log.kick(OWNER, ADA, p),
+    ]
     assert refusal(log, steps, lambda p: log.admit(ADA, BEN, p)) == "author-removed"
     assert refusal(log, steps, lambda p: log.admit(OWNER, ADA, p)) == "member-removed"
 
@@ -92,9 +105,10 @@ def test_a_kicked_member_can_do_nothing_more_and_cannot_be_admitted_again(log):
 def test_a_kick_in_an_open_room_can_close_the_door(log):
     """The kick switches an open room to approval so the kicked cannot walk back in."""
     open_log = Log(make_room("open", JoinRule.OPEN))
+    bound = open_log.bind(ADA, open_log.room.root)
     state = resolve(
         open_log.room.genesis,
-        [open_log.kick(OWNER, ADA, open_log.room.root, JoinRule.APPROVAL).raw],
+        [bound.raw, open_log.kick(OWNER, ADA, bound.id, JoinRule.APPROVAL).raw],
     ).state
     assert state.join_rule is JoinRule.APPROVAL
     assert not state.may_join(ADA.pk)
@@ -137,7 +151,7 @@ def test_lock_stops_admissions_and_invites(log):
 
 
 def test_only_the_owner_ends_the_room_and_nothing_follows(log):
-    steps = [lambda p: log.promote(OWNER, ADA, p)]
+    steps = [*admitted(log, ADA), lambda p: log.promote(OWNER, ADA, p)]
     assert refusal(log, steps, lambda p: log.end(ADA, p)) == "not-authorized"
     ended = [*steps, lambda p: log.end(OWNER, p)]
     assert refusal(log, ended, lambda p: log.admit(OWNER, BEN, p)) == "room-ended"

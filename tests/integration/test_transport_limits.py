@@ -9,6 +9,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
+from rooms.protocol import VERSION
 from tests.support.live_site import live_site
 
 pytestmark = pytest.mark.integration
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.integration
 async def send_oversize(port: int) -> ConnectionClosed:
     async with connect(f"ws://localhost:{port}/ws/v1", origin=Origin("http://localhost")) as socket:
         await socket.recv()  # the challenge
-        await socket.send(bytes([1, 0x10]) + bytes(70 * 1024))
+        await socket.send(bytes([VERSION, 0x10]) + bytes(70 * 1024))
         with pytest.raises(ConnectionClosed) as closed:
             await socket.recv()
         return closed.value
@@ -33,7 +34,7 @@ def test_frames_over_64_kib_drop_the_connection_and_nothing_else(tmp_path):
     with live_site(tmp_path) as site:
         closed = asyncio.run(send_oversize(site.port))
         assert closed.rcvd is None  # dropped by the transport, not closed by the relay
-        assert asyncio.run(still_serving(site.port))[:2] == bytes([1, 0x81])
+        assert asyncio.run(still_serving(site.port))[:2] == bytes([VERSION, 0x81])
         assert "Traceback" not in site.output()
 
 
@@ -43,8 +44,8 @@ async def refused_with_frames_queued(origin: str, link: str) -> None:
     from rooms.client.events import RoomClosed
 
     client = await RoomClient.join(link, "Queued")
-    await client.socket.send(bytes([1, 0x10, 0, 0, 0]))  # bad size: refused with 4103
-    await client.socket.send(bytes([1, 0x04]) + bytes(200))  # answered after the close
+    await client.socket.send(bytes([VERSION, 0x10, 0, 0, 0]))  # bad size: refused with 4103
+    await client.socket.send(bytes([VERSION, 0x04]) + bytes(200))  # answered after the close
     assert (await client.next_event_of(RoomClosed)).code == 4103
 
 

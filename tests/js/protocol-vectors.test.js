@@ -5,10 +5,11 @@ import { describe, it } from 'node:test';
 import { toHex } from '../../static/js/bytes.js';
 import { ed25519StrictVerify, plainVerify } from '../../static/js/crypto.js';
 import { openEnvelope, seal } from '../../static/js/envelope.js';
-import { decodeChallenge, decodeLeft, decodeWelcome, encodeCreate, encodeEnd, encodeJoin, serverFrames } from '../../static/js/frames.js';
+import { bindingValid, makeBinding } from '../../static/js/binding.js';
+import { decodeChallenge, decodeKnock, decodeLeft, decodeWelcome, encodeCreate, encodeDecline, encodeJoin, serverFrames } from '../../static/js/frames.js';
 import { eventId, genesisHash, signGenesis } from '../../static/js/genesis.js';
 import { joinProofBody, signJoin } from '../../static/js/joinproof.js';
-import { bindTag, deriveLinkKeys, firstEpoch, memberKeys, ownerCapabilityHash, roomSecret, vcommit } from '../../static/js/keys.js';
+import { bindTag, deriveLinkKeys, firstEpoch, memberKeys, roomSecret, vcommit } from '../../static/js/keys.js';
 import { formatFragment, parseFragment } from '../../static/js/link.js';
 import { ReplayGuard } from '../../static/js/replay.js';
 import { verifyGenesisForLink } from '../../static/js/verification.js';
@@ -75,7 +76,6 @@ describe('derivation chain', () => {
         epoch_id: epoch.epochId,
         owner_bind_tag: bindTag(epoch, keys.roomId, owner.edPk, owner.xPk),
         member_bind_tag: bindTag(epoch, keys.roomId, member.edPk, member.xPk),
-        owner_capability_hash: ownerCapabilityHash(b(inputs.owner_capability)),
       };
       for (const [field, value] of Object.entries(actual)) assert.equal(toHex(value), outputs[field], field);
       assert.equal(formatFragment(linkShard, g), outputs.link_fragment);
@@ -92,16 +92,19 @@ describe('derivation chain', () => {
       assert.equal(toHex(joinSignature), outputs.join_signature);
 
       const frames = outputs.frames;
-      assert.equal(toHex(encodeJoin({ roomId: keys.roomId, edPk: member.edPk, xPk: member.xPk, joinSignature })), frames.join);
+      const binding = makeBinding(member, keys.authSeed, keys.roomId);
+      assert.equal(toHex(binding.memberSig), outputs.member_binding.member_sig);
+      assert.equal(toHex(binding.linkSig), outputs.member_binding.link_sig);
+      assert.equal(bindingValid(binding, keys.roomId, keys.authPk, member.edPk), true);
+      assert.equal(bindingValid({ ...binding, xPk: owner.xPk }, keys.roomId, keys.authPk, member.edPk), false);
+      assert.equal(toHex(encodeJoin({ roomId: keys.roomId, edPk: member.edPk, binding, joinSignature })), frames.join);
       const ownerJoin = signJoin(keys.authSeed, inputs.origin, keys.roomId, challenge, owner.edPk, owner.xPk);
-      const create = encodeCreate({
-        genesis: b(outputs.genesis),
-        serverShard: b(inputs.server_shard),
-        ownerCapabilityHash: ownerCapabilityHash(b(inputs.owner_capability)),
-        joinSignature: ownerJoin,
-      });
+      const create = encodeCreate({ genesis: b(outputs.genesis), serverShard: b(inputs.server_shard), joinSignature: ownerJoin });
       assert.equal(toHex(create), frames.create);
-      assert.equal(toHex(encodeEnd(b(inputs.owner_capability))), frames.end);
+      const knock = decodeKnock(b(frames.knock));
+      assert.equal(toHex(knock.edPk), outputs.member_ed_pk);
+      assert.equal(toHex(serverFrames.knock(knock)), frames.knock);
+      assert.equal(toHex(encodeDecline(member.edPk)), frames.decline);
 
       const parsedChallenge = decodeChallenge(b(frames.challenge));
       assert.equal(toHex(parsedChallenge.challenge), inputs.challenge);
@@ -134,7 +137,7 @@ describe('envelopes', () => {
     it(`${testCase.name}: refused with ${testCase.error}`, () => {
       const { roomId, mode, epoch } = roomContext(testCase.room);
       const guard = new ReplayGuard(testCase.admitted_at_ms);
-      for (const [sender, seq] of testCase.seen) guard.noteSeen(epoch.epochId, b(sender), seq);
+      for (const [sender, seq, timeMs] of testCase.seen) guard.noteSeen(epoch.epochId, b(sender), seq, timeMs);
       const code = errorCode(() => {
         const opened = openEnvelope(b(testCase.frame), roomId, mode, new Map([[toHex(epoch.epochId), epoch]]));
         guard.accept(opened.epoch.epochId, opened.plaintext, testCase.now_ms);

@@ -13,9 +13,14 @@ export function founded(name = 'Alice', options = {}) {
   return session;
 }
 
-export function joined(room, name) {
-  const session = RoomSession.fromFragment(ORIGIN, room.fragment, name);
-  session.acceptWelcome(room.welcome);
+/** A member who joined `room` with its link and got the log `room` holds. */
+export function joined(room, name, clock = undefined) {
+  const session = RoomSession.fromFragment(ORIGIN, room.fragment, name, undefined, clock);
+  const log = room.membership.resolution.accepted.map((event) => event.raw);
+  const welcome = serverFrames.welcome({ serverShard: room.welcome.subarray(2, 34), genesis: room.genesis.raw, logLength: log.length });
+  session.acceptWelcome(welcome);
+  session.catchUp(log.map((raw) => serverFrames.governance(raw)));
+  session.welcome = room.welcome;
   return session;
 }
 
@@ -40,6 +45,29 @@ export class RelayDouble {
     for (const session of this.sessions) this.show(session, ...raws);
   }
 
+  add(session) {
+    this.sessions.push(session);
+    this.inbox.set(session, []);
+    this.seen.set(session, []);
+  }
+
+  /** Append what sessions asked to append, for everyone, as an honest relay does. */
+  publish() {
+    const appended = this.appends;
+    this.appends = [];
+    this.showAll(...appended);
+    return appended;
+  }
+
+  /** The session is in: its entering frames go out, its BIND (an open room) is appended for
+   *  everyone, and everyone answers hellos. */
+  enter(session) {
+    if (!this.sessions.includes(session)) this.add(session);
+    this.send(session, session.entered());
+    this.publish();
+    this.run();
+  }
+
   send(sender, frames) {
     for (const frame of frames) {
       if (frame[1] === Kind.ENVELOPE) {
@@ -50,7 +78,7 @@ export class RelayDouble {
     }
   }
 
-  run(rounds = 100) {
+  run(rounds = 200) {
     for (let round = 0; round < rounds; round += 1) {
       const pending = this.sessions.filter((s) => this.inbox.get(s).length > 0);
       if (pending.length === 0) return;

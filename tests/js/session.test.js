@@ -4,17 +4,16 @@ import { it } from 'node:test';
 
 import { serverFrames } from '../../static/js/frames.js';
 import { RoomSession } from '../../static/js/session.js';
+import { ORIGIN, RelayDouble, founded, joined } from './relay-double.js';
 
-const ORIGIN = 'https://chat.example.org';
-
+/** Alice's open room, and Bob who joined it: his keys bound in the log, hellos exchanged. */
 function room() {
-  const alice = RoomSession.newRoom({ origin: ORIGIN, name: 'Alice', lifetimeSeconds: 3600, serverTimeMs: Date.now() });
-  const { genesis, serverShard } = alice.pending;
-  alice.acceptCreated();
-  const welcome = serverFrames.welcome({ serverShard, genesis: genesis.raw });
-  const bob = RoomSession.fromFragment(ORIGIN, alice.fragment, 'Bob');
-  bob.acceptWelcome(welcome);
-  return { alice, bob, welcome };
+  const alice = founded('Alice');
+  const relay = new RelayDouble(alice);
+  relay.enter(alice);
+  const bob = joined(alice, 'Bob');
+  relay.enter(bob);
+  return { alice, bob, relay, welcome: alice.welcome };
 }
 
 it('a joiner verifies the welcome and reaches the creator\'s epoch', () => {
@@ -24,15 +23,30 @@ it('a joiner verifies the welcome and reaches the creator\'s epoch', () => {
   assert.equal(bob.isOwner, false);
 });
 
-it('hellos are answered and build the member list on both sides', () => {
-  const { alice, bob } = room();
-  const fromBob = alice.receive(bob.hello(true));
-  assert.equal(fromBob.events[0].type, 'joined');
-  assert.equal(fromBob.events[0].member.name, 'Bob');
-  const answer = bob.receive(fromBob.replies[0]);
-  assert.equal(answer.events[0].member.name, 'Alice');
-  assert.equal(answer.replies.length, 0);
+it('a newcomer binds its keys first, then hellos are answered and build the member list', () => {
+  const alice = founded('Alice');
+  const relay = new RelayDouble(alice);
+  relay.enter(alice);
+  const bob = joined(alice, 'Bob');
+  const [bind] = bob.entered();
+  assert.equal(bind[1], 0x04, 'an EVENT frame: BIND before any hello');
+  relay.add(bob);
+  relay.send(bob, [bind]);
+  relay.publish();
+  relay.run();
+  const joinedEvents = relay.seen.get(alice).filter((event) => event.type === 'joined');
+  assert.deepEqual(joinedEvents.map((event) => event.member.name), ['Bob']);
   assert.deepEqual([...alice.members.values()].map((m) => m.name).sort(), ['Alice', 'Bob']);
+  assert.deepEqual([...bob.members.values()].map((m) => m.name).sort(), ['Alice', 'Bob']);
+});
+
+it('a hello from a key the log does not list is dropped', () => {
+  const { alice } = room();
+  const stranger = joined(alice, 'Stranger');
+  const heard = alice.receive(stranger.hello(true));
+  assert.deepEqual(heard.events, []);
+  assert.equal(heard.dropped, 'not-a-member');
+  assert.equal(alice.members.has(stranger.me.id), false);
 });
 
 it('messages arrive decrypted, and a replayed frame is dropped', () => {
@@ -79,9 +93,9 @@ it('storage keeps what a reload needs, and a restored session speaks as the same
   // A reload takes far longer than a millisecond; the restored tab's clock has moved on.
   const later = () => Date.now() + 50;
   const restored = RoomSession.fromStorage(ORIGIN, JSON.parse(JSON.stringify(alice.toStorage())), later);
-  assert.equal(restored.isOwner, true);
   assert.deepEqual(restored.member.edPk, alice.member.edPk);
   restored.acceptWelcome(welcome);
+  assert.equal(restored.isOwner, true);
   assert.equal(bob.receive(restored.text('after reload')).events[0].text, 'after reload');
 });
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from rooms.protocol import VERSION
 from rooms.protocol.frames import (
-    END_SIZE,
+    DECLINE_SIZE,
     JOIN_SIZE,
     MAX_CREATE_SIZE,
+    MAX_EVENT_FRAME,
     TRANSPORT_MAX_FRAME,
     CloseCode,
     FrameRejected,
@@ -18,7 +20,7 @@ from rooms.protocol.frames import (
 from rooms.routing_modes import RoutingMode
 
 
-def frame(kind: int, size: int, version: int = 1) -> bytes:
+def frame(kind: int, size: int, version: int = VERSION) -> bytes:
     return bytes([version, kind]) + bytes(size - 2)
 
 
@@ -27,7 +29,8 @@ def frame(kind: int, size: int, version: int = 1) -> bytes:
     [
         (frame(0x02, JOIN_SIZE), None, Kind.JOIN),
         (frame(0x01, 300), None, Kind.CREATE),
-        (frame(0x03, END_SIZE), RoutingMode.DIRECT, Kind.END),
+        (frame(0x05, DECLINE_SIZE), RoutingMode.DIRECT, Kind.DECLINE),
+        (frame(0x04, MAX_EVENT_FRAME), RoutingMode.DIRECT, Kind.EVENT),
         (frame(0x10, 310), RoutingMode.DIRECT, Kind.ENVELOPE),
         (frame(0x10, 16438), RoutingMode.TOR, Kind.ENVELOPE),
         (frame(0x10, 1078), RoutingMode.MIX, Kind.ENVELOPE),
@@ -43,11 +46,13 @@ def test_well_formed_frames_are_classified(raw, mode, kind):
     [
         (b"", None, CloseCode.MALFORMED),
         (b"\x01", None, CloseCode.MALFORMED),
-        (frame(0x02, JOIN_SIZE, version=2), None, CloseCode.BAD_VERSION),
+        (frame(0x02, JOIN_SIZE, version=1), None, CloseCode.BAD_VERSION),
+        (frame(0x03, 34), None, CloseCode.BAD_KIND),  # protocol v1's END: rooms end by an event
         (frame(0x42, 100), None, CloseCode.BAD_KIND),
         (frame(0x81, 42), None, CloseCode.BAD_KIND),  # a server kind sent by a client
         (frame(0x02, JOIN_SIZE + 1), None, CloseCode.BAD_SIZE),
-        (frame(0x03, END_SIZE - 1), None, CloseCode.BAD_SIZE),
+        (frame(0x05, DECLINE_SIZE - 1), None, CloseCode.BAD_SIZE),
+        (frame(0x04, MAX_EVENT_FRAME + 1), None, CloseCode.BAD_SIZE),
         (frame(0x01, MAX_CREATE_SIZE + 1), None, CloseCode.BAD_SIZE),
         (frame(0x10, 311), RoutingMode.DIRECT, CloseCode.BAD_SIZE),
         (frame(0x10, 310), RoutingMode.MIX, CloseCode.BAD_SIZE),

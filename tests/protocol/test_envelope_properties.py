@@ -10,7 +10,7 @@ from rooms.protocol.envelope import Plaintext, open_envelope, seal
 from rooms.protocol.errors import ProtocolError
 from rooms.protocol.frames import BUCKETS, ENVELOPE_OVERHEAD
 from rooms.protocol.messages import InnerKind, max_text_bytes
-from rooms.protocol.replay import ReplayGuard
+from rooms.protocol.replay import SEQ_LEAD_MS, ReplayGuard
 from rooms.routing_modes import RoutingMode
 from tests.protocol.vectors import room_context
 
@@ -32,7 +32,7 @@ def text_message(mode: RoutingMode) -> st.SearchStrategy[bytes]:
 
 
 @settings(max_examples=150, deadline=None)
-@given(data=st.data(), mode=modes, seq=st.integers(1, 2**53 - 1))
+@given(data=st.data(), mode=modes, seq=st.integers(0, 2**53 - 1))
 def test_any_text_of_any_size_round_trips(data, mode, seq):
     """Whatever the text and mode, opening the sealed frame gives the same plaintext."""
     body = data.draw(text_message(mode))
@@ -57,20 +57,49 @@ def test_any_single_bit_change_is_refused(body, bit):
     assert failure.value.code in {"bad-version", "bad-kind", "unknown-epoch", "bad-tag"}
 
 
-@given(st.permutations(list(range(1, 9))))
-def test_each_sequence_number_is_accepted_at_most_once(order):
-    """However the relay reorders or repeats frames, no (sender, seq) is accepted twice."""
-    guard = ReplayGuard(admitted_at_ms=1_000_000)
+NOW = 1_000_000_000
+
+
+@given(st.permutations(list(range(8))))
+def test_each_frame_is_accepted_exactly_once_in_any_order(order):
+    """However the relay reorders or repeats frames, each (sender, seq) is accepted once:
+    a frame that arrives late is not a replay, only a second copy is."""
+    guard = ReplayGuard(admitted_at_ms=NOW)
     accepted = []
     refusals = set()
-    for seq in [*order, *order]:
-        plaintext = Plaintext(InnerKind.TEXT, SENDER, seq, HEAD, 1_000_000, b"x")
+    for index in [*order, *order]:
+        plaintext = Plaintext(InnerKind.TEXT, SENDER, NOW + index, HEAD, NOW, b"x")
         try:
-            guard.accept(EPOCH.epoch_id, plaintext, now_ms=1_000_000)
+            guard.accept(EPOCH.epoch_id, plaintext, now_ms=NOW)
         except ProtocolError as failure:
             refusals.add(failure.code)
         else:
-            accepted.append(seq)
-    assert refusals <= {"replay"}
-    assert len(accepted) == len(set(accepted))
-    assert accepted == sorted(accepted)
+            accepted.append(index)
+    assert refusals == {"replay"}
+    assert sorted(accepted) == list(range(8))
+
+
+@given(forged=st.integers(0, 2**53 - 1), later=st.lists(st.integers(0, 59_000), max_size=20))
+def test_a_forged_sequence_number_never_mutes_its_sender(forged, later):
+    """Mallory seals one frame in Bob's name with any seq she likes; every honest frame Bob
+    sends afterwards, with its own seq, is still accepted (the attack of issue 9, item 5)."""
+    guard = ReplayGuard(admitted_at_ms=NOW)
+    forgery = Plaintext(InnerKind.TEXT, SENDER, forged, HEAD, NOW, b"mute")
+    if NOW <= forged <= NOW + SEQ_LEAD_MS:
+        guard.accept(EPOCH.epoch_id, forgery, now_ms=NOW)  # within the lead: one slot burnt
+    else:
+        with pytest.raises(ProtocolError, match="bad-seq"):
+            guard.accept(EPOCH.epoch_id, forgery, now_ms=NOW)
+    for offset in sorted(set(later) - {forged - NOW}):
+        honest = Plaintext(InnerKind.TEXT, SENDER, NOW + 1 + offset, HEAD, NOW + 1, b"hi")
+        guard.accept(EPOCH.epoch_id, honest, now_ms=NOW + 1)
+
+
+def test_a_replay_after_the_guard_forgot_the_frame_is_stale():
+    """Frames leave the guard's memory only once their age alone refuses them."""
+    guard = ReplayGuard(admitted_at_ms=NOW)
+    frame = Plaintext(InnerKind.TEXT, SENDER, NOW, HEAD, NOW, b"x")
+    guard.accept(EPOCH.epoch_id, frame, now_ms=NOW)
+    with pytest.raises(ProtocolError) as failure:
+        guard.accept(EPOCH.epoch_id, frame, now_ms=NOW + 200_000)
+    assert failure.value.code == "stale"

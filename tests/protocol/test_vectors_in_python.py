@@ -5,13 +5,15 @@ from __future__ import annotations
 import pytest
 
 from governance.join_rules import JoinRule
+from rooms.protocol.binding import Binding
 from rooms.protocol.envelope import Plaintext, open_envelope, seal
 from rooms.protocol.errors import ProtocolError
 from rooms.protocol.frames import (
     ChallengeFrame,
     CreateFrame,
-    EndFrame,
+    DeclineFrame,
     JoinFrame,
+    KnockFrame,
     LeftFrame,
     WelcomeFrame,
     created_frame,
@@ -22,7 +24,6 @@ from rooms.protocol.keys import (
     MemberKeys,
     derive_link_keys,
     first_epoch,
-    owner_capability_hash,
     room_secret,
 )
 from rooms.protocol.link import Link, split_link_url
@@ -88,10 +89,24 @@ def test_full_derivation_chain_matches(case):
         "epoch_id": epoch.epoch_id.hex(),
         "owner_bind_tag": epoch.bind_tag(keys.room_id, owner.ed_pk, owner.x_pk).hex(),
         "member_bind_tag": epoch.bind_tag(keys.room_id, member.ed_pk, member.x_pk).hex(),
-        "owner_capability_hash": owner_capability_hash(b(given["owner_capability"])).hex(),
     }
     for name, value in actual.items():
         assert value == expected[name], name
+
+
+@pytest.mark.parametrize("case", DERIVATIONS, ids=lambda case: case["name"])
+def test_member_binding_matches_and_verifies_only_for_its_keys(case):
+    """The member's own and the link's signatures over room id ‖ ed_pk ‖ x_pk match; a binding
+    for the same signing key with another X25519 key does not verify."""
+    given, expected = case["inputs"], case["outputs"]
+    keys = derive_link_keys(b(given["link_shard"]))
+    member = MemberKeys(b(given["member_ed_seed"]), b(given["member_x_secret"]))
+    binding = Binding.make(member.signing_key, keys.auth_key(), keys.room_id, member.x_pk)
+    assert binding.member_sig.hex() == expected["member_binding"]["member_sig"]
+    assert binding.link_sig.hex() == expected["member_binding"]["link_sig"]
+    assert binding.valid(keys.room_id, keys.auth_pk, member.ed_pk)
+    swapped = Binding(MemberKeys.generate().x_pk, binding.member_sig, binding.link_sig)
+    assert not swapped.valid(keys.room_id, keys.auth_pk, member.ed_pk)
 
 
 @pytest.mark.parametrize("case", DERIVATIONS, ids=lambda case: case["name"])
@@ -118,7 +133,8 @@ def test_frames_encode_and_decode_exactly(case):
         "create": CreateFrame,
         "welcome": WelcomeFrame,
         "left": LeftFrame,
-        "end": EndFrame,
+        "knock": KnockFrame,
+        "decline": DeclineFrame,
     }.items():
         raw = b(frames[name])
         assert codec.decode(raw).encode() == raw, name

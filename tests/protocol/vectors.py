@@ -39,6 +39,6 @@ def room_context(room_name: str) -> tuple[bytes, RoutingMode, EpochKeys]:
 def guard_from(case: dict[str, Any], epoch: EpochKeys) -> ReplayGuard:
     """The replay guard an invalid-envelope case describes."""
     guard = ReplayGuard(case["admitted_at_ms"])
-    for sender, seq in case["seen"]:
-        guard.note_seen(epoch.epoch_id, bytes.fromhex(sender), seq)
+    for sender, seq, time_ms in case["seen"]:
+        guard.note_seen(epoch.epoch_id, bytes.fromhex(sender), seq, time_ms)
     return guard

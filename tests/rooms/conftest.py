@@ -29,5 +29,6 @@ async def alice(relay) -> Peer:
 async def bob(alice) -> Peer:
     """A member who joined alice's room with her link."""
     peer = await Peer.join(alice.session, "Bob")
+    await peer.meet(alice)
     yield peer
     await peer.socket.disconnect()

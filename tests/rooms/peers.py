@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from channels.testing import WebsocketCommunicator
@@ -13,7 +15,8 @@ from atopos_site.tenancy import resolver
 from atopos_site.tenancy.models import Tenant
 from governance.join_rules import JoinRule
 from rooms.client.events import Event
-from rooms.client.session import RoomSession
+from rooms.client.session import RoomSession, wall_clock_ms
+from rooms.protocol import VERSION
 from rooms.protocol.frames import ChallengeFrame, Kind
 from rooms.routing_modes import RoutingMode
 
@@ -79,6 +82,12 @@ class Peer:
 
     socket: WebsocketCommunicator
     session: RoomSession
+    sent: int = 0  # frames sent after the handshake (each spends the connection's budget)
+    # A malicious relay's hand on what this member receives: frames it injects come first,
+    # and frames any of the filters match never reach the member (see tests/attacks/).
+    injected: deque[bytes] = field(default_factory=deque)
+    withheld: list[Callable[[bytes], bool]] = field(default_factory=list)
+    heard: list[Event] = field(default_factory=list)  # every event the member's client saw
 
     @classmethod
     async def create(
@@ -87,38 +96,59 @@ class Peer:
         lifetime: int = 3600,
         mode: RoutingMode = RoutingMode.DIRECT,
         rule: JoinRule = JoinRule.OPEN,
+        clock: Callable[[], int] = wall_clock_ms,
     ) -> Peer:
         socket, challenge = await open_socket()
         now = int(time.time() * 1000)
-        session = RoomSession.new_room(ORIGIN, name, lifetime, now, mode, join_rule=rule)
+        session = RoomSession.new_room(ORIGIN, name, lifetime, now, mode, clock, rule)
         await socket.send_to(bytes_data=session.create_frame(challenge))
-        assert await socket.receive_from() == bytes([1, Kind.CREATED])
+        assert await socket.receive_from() == bytes([VERSION, Kind.CREATED])
         session.accept_created()
-        return cls(socket, session)
+        peer = cls(socket, session)
+        await peer.act(session.entered())
+        return peer
 
     @classmethod
-    async def join(cls, room: RoomSession, name: str = "Bob", host: str = HOST) -> Peer:
+    async def join(
+        cls,
+        room: RoomSession,
+        name: str = "Bob",
+        host: str = HOST,
+        clock: Callable[[], int] = wall_clock_ms,
+    ) -> Peer:
         """Join the room ``room`` (another member's session) names, with its link."""
-        peer = await cls.knock(room, name, host)
+        peer = await cls.knock(room, name, host, clock=clock)
         await peer.welcomed(await peer.socket.receive_from())
         return peer
 
     @classmethod
     async def knock(
-        cls, room: RoomSession, name: str = "Bob", host: str = HOST, ticket: bytes | None = None
+        cls,
+        room: RoomSession,
+        name: str = "Bob",
+        host: str = HOST,
+        ticket: bytes | None = None,
+        clock: Callable[[], int] = wall_clock_ms,
     ) -> Peer:
         """Send JOIN with ``room``'s link (an invite link if ``ticket``); nothing read yet."""
         socket, challenge = await open_socket(host, f"http://{host}")
-        session = RoomSession(room.origin, room.link.with_ticket(ticket), name)
+        session = RoomSession(room.origin, room.link.with_ticket(ticket), name, clock=clock)
         await socket.send_to(bytes_data=session.join_frame(challenge))
         return cls(socket, session)
 
-    async def welcomed(self, welcome: bytes) -> None:
-        """Enter after a WELCOME: read the log that follows it, as a client does."""
-        for _ in range(self.session.accept_welcome(welcome)):
-            _, replies = self.session.receive(await self.socket.receive_from())
-            for reply in replies:
-                await self.send(reply)
+    async def welcomed(self, welcome: bytes, require_listed: bool = True) -> None:
+        """Enter after a WELCOME: read the log that follows it, then bind (an open room) or
+        say hello, as a client does. In an open room, waits until the log lists us."""
+        log = [
+            await self.socket.receive_from() for _ in range(self.session.accept_welcome(welcome))
+        ]
+        _, replies = self.session.catch_up(log)
+        await self.act(replies)
+        await self.act(self.session.entered())
+        membership = self.session.membership
+        assert membership is not None
+        while require_listed and not membership.is_member(self.session.member.ed_pk):
+            await self.next_events()
 
     async def pump(self, wanted: type[E], timeout: float = 3) -> E:
         """Handle frames as a client would (answering, doing duties) until a ``wanted`` event."""
@@ -133,6 +163,7 @@ class Peer:
             await self.send(frame)
 
     async def send(self, frame: bytes) -> None:
+        self.sent += 1
         await self.socket.send_to(bytes_data=frame)
 
     async def say(self, text: str) -> None:
@@ -141,12 +172,53 @@ class Peer:
     async def introduce(self) -> None:
         await self.send(self.session.hello(wants_reply=True))
 
+    async def meet(self, *others: Peer) -> None:
+        """Handle frames until this peer and ``others`` list one another as present (each
+        newcomer's BIND merged, hellos answered), then drain what is still on its way."""
+        peers = (*others, self)
+        for peer in peers:
+            for other in peers:
+                while other is not peer and other.key not in peer.session.members:
+                    await peer.next_events()
+        for peer in peers:
+            await peer.settle(0.05)
+
+    @property
+    def key(self) -> bytes:
+        return self.session.member.ed_pk
+
+    async def settle(self, timeout: float = 0.3) -> list[Event]:
+        """Handle everything that arrives until nothing has for ``timeout`` seconds."""
+        events: list[Event] = []
+        while self.injected or not await self.socket.receive_nothing(timeout):
+            try:
+                events += await self.next_events(timeout)
+            except TimeoutError:
+                break  # what arrived was withheld
+        return events
+
+    async def next_frame(self, timeout: float = 3) -> bytes:
+        """The next frame the member receives: an injected one, or the relay's unless withheld."""
+        while True:
+            if self.injected:
+                return self.injected.popleft()
+            if not self.withheld:
+                return await self.socket.receive_from(timeout)
+            # A receive that times out cancels the consumer (asgiref), and a withheld frame
+            # must not make a later wait time out: look before taking.
+            if await self.socket.receive_nothing(timeout):
+                raise TimeoutError("nothing reached the member")
+            frame = await self.socket.receive_from()
+            if not any(withhold(frame) for withhold in self.withheld):
+                return frame
+
     async def next_events(self, timeout: float = 3) -> list[Event]:
         """Events from the next frame the relay delivers (answering hellos as a client would)."""
-        frame = await self.socket.receive_from(timeout)
+        frame = await self.next_frame(timeout)
         events, replies = self.session.receive(frame)
         for reply in replies:
             await self.send(reply)
+        self.heard += events
         return events
 
     async def nothing_arrives(self, timeout: float = 0.3) -> bool:

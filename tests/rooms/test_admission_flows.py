@@ -6,6 +6,7 @@ import pytest
 
 from governance.join_rules import JoinRule
 from rooms.client.events import GovernanceChanged, KnockReceived, KnockWithdrawn, MemberJoined
+from rooms.protocol import VERSION
 from rooms.protocol.frames import CloseCode, Kind, RefusedFrame
 from rooms.protocol.link import split_link_url
 from tests.rooms.peers import Peer, closed_with
@@ -37,7 +38,7 @@ async def refused_with(peer: Peer) -> tuple[str, int]:
 async def test_a_newcomer_knocks_and_admins_see_it(owner):
     """In an approval room a JOIN gets PENDING, and members get the knock with its keys."""
     bob = await Peer.knock(owner.session, "Bob")
-    assert await bob.socket.receive_from() == bytes([1, Kind.PENDING])
+    assert await bob.socket.receive_from() == bytes([VERSION, Kind.PENDING])
     knock = await owner.pump(KnockReceived)
     assert (knock.ed_pk, knock.x_pk) == (bob.session.member.ed_pk, bob.session.member.x_pk)
 
@@ -105,7 +106,7 @@ async def test_an_invite_room_asks_for_a_ticket(host):
     """Without a ticket a JOIN gets INVITE_REQUIRED naming the relay's head."""
     bob = await Peer.knock(host.session, "Bob")
     frame = await bob.socket.receive_from()
-    assert frame[:2] == bytes([1, Kind.INVITE_REQUIRED])
+    assert frame[:2] == bytes([VERSION, Kind.INVITE_REQUIRED])
     assert frame[2:] == host.session.genesis.event_id
 
 

@@ -6,6 +6,9 @@ import os
 
 import pytest
 
+from rooms.client.events import MessageReceived
+from rooms.protocol import VERSION
+from rooms.protocol.binding import Binding
 from rooms.protocol.frames import CloseCode, JoinFrame, Kind
 from tests.rooms.peers import Peer, closed_with, open_socket, room_socket, set_policy
 
@@ -15,30 +18,47 @@ pytestmark = pytest.mark.django_db(transaction=True)
 async def room_still_works(alice: Peer, bob: Peer) -> None:
     """Alice and Bob still exchange messages after someone misbehaved."""
     await alice.say("still here?")
-    [message] = await bob.next_events()
+    message = await bob.pump(MessageReceived)
     assert message.text == "still here?"
 
 
+async def member(alice: Peer, bob: Peer, name: str) -> Peer:
+    """Someone else joins the room and everyone has met."""
+    peer = await Peer.join(alice.session, name)
+    await peer.meet(alice, bob)
+    return peer
+
+
 def envelope_shaped(size: int) -> bytes:
-    return bytes([1, 0x10]) + os.urandom(size - 2)
+    return bytes([VERSION, 0x10]) + os.urandom(size - 2)
 
 
 @pytest.mark.parametrize(
     ("frame", "code"),
     [
-        (bytes([2, 0x10]) + os.urandom(308), CloseCode.BAD_VERSION),
-        (bytes([1, 0x42]) + os.urandom(308), CloseCode.BAD_KIND),
-        (bytes([1, 0x81]) + os.urandom(40), CloseCode.BAD_KIND),
+        (bytes([1, 0x10]) + os.urandom(308), CloseCode.BAD_VERSION),
+        (bytes([VERSION, 0x42]) + os.urandom(308), CloseCode.BAD_KIND),
+        (bytes([VERSION, 0x81]) + os.urandom(40), CloseCode.BAD_KIND),
         (envelope_shaped(311), CloseCode.BAD_SIZE),
         (envelope_shaped(17_000), CloseCode.BAD_SIZE),
         (b"\x01", CloseCode.MALFORMED),
-        (bytes([1, 0x03]) + os.urandom(31), CloseCode.BAD_SIZE),
+        (bytes([VERSION, 0x03]) + os.urandom(32), CloseCode.BAD_KIND),
+        (bytes([VERSION, Kind.DECLINE]) + os.urandom(31), CloseCode.BAD_SIZE),
     ],
-    ids=["version", "kind", "server-kind", "off-bucket", "oversize", "one-byte", "short-end"],
+    ids=[
+        "version",
+        "kind",
+        "server-kind",
+        "off-bucket",
+        "oversize",
+        "one-byte",
+        "retired-end",
+        "short-decline",
+    ],
 )
 async def test_a_member_sending_a_bad_frame_is_closed_and_others_carry_on(alice, bob, frame, code):
     """Mallory, a member, sends garbage: she is closed with its code; Alice and Bob continue."""
-    mallory = await Peer.join(alice.session, "Mallory")
+    mallory = await member(alice, bob, "Mallory")
     await mallory.send(frame)
     assert await closed_with(mallory.socket) == code
     await room_still_works(alice, bob)
@@ -46,7 +66,7 @@ async def test_a_member_sending_a_bad_frame_is_closed_and_others_carry_on(alice,
 
 async def test_text_frames_are_refused(alice, bob):
     """Only binary frames are accepted: 4100."""
-    mallory = await Peer.join(alice.session, "Mallory")
+    mallory = await member(alice, bob, "Mallory")
     await mallory.socket.send_to(text_data="hello?")
     assert await closed_with(mallory.socket) == CloseCode.TEXT_FRAME
     await room_still_works(alice, bob)
@@ -63,7 +83,8 @@ async def test_an_envelope_before_the_handshake_is_refused(alice, bob):
 async def test_a_join_with_an_invalid_member_key_is_malformed(alice):
     """A member signing key that is not a valid point: 4104."""
     socket, _ = await open_socket()
-    frame = JoinFrame(alice.session.keys.room_id, bytes(32), os.urandom(32), os.urandom(64))
+    binding = Binding(os.urandom(32), os.urandom(64), os.urandom(64))
+    frame = JoinFrame(alice.session.keys.room_id, bytes(32), binding, os.urandom(64))
     await socket.send_to(bytes_data=frame.encode())
     assert await closed_with(socket) == CloseCode.MALFORMED
 
@@ -71,7 +92,7 @@ async def test_a_join_with_an_invalid_member_key_is_malformed(alice):
 async def test_undecryptable_envelopes_are_relayed_and_dropped_by_members(alice, bob):
     """The relay cannot judge ciphertext; receivers drop what does not open, silently."""
     await alice.send(envelope_shaped(310))
-    assert await bob.next_events() == []
+    assert [e for e in await bob.next_events() if isinstance(e, MessageReceived)] == []
     await room_still_works(alice, bob)
 
 
@@ -80,13 +101,15 @@ async def test_a_flood_beyond_the_rate_limit_is_closed(relay):
     await set_policy(messages_per_minute=10)
     alice = await Peer.create("Alice")
     bob = await Peer.join(alice.session, "Bob")
-    flooder = await Peer.join(alice.session, "Flooder")
-    for _ in range(10):
+    await bob.meet(alice)
+    flooder = await member(alice, bob, "Flooder")
+    allowed = 10 - flooder.sent  # its BIND and hellos spent some of the minute's budget
+    for _ in range(allowed):
         await flooder.say("spam")
     await flooder.say("one too many")
     assert await closed_with(flooder.socket) == CloseCode.RATE_LIMITED
-    for _ in range(10):
-        await bob.next_events()  # the ten allowed frames did arrive
+    for _ in range(allowed):  # the allowed frames did arrive
+        assert (await bob.pump(MessageReceived)).text == "spam"
     await room_still_works(alice, bob)
 
 
@@ -95,8 +118,9 @@ async def test_a_flood_of_declines_counts_against_the_same_limit(relay):
     await set_policy(messages_per_minute=10)
     alice = await Peer.create("Alice")
     bob = await Peer.join(alice.session, "Bob")
-    decline = bytes([1, Kind.DECLINE]) + os.urandom(32)
-    for _ in range(10):
+    await bob.meet(alice)
+    decline = bytes([VERSION, Kind.DECLINE]) + os.urandom(32)
+    for _ in range(10 - bob.sent):
         await bob.send(decline)
         assert (await bob.socket.receive_from())[1] == Kind.REFUSED  # not-authorized
     await bob.send(decline)

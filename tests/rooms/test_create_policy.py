@@ -5,9 +5,17 @@ from __future__ import annotations
 import pytest
 
 from governance.join_rules import JoinRule
-from rooms.protocol.frames import CloseCode, EndFrame, Kind
+from rooms.protocol import VERSION
+from rooms.protocol.frames import CloseCode, Kind
 from rooms.routing_modes import RoutingMode
-from tests.rooms.peers import closed_with, create_refusal, new_session, open_socket, set_policy
+from tests.rooms.peers import (
+    closed_with,
+    create_refusal,
+    finally_closed_with,
+    new_session,
+    open_socket,
+    set_policy,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,7 +38,7 @@ async def test_rooms_start_under_any_join_rule(relay, rule):
     """Approval and invite rooms are created like open ones; the relay enforces their rule."""
     socket, challenge = await open_socket()
     await socket.send_to(bytes_data=new_session(join_rule=rule).create_frame(challenge))
-    assert await socket.receive_from() == bytes([1, Kind.CREATED])
+    assert await socket.receive_from() == bytes([VERSION, Kind.CREATED])
     await socket.disconnect()
 
 
@@ -46,7 +54,7 @@ async def test_an_existing_room_cannot_be_created_again(relay):
     session = new_session()
     first, challenge = await open_socket()
     await first.send_to(bytes_data=session.create_frame(challenge))
-    assert await first.receive_from() == bytes([1, Kind.CREATED])
+    assert await first.receive_from() == bytes([VERSION, Kind.CREATED])
     assert await create_refusal(session) == CloseCode.CREATE_REFUSED
     await first.disconnect()
 
@@ -57,9 +65,12 @@ async def test_an_ended_room_cannot_be_brought_back(relay):
     socket, challenge = await open_socket()
     await socket.send_to(bytes_data=session.create_frame(challenge))
     await socket.receive_from()
-    capability = session._pending[2]
-    await socket.send_to(bytes_data=EndFrame(capability).encode())
-    assert await closed_with(socket) == CloseCode.ROOM_ENDED
+    pending = session._pending
+    session.accept_created()
+    for frame in session.end_room():
+        await socket.send_to(bytes_data=frame)
+    assert await finally_closed_with(socket) == CloseCode.ROOM_ENDED
+    session._pending = pending  # the creator sends the very same CREATE again
     assert await create_refusal(session) == CloseCode.CREATE_REFUSED
 
 
@@ -76,6 +87,6 @@ async def test_rooms_per_hour_is_enforced_per_client(relay):
     await set_policy(rooms_per_hour=1)
     socket, challenge = await open_socket()
     await socket.send_to(bytes_data=new_session().create_frame(challenge))
-    assert await socket.receive_from() == bytes([1, Kind.CREATED])
+    assert await socket.receive_from() == bytes([VERSION, Kind.CREATED])
     assert await create_refusal(new_session()) == CloseCode.RATE_LIMITED
     await socket.disconnect()

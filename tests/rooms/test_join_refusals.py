@@ -9,12 +9,13 @@ import pytest
 
 from atopos_site.tenancy.models import TenantDomain
 from rooms.client.session import RoomSession
-from rooms.protocol.frames import CloseCode, EndFrame, JoinFrame
+from rooms.protocol.binding import Binding
+from rooms.protocol.frames import CloseCode, JoinFrame
 from rooms.protocol.keys import MemberKeys
 from rooms.protocol.link import Link
 from rooms.protocol.signatures import Prefix, SigningKey
 from tests.conftest import make_tenant
-from tests.rooms.peers import ORIGIN, closed_with, open_socket
+from tests.rooms.peers import ORIGIN, closed_with, finally_closed_with, open_socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 UNAVAILABLE = CloseCode.ROOM_UNAVAILABLE
@@ -49,17 +50,18 @@ async def test_knowing_the_room_id_alone_gets_nothing(alice):
             + mallory.x_pk
         )
         signature = forged_auth.sign(Prefix.JOIN, body)
-        return JoinFrame(
-            alice.session.keys.room_id, mallory.ed_pk, mallory.x_pk, signature
-        ).encode()
+        binding = Binding.make(
+            mallory.signing_key, forged_auth, alice.session.keys.room_id, mallory.x_pk
+        )
+        return JoinFrame(alice.session.keys.room_id, mallory.ed_pk, binding, signature).encode()
 
     assert await refusal_of(frame) == (False, UNAVAILABLE)
 
 
 async def test_an_ended_room(alice):
     """After the owner ends the room, its link gets exactly what a missing room gets."""
-    await alice.send(EndFrame(alice.session.owner_capability).encode())
-    assert await closed_with(alice.socket) == CloseCode.ROOM_ENDED
+    await alice.act(alice.session.end_room())
+    assert await finally_closed_with(alice.socket) == CloseCode.ROOM_ENDED
     late = RoomSession(alice.session.origin, alice.session.link, "Late")
     assert await refusal_of(late.join_frame) == (False, UNAVAILABLE)
 

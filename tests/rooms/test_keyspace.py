@@ -12,7 +12,7 @@ from rooms.client.events import GovernanceChanged, KnockReceived
 from rooms.protocol.codec import b64u_encode
 from rooms.protocol.frames import CloseCode
 from rooms.store import RateCounter
-from tests.rooms.peers import Peer, closed_with, finally_closed_with
+from tests.rooms.peers import Peer, finally_closed_with
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -48,9 +48,7 @@ def snapshot(redis_client) -> dict[bytes, tuple[int, bytes]]:
 
 
 async def converse(alice: Peer, bob: Peer) -> None:
-    await bob.introduce()
-    await alice.next_events()
-    await bob.next_events()
+    await bob.meet(alice)
     for _ in range(3):
         await alice.say(CANARY_TEXT)
         await bob.next_events()
@@ -68,7 +66,7 @@ async def test_keys_expire_with_the_room_and_hold_no_secret(relay, redis_client)
 
     keys = snapshot(redis_client)
     room_keys = {key for key in keys if room_hex in key}
-    assert len(room_keys) == 2  # meta and members
+    assert {key.rsplit(b":", 1)[1] for key in room_keys} == {b"meta", b"members", b"log"}
     for key, (ttl, value) in keys.items():
         assert ttl > 0, f"{key!r} has no expiry"
         if key in room_keys:
@@ -88,8 +86,8 @@ async def test_ending_the_room_leaves_nothing_of_it(relay, redis_client):
     alice = await Peer.create("Alice")
     bob = await Peer.join(alice.session, "Bob")
     await converse(alice, bob)
-    await alice.send(alice.session.end_frame())
-    assert await closed_with(alice.socket) == 4000
+    await alice.act(alice.session.end_room())
+    assert await finally_closed_with(alice.socket) == 4000
     genesis = alice.session.genesis
 
     keys = snapshot(redis_client)

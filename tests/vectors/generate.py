@@ -21,14 +21,17 @@ import nacl.bindings as sodium
 from nacl.exceptions import BadSignatureError
 
 from governance.join_rules import JoinRule
+from rooms.protocol import VERSION
+from rooms.protocol.binding import Binding
 from rooms.protocol.codec import b64u_encode, u8, u32, u64
-from rooms.protocol.envelope import Plaintext, seal
+from rooms.protocol.envelope import AAD_PREFIX, Plaintext, seal
 from rooms.protocol.errors import ProtocolError
 from rooms.protocol.frames import (
     ChallengeFrame,
     CreateFrame,
-    EndFrame,
+    DeclineFrame,
     JoinFrame,
+    KnockFrame,
     LeftFrame,
     WelcomeFrame,
     created_frame,
@@ -41,7 +44,6 @@ from rooms.protocol.keys import (
     MemberKeys,
     derive_link_keys,
     first_epoch,
-    owner_capability_hash,
     room_secret,
 )
 from rooms.protocol.labels import Label, unkeyed_hash
@@ -84,7 +86,6 @@ class Room:
         self.server_shard = fixed(f"{tag}/server-shard")
         self.owner = MemberKeys(fixed(f"{tag}/owner-ed"), fixed(f"{tag}/owner-x"))
         self.member = MemberKeys(fixed(f"{tag}/member-ed"), fixed(f"{tag}/member-x"))
-        self.owner_capability = fixed(f"{tag}/owner-capability")
         self.challenge = fixed(f"{tag}/challenge")
         self.keys: LinkKeys = derive_link_keys(self.link_shard)
         self.body = GenesisBody(
@@ -115,6 +116,7 @@ def derivation_case(room: Room) -> dict[str, Any]:
     owner_join = sign_join(
         keys.auth_key(), ORIGIN, keys.room_id, room.challenge, owner.ed_pk, owner.x_pk
     )
+    binding = Binding.make(member.signing_key, keys.auth_key(), keys.room_id, member.x_pk)
     return {
         "name": room.tag,
         "inputs": {
@@ -125,7 +127,6 @@ def derivation_case(room: Room) -> dict[str, Any]:
             "owner_x_secret": hx(owner.x_secret),
             "member_ed_seed": hx(member.ed_seed),
             "member_x_secret": hx(member.x_secret),
-            "owner_capability": hx(room.owner_capability),
             "challenge": hx(room.challenge),
             "server_time_ms": NOW_MS,
             "origin": ORIGIN,
@@ -158,28 +159,24 @@ def derivation_case(room: Room) -> dict[str, Any]:
             "epoch_id": hx(epoch.epoch_id),
             "owner_bind_tag": hx(epoch.bind_tag(keys.room_id, owner.ed_pk, owner.x_pk)),
             "member_bind_tag": hx(epoch.bind_tag(keys.room_id, member.ed_pk, member.x_pk)),
-            "owner_capability_hash": hx(owner_capability_hash(room.owner_capability)),
+            "member_binding": {
+                "message": hx(keys.room_id + member.ed_pk + member.x_pk),
+                "member_sig": hx(binding.member_sig),
+                "link_sig": hx(binding.link_sig),
+            },
             "join_proof_body": hx(
                 join_proof_body(ORIGIN, keys.room_id, room.challenge, member.ed_pk, member.x_pk)
             ),
             "join_signature": hx(join_signature),
             "frames": {
                 "challenge": hx(ChallengeFrame(room.challenge, NOW_MS).encode()),
-                "join": hx(
-                    JoinFrame(keys.room_id, member.ed_pk, member.x_pk, join_signature).encode()
-                ),
-                "create": hx(
-                    CreateFrame(
-                        room.genesis.raw,
-                        room.server_shard,
-                        owner_capability_hash(room.owner_capability),
-                        owner_join,
-                    ).encode()
-                ),
+                "join": hx(JoinFrame(keys.room_id, member.ed_pk, binding, join_signature).encode()),
+                "create": hx(CreateFrame(room.genesis.raw, room.server_shard, owner_join).encode()),
+                "knock": hx(KnockFrame(member.ed_pk, binding).encode()),
+                "decline": hx(DeclineFrame(member.ed_pk).encode()),
                 "welcome": hx(WelcomeFrame(room.server_shard, room.genesis.raw).encode()),
                 "created": hx(created_frame()),
                 "left": hx(LeftFrame(member.ed_pk).encode()),
-                "end": hx(EndFrame(room.owner_capability).encode()),
             },
         },
     }
@@ -205,8 +202,8 @@ def plaintext_json(value: Plaintext) -> dict[str, Any]:
 
 def seal_raw(room: Room, padded: bytes, nonce: bytes, epoch_id: bytes | None = None) -> bytes:
     """An envelope around arbitrary padded plaintext, to build malformed insides."""
-    header = u8(1) + u8(0x10) + (epoch_id or room.epoch.epoch_id) + nonce
-    aad = b"atopos/v1" + room.keys.room_id + header
+    header = u8(VERSION) + u8(0x10) + (epoch_id or room.epoch.epoch_id) + nonce
+    aad = AAD_PREFIX + room.keys.room_id + header
     return header + sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
         padded, aad, nonce, room.epoch.msg_key
     )
@@ -230,8 +227,8 @@ def envelope_vectors(direct: Room, mix: Room) -> dict[str, Any]:
         (mix, "mix-text-1024", InnerKind.TEXT, b"z" * 10),
         (mix, "mix-text-1024-max", InnerKind.TEXT, b"m" * 939),
     ]
-    for seq, (room, name, kind, body) in enumerate(bodies, start=1):
-        value = plaintext(room, kind, body, seq, NOW_MS - 1000)
+    for index, (room, name, kind, body) in enumerate(bodies, start=1):
+        value = plaintext(room, kind, body, NOW_MS - 1000 + index, NOW_MS - 1000)
         nonce = fixed(f"nonce/{name}", 24)
         frame = seal(room.epoch, room.keys.room_id, value, room.mode, nonce)
         valid.append(
@@ -244,15 +241,21 @@ def envelope_vectors(direct: Room, mix: Room) -> dict[str, Any]:
             }
         )
 
-    base_value = plaintext(direct, InnerKind.TEXT, b"replay me", 7, NOW_MS - 5000)
+    base_time = NOW_MS - 5000
+    base_value = plaintext(direct, InnerKind.TEXT, b"replay me", base_time + 7, base_time)
     base = seal(direct.epoch, direct.keys.room_id, base_value, direct.mode, fixed("n/base", 24))
+
+    def with_seq(seq: int, name: str) -> bytes:
+        value = plaintext(direct, InnerKind.TEXT, b"numbered", seq, base_time)
+        return seal(direct.epoch, direct.keys.room_id, value, direct.mode, fixed(name, 24))
+
     other_epoch = EpochKeys.from_secret(fixed("another epoch"), 0)
 
     def inner(kind: int, body_len: int, body: bytes, pad_byte: int = 0) -> bytes:
         header = (
             u8(kind)
             + direct.member.ed_pk
-            + u64(3)
+            + u64(NOW_MS)
             + direct.genesis.event_id
             + u64(NOW_MS)
             + u32(body_len)
@@ -264,7 +267,7 @@ def envelope_vectors(direct: Room, mix: Room) -> dict[str, Any]:
     flipped[60] ^= 0x01
     invalid_cases: list[tuple[str, str, bytes, Room, dict[str, Any]]] = [
         ("truncated", "truncated", base[:53], direct, {}),
-        ("wrong-version", "bad-version", b"\x02" + base[1:], direct, {}),
+        ("wrong-version", "bad-version", b"\x01" + base[1:], direct, {}),
         ("wrong-kind", "bad-kind", base[:1] + b"\x11" + base[2:], direct, {}),
         ("off-bucket-size", "bad-size", base + b"\0", direct, {}),
         ("small-bucket-in-mix-mode", "bad-size", base, mix, {}),
@@ -311,8 +314,21 @@ def envelope_vectors(direct: Room, mix: Room) -> dict[str, Any]:
             direct,
             {},
         ),
-        ("replayed-sequence", "replay", base, direct, {"seen": [[hx(direct.member.ed_pk), 7]]}),
-        ("older-sequence", "replay", base, direct, {"seen": [[hx(direct.member.ed_pk), 9]]}),
+        (
+            "replayed-sequence",
+            "replay",
+            base,
+            direct,
+            {"seen": [[hx(direct.member.ed_pk), base_time + 7, base_time]]},
+        ),
+        ("sequence-below-time", "bad-seq", with_seq(base_time - 1, "n/s1"), direct, {}),
+        (
+            "sequence-far-ahead-of-time",
+            "bad-seq",
+            with_seq(base_time + 60_001, "n/s2"),
+            direct,
+            {"note": "one forged frame with a huge seq must not mute its sender"},
+        ),
         ("stale", "stale", base, direct, {"now_ms": NOW_MS + 200_000}),
         (
             "before-admission",
@@ -338,8 +354,9 @@ def envelope_vectors(direct: Room, mix: Room) -> dict[str, Any]:
         )
     return {
         "description": "Envelopes per bucket and mode; invalid frames with the first error. "
-        "A receiver holds the room's epoch 0 and a replay guard with admitted_at_ms and "
-        "the highest sequence numbers in 'seen' ([sender, seq]); it checks at now_ms.",
+        "A receiver holds the room's epoch 0 and a replay guard with admitted_at_ms that "
+        "already accepted the frames in 'seen' ([sender, seq, time_ms], epoch 0); it "
+        "checks at now_ms.",
         "valid": valid,
         "invalid": invalid,
     }
@@ -445,17 +462,18 @@ def link_vectors(room: Room) -> dict[str, Any]:
     cases = [
         ("valid", good, None),
         ("valid-with-hash-sign", "#" + good, None),
-        ("future-version", f"v2.{shard}.{genesis_hash}", "link-version"),
-        ("missing-part", f"v1.{shard}", "link-malformed"),
+        ("future-version", f"v3.{shard}.{genesis_hash}", "link-version"),
+        ("protocol-v1-link", f"v1.{shard}.{genesis_hash}", "link-version"),
+        ("missing-part", f"v2.{shard}", "link-malformed"),
         ("invite", f"{good}.{b64u_encode(TICKET_SECRET)}", None),
         ("short-ticket", f"{good}.{b64u_encode(TICKET_SECRET)[:-1]}", "link-malformed"),
         ("extra-part", f"{good}.x", "link-malformed"),
         ("two-tickets", f"{good}.{b64u_encode(TICKET_SECRET)}.{b64u_encode(TICKET_SECRET)}",
          "link-malformed"),
-        ("short-shard", f"v1.{shard[:-1]}.{genesis_hash}", "link-malformed"),
-        ("padded-base64", f"v1.{shard}=.{genesis_hash}", "link-malformed"),
-        ("standard-base64-alphabet", f"v1.{shard[:-2]}+/.{genesis_hash}", "link-malformed"),
-        ("non-canonical-last-char", f"v1.{shard[:-1]}{_low_bits_set(shard[-1])}.{genesis_hash}",
+        ("short-shard", f"v2.{shard[:-1]}.{genesis_hash}", "link-malformed"),
+        ("padded-base64", f"v2.{shard}=.{genesis_hash}", "link-malformed"),
+        ("standard-base64-alphabet", f"v2.{shard[:-2]}+/.{genesis_hash}", "link-malformed"),
+        ("non-canonical-last-char", f"v2.{shard[:-1]}{_low_bits_set(shard[-1])}.{genesis_hash}",
          "link-malformed"),
     ]  # fmt: skip
     out = []
@@ -538,7 +556,7 @@ def ed25519_vectors() -> dict[str, Any]:
     good_key = SigningKey(fixed("ed/seed"))
     good_message = b"atopos ed25519 vector"
     good_sig = good_key.sign(Prefix.JOIN, good_message)
-    good_message = b"atopos/v1/join\0" + good_message
+    good_message = Prefix.JOIN.value + good_message
 
     cases: list[tuple[str, bytes, bytes, bytes, str]] = []
     rfc = bytes.fromhex(

@@ -11,6 +11,7 @@ from governance.payloads import Rekey, RekeyEntry
 from governance.phrase import safety_phrase
 from governance.rekey import Recipient, build_keyshare, build_rekey
 from governance.tickets import sign_redeem, ticket_key
+from rooms.protocol.binding import Binding, sign_member
 from rooms.protocol.keys import EpochKeys
 from tests.governance.builders import Actor, Log, fixed, make_room
 
@@ -42,27 +43,42 @@ def build() -> dict[str, Any]:
         named[name] = event
         return event
 
-    root = room.root
-    ada_up = add("promote-ada", log.promote(owner, ada, root))
+    # Ada and Ben are let in first: only listed members can be promoted, kicked or re-keyed.
+    admitted_ada = add("admit-ada", log.admit(owner, ada, room.root))
+    base = add("admit-ben", log.admit(owner, ben, admitted_ada.id)).id
+    ada_up = add("promote-ada", log.promote(owner, ada, base))
     ben_up = add("promote-ben", log.promote(owner, ben, ada_up.id))
     add("ada-kicks-ben", log.kick(ada, ben, ben_up.id))
     add("ben-kicks-ada", log.kick(ben, ada, ben_up.id))
     add("owner-kicks-ada", log.kick(owner, ada, ada_up.id))
     ada_admits_cy = add("ada-admits-cy", log.admit(ada, cy, ada_up.id))
     add("ada-promotes-cy", log.promote(ada, cy, ada_admits_cy.id))
-    invite = add("invite-one-use", log.invite(owner, ticket, root, uses=1))
-    add("ada-redeems", log.redeem(ada, ticket, invite.id))
-    add("ben-redeems", log.redeem(ben, ticket, invite.id))
-    add("lock", log.lock(owner, root))
-    add("owner-admits-dee", log.admit(owner, dee, root))
-    add("end", log.end(owner, root))
-    add("owner-promotes-dee", log.promote(owner, dee, root))
+    invite = add("invite-one-use", log.invite(owner, ticket, base, uses=1))
+    add("cy-redeems", log.redeem(cy, ticket, invite.id))
+    add("dee-redeems", log.redeem(dee, ticket, invite.id))
+    add("lock", log.lock(owner, base))
+    add("owner-admits-dee", log.admit(owner, dee, base))
+    add("end", log.end(owner, base))
+    add("owner-promotes-ben", log.promote(owner, ben, base))
     add("ada-admits-dee-after-promotion", log.admit(ada, dee, ada_up.id))
-    invite2 = add("invite-two-uses", log.invite(owner, ticket2, root, uses=2))
+    invite2 = add("invite-two-uses", log.invite(owner, ticket2, base, uses=2))
     add("cy-redeems-two", log.redeem(cy, ticket2, invite2.id))
     add("revoke-two", log.revoke(owner, ticket2, invite2.id))
     add("orphan", log.admit(owner, cy, fixed("unknown parent")))
-    add("cy-admits-ben", log.admit(cy, ben, root))
+    add("ben-admits-dee", log.admit(ben, dee, base))
+    add("owner-promotes-dee", log.promote(owner, dee, base))
+    add("owner-kicks-dee", log.kick(owner, dee, base))
+    # Bindings: a relay cannot invent a newcomer (no link signature) nor move a key.
+    forged = Binding(cy.x_pk, sign_member(dee.signer, room.room_id, cy.x_pk),
+                     log.binding(cy).link_sig)  # fmt: skip
+    add("admit-cy-forged-binding", log.admit(owner, cy, base, forged))
+    other = make_room("another room", JoinRule.OPEN)
+    stranger = Binding.make(cy.signer, other.auth, room.room_id, cy.x_pk)
+    add("admit-cy-without-link", log.admit(owner, cy, base, stranger))
+    add("cy-binds-in-approval-room", log.bind(cy, base))
+    opened = add("open-room", log.set_rule(owner, JoinRule.OPEN, base))
+    add("cy-binds", log.bind(cy, opened.id))
+    add("cy-binds-without-link", log.bind(cy, opened.id, auth=other.auth))
 
     # Kick and re-key: the owner removes Ben, then re-keys to Ada; a replayed
     # bundle, a bundle by a non-admin and one to the removed member fail.
@@ -79,35 +95,63 @@ def build() -> dict[str, Any]:
     to_ben = Rekey(rekey.kick_id, rekey.counter, rekey.confirm, rekey.ephemeral_pk,
                    rekey.admin_x_pk, (*rekey.entries, ben_entry))  # fmt: skip
     add("rekey-to-kicked", log.event(owner, EventKind.REKEY, kick.id, to_ben.encode()))
+    dee_entry = RekeyEntry(dee.pk, bytes(24), bytes(48))
+    to_dee = Rekey(rekey.kick_id, rekey.counter, rekey.confirm, rekey.ephemeral_pk,
+                   rekey.admin_x_pk, (*rekey.entries, dee_entry))  # fmt: skip
+    add("rekey-to-stranger", log.event(owner, EventKind.REKEY, kick.id, to_dee.encode()))
     add("rekey-again", log.event(owner, EventKind.REKEY, named["rekey"].id, rekey.encode()))
     add("ben-acts-after-kick", log.admit(ben, cy, kick.id))
-    first_admit = add("owner-admits-cy", log.admit(owner, cy, root))
+    first_admit = add("owner-admits-cy", log.admit(owner, cy, base))
     add("owner-admits-cy-again", log.admit(owner, cy, first_admit.id))
     share = build_keyshare(
         room.room_id, epoch1, owner.keys.x_secret, Recipient(dee.pk, dee.x_pk),
         ephemeral_secret=fixed("share/ephemeral"), nonce=fixed("share/nonce", 24),
     )  # fmt: skip
+    # A key share sealed to a key the log does not bind to its recipient (a hello's key).
+    to_ada_wrong = build_keyshare(
+        room.room_id, epoch1, owner.keys.x_secret, Recipient(ada.pk, cy.x_pk),
+        ephemeral_secret=fixed("share/wrong"), nonce=fixed("share/wrong-nonce", 24),
+    )  # fmt: skip
+    to_ada = build_keyshare(
+        room.room_id, epoch1, owner.keys.x_secret, Recipient(ada.pk, ada.x_pk),
+        ephemeral_secret=fixed("share/ada"), nonce=fixed("share/ada-nonce", 24),
+    )  # fmt: skip
+    after_rekey = named["rekey"].id
+    add("keyshare-to-ada", log.event(owner, EventKind.KEYSHARE, after_rekey, to_ada.encode()))
+    wrong = to_ada_wrong.encode()
+    add("keyshare-to-unbound-key", log.event(owner, EventKind.KEYSHARE, after_rekey, wrong))
 
     lock = named["lock"].raw
     tampered = bytearray(named["promote-ada"].raw)
     tampered[-1] ^= 1
+    listed = ["admit-ada", "admit-ben"]
     scenarios = {
-        "honest-chain": ["promote-ada", "promote-ben", "ada-kicks-ben"],
-        "mutual-kicks": ["promote-ada", "promote-ben", "ben-kicks-ada", "ada-kicks-ben"],
-        "removed-admin-branch": ["promote-ada", "owner-kicks-ada", "ada-admits-cy",
+        "honest-chain": [*listed, "promote-ada", "promote-ben", "ada-kicks-ben"],
+        "mutual-kicks": [*listed, "promote-ada", "promote-ben", "ben-kicks-ada", "ada-kicks-ben"],
+        "removed-admin-branch": [*listed, "promote-ada", "owner-kicks-ada", "ada-admits-cy",
                                  "ada-promotes-cy"],
-        "ticket-on-two-branches": ["invite-one-use", "ben-redeems", "ada-redeems"],
-        "admission-after-lock": ["owner-admits-dee", "lock"],
-        "events-after-end": ["owner-promotes-dee", "end"],
-        "revoke-beats-redeem": ["invite-two-uses", "cy-redeems-two", "revoke-two"],
-        "member-cannot-admit": ["cy-admits-ben"],
-        "orphan-waits": ["orphan", "promote-ada"],
-        "replayed-event": ["promote-ada", "promote-ada"],
-        "kick-and-rekey": ["promote-ada", "owner-kicks-ben", "rekey", "rekey-by-member",
+        "ticket-on-two-branches": [*listed, "invite-one-use", "dee-redeems", "cy-redeems"],
+        "admission-after-lock": [*listed, "owner-admits-dee", "lock"],
+        "events-after-end": [*listed, "owner-promotes-ben", "end"],
+        "revoke-beats-redeem": [*listed, "invite-two-uses", "cy-redeems-two", "revoke-two"],
+        "member-cannot-admit": [*listed, "ben-admits-dee"],
+        "orphan-waits": ["orphan", *listed, "promote-ada"],
+        "replayed-event": [*listed, "promote-ada", "promote-ada"],
+        "kick-and-rekey": [*listed, "promote-ada", "owner-kicks-ben", "rekey", "rekey-by-member",
                            "rekey-to-kicked", "rekey-again"],
-        "rekey-to-removed": ["promote-ada", "owner-kicks-ben", "rekey-to-kicked"],
-        "kicked-member-acts": ["promote-ada", "owner-kicks-ben", "ben-acts-after-kick"],
-        "replayed-admission": ["owner-admits-cy", "owner-admits-cy-again"],
+        "rekey-to-removed": [*listed, "promote-ada", "owner-kicks-ben", "rekey-to-kicked"],
+        "rekey-to-unlisted-key": [*listed, "promote-ada", "owner-kicks-ben", "rekey-to-stranger"],
+        "kicked-member-acts": [*listed, "promote-ada", "owner-kicks-ben", "ben-acts-after-kick"],
+        "replayed-admission": [*listed, "owner-admits-cy", "owner-admits-cy-again"],
+        "unlisted-key-cannot-be-promoted": [*listed, "owner-promotes-dee"],
+        "unlisted-key-cannot-be-kicked": [*listed, "owner-kicks-dee"],
+        "admission-needs-the-members-own-signature": [*listed, "admit-cy-forged-binding"],
+        "admission-needs-the-links-signature": [*listed, "admit-cy-without-link"],
+        "bind-needs-an-open-room": [*listed, "cy-binds-in-approval-room"],
+        "bind-in-an-open-room": [*listed, "open-room", "cy-binds"],
+        "bind-needs-the-links-signature": [*listed, "open-room", "cy-binds-without-link"],
+        "keyshare-only-to-the-bound-key": [*listed, "promote-ada", "owner-kicks-ben", "rekey",
+                                           "keyshare-to-unbound-key", "keyshare-to-ada"],
     }  # fmt: skip
     out_scenarios = []
     by_id = {event.id: name for name, event in named.items()}
@@ -162,7 +206,7 @@ def build() -> dict[str, Any]:
             invalid("tampered-signature", bytes(tampered), "bad-signature"),
             invalid("truncated", lock[:40], "event-malformed"),
             invalid("unknown-kind", b"\x01\x63" + lock[2:], "event-malformed"),
-            invalid("future-version", b"\x02" + lock[1:], "event-malformed"),
+            invalid("other-version", b"\x01" + lock[1:], "event-malformed"),
         ],
         "scenarios": out_scenarios,
         "tickets": {

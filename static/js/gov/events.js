@@ -2,11 +2,12 @@
 import { Reader, concat, u16, u8 } from '../bytes.js';
 import { ed25519PublicKey } from '../crypto.js';
 import { ProtocolError } from '../errors.js';
+import { MAX_EVENT_SIZE, VERSION } from '../frames.js';
 import { Label, unkeyedHash } from '../labels.js';
 import { Prefix, signPrefixed, verifyPrefixed } from '../signatures.js';
 import { GovernanceError } from './errors.js';
 
-export const MAX_EVENT_SIZE = 60 * 1024;
+export { MAX_EVENT_SIZE };
 export const MALFORMED = 'event-malformed';
 
 export const EventKind = Object.freeze({
@@ -22,6 +23,7 @@ export const EventKind = Object.freeze({
   END_ROOM: 10,
   REKEY: 11,
   KEYSHARE: 12,
+  BIND: 13, // a newcomer in an open room binds its own keys, vouched for by the link
 });
 
 const KINDS = new Set(Object.values(EventKind));
@@ -37,7 +39,7 @@ export function eventId(raw) {
 /** Sign a new event as the member whose Ed25519 seed is `authorSeed`. */
 export function createEvent(kind, roomId, parent, authorSeed, payload) {
   const author = ed25519PublicKey(authorSeed);
-  const body = concat(u8(1), u8(kind), roomId, parent, author, u16(payload.length), payload);
+  const body = concat(u8(VERSION), u8(kind), roomId, parent, author, u16(payload.length), payload);
   const raw = concat(body, signPrefixed(authorSeed, Prefix.EVENT, body));
   return Object.freeze({ kind, roomId, parent, author, payload, raw, id: eventId(raw) });
 }
@@ -62,7 +64,7 @@ export function decodeEvent(raw) {
     if (error instanceof ProtocolError) throw new GovernanceError(MALFORMED, error.message);
     throw error;
   }
-  if (fields.version !== 1) throw new GovernanceError(MALFORMED, 'version');
+  if (fields.version !== VERSION) throw new GovernanceError(MALFORMED, 'version');
   if (!KINDS.has(fields.kind)) throw new GovernanceError(MALFORMED, 'kind');
   if (!verifyPrefixed(fields.author, Prefix.EVENT, raw.subarray(0, fields.bodyEnd), fields.signature)) {
     throw new GovernanceError('bad-signature');

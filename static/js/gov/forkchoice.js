@@ -1,5 +1,6 @@
 // From any set of events to one state: the merge rule every member applies (PROTOCOL §8.5).
-import { toHex } from '../bytes.js';
+// governance/forkchoice.py is the reference.
+import { equal, toHex } from '../bytes.js';
 import { GovernanceError } from './errors.js';
 import { REVOCATIONS, decodeEvent, eventId } from './events.js';
 import { apply, initialState, seniority } from './state.js';
@@ -16,23 +17,42 @@ function orderKey(event, state) {
 }
 
 /**
- * { state, accepted, rejected, orphans, head, forked } for `rawEvents` in any order.
- * `genesis` is the decoded genesis; ids in `rejected` and `orphans` are hex.
+ * Decode (and verify) each event not seen before into `events` (hex id -> event), or note
+ * why it fails in `malformed`; returns the hex ids of the new, valid ones. Signature checks
+ * are the costly part of merging: each event is checked once.
  */
-export function resolve(genesis, rawEvents) {
-  const root = toHex(eventId(genesis.raw));
-  const rejected = new Map();
-  const events = new Map();
+export function decodeInto(rawEvents, events, malformed) {
+  const fresh = [];
   for (const raw of rawEvents) {
     const id = toHex(eventId(raw));
-    if (events.has(id) || rejected.has(id) || id === root) continue;
+    if (events.has(id) || malformed.has(id)) continue;
     try {
       events.set(id, decodeEvent(raw));
+      fresh.push(id);
     } catch (error) {
       if (!(error instanceof GovernanceError)) throw error;
-      rejected.set(id, error.code);
+      malformed.set(id, error.code);
     }
   }
+  return fresh;
+}
+
+/**
+ * { state, accepted, rejected, orphans, head, forked, malformed } for `rawEvents` in any
+ * order. `genesis` is the decoded genesis; ids in `rejected` and `orphans` are hex.
+ */
+export function resolve(genesis, rawEvents) {
+  const events = new Map();
+  const malformed = new Map();
+  decodeInto(rawEvents, events, malformed);
+  return resolveDecoded(genesis, events, malformed);
+}
+
+/** `resolve` over events already decoded (hex id -> event) and those that failed to. */
+export function resolveDecoded(genesis, decoded, malformed) {
+  const root = toHex(eventId(genesis.raw));
+  const events = new Map([...decoded].filter(([id]) => id !== root));
+  const rejected = new Map([...malformed].filter(([id]) => id !== root));
   const children = new Map();
   for (const event of events.values()) {
     const parent = toHex(event.parent);
@@ -75,5 +95,28 @@ export function resolve(genesis, rawEvents) {
   }
   const orphans = new Set([...events.keys()].filter((id) => !reached.has(id)));
   const head = accepted.length ? accepted[accepted.length - 1].id : eventId(genesis.raw);
-  return { state, accepted, rejected, orphans, head, forked };
+  const walkedOut = new Set([...malformed.keys()].filter((id) => id !== root));
+  return { state, accepted, rejected, orphans, head, forked, malformed: walkedOut };
+}
+
+/** A single chain with every event accepted: a child of the head extends it as is. */
+export function isClean(resolution) {
+  if (resolution.orphans.size > 0 || resolution.forked) return false;
+  return [...resolution.rejected.keys()].every((id) => resolution.malformed.has(id));
+}
+
+/**
+ * The resolution with `event` added when that needs no new walk, else null: when
+ * everything so far is one accepted chain, a walk over it plus a child of its head meets
+ * that child last and alone, so applying it to the current state is the same walk.
+ */
+export function extend(resolution, event) {
+  if (!isClean(resolution) || !equal(event.parent, resolution.head)) return null;
+  try {
+    const state = apply(resolution.state, event);
+    return { ...resolution, state, accepted: [...resolution.accepted, event], head: event.id };
+  } catch (error) {
+    if (!(error instanceof GovernanceError)) throw error;
+    return { ...resolution, rejected: new Map([...resolution.rejected, [toHex(event.id), error.code]]) };
+  }
 }

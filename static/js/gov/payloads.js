@@ -1,4 +1,5 @@
 // The payload of each event kind (PROTOCOL §8.2).
+import { encodeBinding, readBinding } from '../binding.js';
 import { Reader, concat, u16, u32, u64, u8 } from '../bytes.js';
 import { ProtocolError } from '../errors.js';
 import { GovernanceError } from './errors.js';
@@ -15,8 +16,13 @@ function rule(code, allowNone) {
 
 function parse(kind, reader) {
   switch (kind) {
-    case EventKind.ADMIT:
-      return { member: reader.take(32), xPk: reader.take(32) };
+    case EventKind.ADMIT: {
+      const member = reader.take(32);
+      const binding = readBinding(reader);
+      return { member, binding, xPk: binding.xPk };
+    }
+    case EventKind.BIND:
+      return { xPk: reader.take(32), linkSig: reader.take(64) };
     case EventKind.INVITE:
       return { ticketPk: reader.take(32), uses: reader.u16(), expiresAtMs: reader.u64() };
     case EventKind.REVOKE_INVITE:
@@ -70,7 +76,8 @@ export function parsePayload(event) {
 
 /** Payload encoders, for the events a browser member writes. */
 export const encode = Object.freeze({
-  admit: ({ member, xPk }) => concat(member, xPk),
+  admit: ({ member, binding }) => concat(member, encodeBinding(binding)),
+  bind: ({ xPk, linkSig }) => concat(xPk, linkSig),
   invite: ({ ticketPk, uses, expiresAtMs }) => concat(ticketPk, u16(uses), u64(expiresAtMs)),
   revokeInvite: ({ ticketPk }) => ticketPk,
   redeem: ({ ticketPk, xPk, timeMs, ticketSignature }) => concat(ticketPk, xPk, u64(timeMs), ticketSignature),

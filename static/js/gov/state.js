@@ -1,5 +1,6 @@
 // A room's governance state and the rules that move it (PROTOCOL §8.3), as in governance/state.py.
 import { concat, equal, fromHex, toHex, u16, u32, u64, u8 } from '../bytes.js';
+import { bindingValid, linkSigValid, x25519Usable } from '../binding.js';
 import { isValidPoint } from '../crypto.js';
 import { Label, unkeyedHash } from '../labels.js';
 import { GovernanceError } from './errors.js';
@@ -8,12 +9,18 @@ import { MAX_TICKET_USES, RULES, parsePayload } from './payloads.js';
 import { redeemValid } from './tickets.js';
 
 export const NOT_AN_ADMIN = 1_000_000;
+// Keys a room lists over its whole life: a REKEY seals to each, and must stay one event.
+export const MAX_MEMBERS = 256;
+// The log after the genesis. END_ROOM is always accepted, so a full log can still end.
+export const MAX_LOG_EVENTS = 2048;
+export const MAX_LOG_BYTES = 2 * 1024 * 1024;
 
 /** The state the genesis creates (from a decoded genesis). */
 export function initialState(genesis) {
   const owner = toHex(genesis.body.ownerEdPk);
   return Object.freeze({
     roomId: genesis.body.roomId,
+    authPk: genesis.body.authPk, // vouches for every bound member key
     owner,
     admins: [],
     members: new Set([owner]),
@@ -27,6 +34,8 @@ export function initialState(genesis) {
     epoch: 0,
     epochConfirm: new Uint8Array(0),
     pendingKick: null,
+    logEvents: 0, // events accepted after the genesis (not part of the state hash)
+    logBytes: 0,
   });
 }
 
@@ -91,12 +100,28 @@ function admitKey(state, member, xPk) {
   require(!state.locked, 'room-locked');
   require(!state.removed.has(member), 'member-removed');
   require(!state.members.has(member), 'already-member');
-  require(state.cap === 0 || state.members.size < state.cap, 'room-full');
+  const limit = state.cap === 0 ? MAX_MEMBERS : Math.min(state.cap, MAX_MEMBERS);
+  require(state.members.size < limit, 'room-full');
   return change(state, { members: new Set([...state.members, member]), xKeys: new Map([...state.xKeys, [member, xPk]]) });
+}
+
+/** Only keys the log lists can be kicked, promoted or sent new keys. */
+function listed(state, key) {
+  require(!state.removed.has(key), 'member-removed');
+  require(state.members.has(key), 'not-a-member');
 }
 
 /** The state after `event`, or GovernanceError naming the rule it breaks. */
 export function apply(state, event) {
+  if (event.kind !== EventKind.END_ROOM) {
+    require(state.logEvents < MAX_LOG_EVENTS, 'log-full');
+    require(state.logBytes + event.raw.length <= MAX_LOG_BYTES, 'log-full');
+  }
+  const after = applyRules(state, event);
+  return change(after, { logEvents: state.logEvents + 1, logBytes: state.logBytes + event.raw.length });
+}
+
+function applyRules(state, event) {
   require(equal(event.roomId, state.roomId), 'wrong-room');
   require(!state.ended, 'room-ended');
   const author = toHex(event.author);
@@ -104,6 +129,7 @@ export function apply(state, event) {
   const payload = parsePayload(event);
   const kind = event.kind;
   if (kind === EventKind.REDEEM) return redeem(state, author, payload, event);
+  if (kind === EventKind.BIND) return bind(state, author, payload, event);
   if (kind === EventKind.END_ROOM) {
     require(author === state.owner, 'not-authorized');
     return change(state, { ended: true });
@@ -112,6 +138,7 @@ export function apply(state, event) {
   switch (kind) {
     case EventKind.ADMIT:
       require(isValidPoint(payload.member), MALFORMED);
+      require(bindingValid(payload.binding, state.roomId, state.authPk, payload.member), 'bad-binding');
       return admitKey(state, toHex(payload.member), payload.xPk);
     case EventKind.INVITE: {
       const pk = toHex(payload.ticketPk);
@@ -133,10 +160,9 @@ export function apply(state, event) {
       return kick(state, author, payload, event);
     case EventKind.PROMOTE: {
       const target = toHex(payload.target);
-      require(!state.removed.has(target), 'member-removed');
+      listed(state, target);
       require(!isAdmin(state, target), 'already-admin');
-      require(isValidPoint(payload.target), MALFORMED);
-      return change(state, { admins: [...state.admins, target], members: new Set([...state.members, target]) });
+      return change(state, { admins: [...state.admins, target] });
     }
     case EventKind.DEMOTE: {
       const target = toHex(payload.target);
@@ -152,11 +178,25 @@ export function apply(state, event) {
       return change(state, { locked: true });
     case EventKind.REKEY:
       return rekey(state, payload);
-    default:
+    default: {
       require(payload.counter === state.epoch, 'wrong-epoch');
-      require(!state.removed.has(toHex(payload.recipient)), 'member-removed');
+      const recipient = toHex(payload.recipient);
+      listed(state, recipient);
+      // Sealed to the key the log binds, never to one a hello or the relay named.
+      const bound = state.xKeys.get(recipient);
+      require(bound !== undefined && equal(bound, payload.recipientXPk), 'wrong-key');
       return state;
+    }
   }
+}
+
+/** An open room lists a newcomer on its own word, vouched for by the link's auth key. */
+function bind(state, author, payload, event) {
+  require(state.joinRule === 'open' && !state.locked, 'not-open');
+  require(!state.members.has(author), 'already-member');
+  require(x25519Usable(payload.xPk), 'bad-binding');
+  require(linkSigValid(state.authPk, state.roomId, event.author, payload.xPk, payload.linkSig), 'bad-binding');
+  return admitKey(state, author, payload.xPk);
 }
 
 function redeem(state, author, payload, event) {
@@ -166,6 +206,7 @@ function redeem(state, author, payload, event) {
   require(!ticket.revoked, 'invite-revoked');
   require(payload.timeMs <= ticket.expiresAtMs, 'invite-expired');
   require(ticket.used < ticket.uses, 'ticket-used');
+  require(x25519Usable(payload.xPk), 'bad-binding');
   require(redeemValid(payload.ticketPk, payload.ticketSignature, event.roomId, event.author, payload.xPk, payload.timeMs), 'bad-ticket');
   const admitted = admitKey(state, author, payload.xPk);
   const used = Object.freeze({ ...ticket, used: ticket.used + 1 });
@@ -177,6 +218,7 @@ function kick(state, author, payload, event) {
   require(target !== state.owner, 'cannot-kick-owner');
   require(target !== author, 'cannot-kick-self');
   require(!state.removed.has(target), 'already-removed');
+  require(state.members.has(target), 'not-a-member');
   if (state.admins.includes(target)) require(seniority(state, author) < seniority(state, target), 'not-authorized');
   let joinRule = state.joinRule;
   if (payload.newRule !== null) {
@@ -201,7 +243,9 @@ function rekey(state, payload) {
   require(payload.counter === state.epoch + 1, 'wrong-epoch');
   require(state.pendingKick !== null && equal(payload.kickId, state.pendingKick), 'no-kick');
   const recipients = payload.entries.map((entry) => toHex(entry.recipient));
+  require(recipients.length <= MAX_MEMBERS, MALFORMED);
   require(new Set(recipients).size === recipients.length, MALFORMED);
   require(!recipients.some((key) => state.removed.has(key)), 'rekey-to-removed');
+  require(recipients.every((key) => state.members.has(key)), 'not-a-member');
   return change(state, { epoch: payload.counter, epochConfirm: payload.confirm, pendingKick: null });
 }

@@ -2,7 +2,7 @@
 import { concat, u64 } from '../bytes.js';
 import { ed25519PublicKey } from '../crypto.js';
 import { Label, kdf } from '../labels.js';
-import { Prefix, signPrefixed, verifyPrefixed } from '../signatures.js';
+import { Prefix, signPrefixed, verifyPrefixedCached } from '../signatures.js';
 
 /** The Ed25519 seed of a ticket's key pair. */
 export function ticketSeed(secret) {
@@ -24,5 +24,5 @@ export function signRedeem(secret, roomId, member, xPk, timeMs) {
 }
 
 export function redeemValid(ticketPk, signature, roomId, member, xPk, timeMs) {
-  return verifyPrefixed(ticketPk, Prefix.TICKET, redeemBody(roomId, member, xPk, timeMs), signature);
+  return verifyPrefixedCached(ticketPk, Prefix.TICKET, redeemBody(roomId, member, xPk, timeMs), signature);
 }

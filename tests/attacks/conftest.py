@@ -1,0 +1,56 @@
+"""Attacks on a real relay (channels consumer, real Redis) by a scripted adversary.
+
+Each test plays one attack of issue 9 end to end and shows it refused. The
+adversary is a member (mallory) and/or the relay itself: a relay sees every
+frame and decides what each member receives, so ``Peer.withheld`` and
+``Peer.injected`` (tests/rooms/peers.py) let a test drop or forge what reaches
+a member, and ``Wiretap`` hands the removed member everything the relay saw.
+"""
+
+from __future__ import annotations
+
+import pytest
+from channels.layers import get_channel_layer
+
+from tests.attacks.adversary import SharedClock
+from tests.rooms.peers import Peer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+async def relay(alpha, redis_client, thread_connections_closed):
+    """A tenant on alpha.localhost, an empty Redis and a clean channel layer."""
+    yield alpha
+    await get_channel_layer().flush()
+
+
+@pytest.fixture
+def clock() -> SharedClock:
+    """The members' clock: real time, which a test may move forward (graces, expiries)."""
+    return SharedClock()
+
+
+@pytest.fixture
+async def alice(relay, clock) -> Peer:
+    """The owner of an open room."""
+    peer = await Peer.create("Alice", clock=clock)
+    yield peer
+    await peer.socket.disconnect()
+
+
+@pytest.fixture
+async def bob(alice, clock) -> Peer:
+    peer = await Peer.join(alice.session, "Bob", clock=clock)
+    await peer.meet(alice)
+    yield peer
+    await peer.socket.disconnect()
+
+
+@pytest.fixture
+async def mallory(alice, bob, clock) -> Peer:
+    """A member who will be removed, and who colludes with the relay."""
+    peer = await Peer.join(alice.session, "Mallory", clock=clock)
+    await peer.meet(alice, bob)
+    yield peer
+    await peer.socket.disconnect()
