@@ -39,7 +39,7 @@ async def open_socket(
     communicator = room_socket(host, origin)
     connected, _ = await communicator.connect()
     assert connected
-    challenge = ChallengeFrame.decode(await communicator.receive_from())
+    challenge = ChallengeFrame.decode(await communicator.receive_from(5))
     return communicator, challenge.challenge
 
 
