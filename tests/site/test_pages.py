@@ -190,3 +190,18 @@ def test_room_page_offers_lifetimes_within_the_tenant_policy(client, alpha):
     html = client.get("/r/", HTTP_HOST="alpha.localhost").content.decode()
     assert 'data-lifetimes="900:15 minutes,3600:1 hour,7200:2 hours"' in html
     assert 'data-default-lifetime="3600"' in html
+
+
+def test_a_page_holds_one_module_entry_with_its_request(rf):
+    """Firefox takes only the first import map; the CSP hash needs the request: both enforced."""
+    from django.core.exceptions import ImproperlyConfigured
+    from django.template import Context, Template
+
+    twice = Template(
+        '{% load sri %}{% module_script "js/room-page.js" %}{% module_script "js/room-page.js" %}'
+    )
+    with pytest.raises(ImproperlyConfigured, match="once per page"):
+        twice.render(Context({"request": rf.get("/r/")}))
+    once = Template('{% load sri %}{% module_script "js/room-page.js" %}')
+    with pytest.raises(ImproperlyConfigured, match="needs the request"):
+        once.render(Context({}))
