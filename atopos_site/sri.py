@@ -36,6 +36,7 @@ import hashlib
 import json
 import posixpath
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -171,11 +172,33 @@ def shipped_modules() -> list[str]:
 
 def import_map(entry: str) -> str:
     """The import map text pinning every shipped module (and ``entry``'s graph) by hash."""
-    paths = sorted({*shipped_modules(), *module_graph(entry), entry})
+    return _entry_parts(entry, _release_stamp()).import_map
+
+
+@dataclass(frozen=True)
+class _EntryParts:
+    import_map: str
+    preloads: tuple[tuple[str, str], ...]  # (URL, integrity) of each module in the graph
+
+
+def _release_stamp() -> tuple[tuple[str, float], ...]:
+    """What the cached parts depend on: nothing in prod (one release), every mtime in dev."""
+    if not settings.WHITENOISE_USE_FINDERS:
+        return ()
+    return tuple((path, _version(path)) for path in shipped_modules())
+
+
+@lru_cache(maxsize=16)
+def _entry_parts(entry: str, stamp: tuple[tuple[str, float], ...]) -> _EntryParts:
+    """Scanning and hashing some 40 modules takes tens of milliseconds: once per release."""
+    del stamp  # part of the cache key only
+    graph = module_graph(entry)
+    paths = sorted({*shipped_modules(), *graph, entry})
     document: dict[str, Any] = {"integrity": {module_url(path): integrity(path) for path in paths}}
     text = json.dumps(document, sort_keys=True, separators=(",", ":"))
     # Inside <script>, "</script" or "<!--" would end or alter the element.
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return _EntryParts(text, tuple((module_url(path), integrity(path)) for path in graph))
 
 
 # --- tags -------------------------------------------------------------------------------
@@ -196,17 +219,17 @@ def module_script(context: template.Context, entry: str) -> SafeString:
     if getattr(request, _IMPORT_MAP_EMITTED, False):
         raise ImproperlyConfigured("{% module_script %} may appear once per page")
     setattr(request, _IMPORT_MAP_EMITTED, True)
-    text = import_map(entry)
-    admit_inline_script(request, text)
+    parts = _entry_parts(entry, _release_stamp())
+    admit_inline_script(request, parts.import_map)
     preloads = format_html_join(
         "\n",
         '<link rel="modulepreload" href="{}" integrity="{}" crossorigin="anonymous">',
-        ((module_url(path), integrity(path)) for path in module_graph(entry)),
+        parts.preloads,
     )
     return format_html(
         '<script type="importmap">{}</script>\n{}\n'
         '<script type="module" src="{}" integrity="{}" crossorigin="anonymous"></script>',
-        mark_safe(text),  # noqa: S308  # nosec B308 B703 -- our JSON, <, > and & escaped
+        mark_safe(parts.import_map),  # noqa: S308  # nosec B308 B703 -- our JSON, <>& escaped
         preloads,
         module_url(entry),
         integrity(entry),
