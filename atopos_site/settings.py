@@ -135,7 +135,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost, so that even the 404 for an unknown host carries every header.
     "atopos_site.security_headers.SecurityHeadersMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, plus the hash of an inline import map a page admits (atopos_site.sri).
+    "atopos_site.inline_scripts.CSPMiddleware",
     "atopos_site.tenancy.middleware.TenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -198,6 +199,10 @@ STORAGES = {
 # Outside prod, serve straight from static/ so no collectstatic step is needed.
 WHITENOISE_USE_FINDERS = not IS_PROD
 WHITENOISE_AUTOREFRESH = not IS_PROD
+# Pages load modules by their plain names (atopos_site.sri), each pinned by an
+# SRI hash: a browser must revalidate them (a 304 when unchanged) rather than
+# reuse a copy cached before a deploy, which the new page's hash would refuse.
+WHITENOISE_MAX_AGE = 0
 # WhiteNoise would otherwise add Access-Control-Allow-Origin: * to every file.
 WHITENOISE_ALLOW_ALL_ORIGINS = False
 

@@ -6,9 +6,19 @@ unsafe sources and with the directives docs/ARCHITECTURE.md lists, the
 no-referrer, nosniff, same-origin and deny-all permission headers, no
 cookie, and HSTS when served over HTTPS. Runs against any deployment
 (--base-url).
+
+``script-src`` is ``'self'``, plus at most the hashes of the page's own
+inline import maps (data, not code: the room page pins its modules' SRI
+hashes that way); a hash that admits any other inline script, or that
+matches nothing on the page, fails.
 """
 
 from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from html.parser import HTMLParser
 
 from evidence.check import Check, CheckResult, Kind, judged
 from evidence.checks._site import Crawl, Fetched, crawl
@@ -28,13 +38,62 @@ DENIED_FEATURES = ("camera=()", "microphone=()", "geolocation=()")
 UNSAFE = ("'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "'wasm-unsafe-eval'", "*", "data:")
 
 
-def csp_problems(policy: str) -> list[str]:
+HASH_SOURCE = re.compile(r"'(sha256|sha384|sha512)-[A-Za-z0-9+/]+={0,2}'")
+
+
+class _InlineScripts(HTMLParser):
+    """The type and text of every inline script element of a page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.scripts: list[tuple[str, str]] = []
+        self._open: tuple[str, list[str]] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name.lower(): value or "" for name, value in attrs}
+        if tag == "script" and "src" not in values:
+            self._open = (values.get("type", "").strip().lower(), [])
+
+    def handle_data(self, data: str) -> None:
+        if self._open is not None:
+            self._open[1].append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._open is not None:
+            self.scripts.append((self._open[0], "".join(self._open[1])))
+            self._open = None
+
+
+def inline_script_hashes(body: bytes) -> dict[str, str]:
+    """Each hash-source (any algorithm) of the page's inline scripts -> that script's type."""
+    parser = _InlineScripts()
+    parser.feed(body.decode("utf-8", errors="replace"))
+    hashes = {}
+    for kind, text in parser.scripts:
+        for algorithm in ("sha256", "sha384", "sha512"):
+            value = base64.b64encode(hashlib.new(algorithm, text.encode()).digest()).decode()
+            hashes[f"'{algorithm}-{value}'"] = kind or "text/javascript"
+    return hashes
+
+
+def csp_problems(policy: str, body: bytes = b"") -> list[str]:
     directives = {}
     for part in policy.split(";"):
         words = part.split()
         if words:
             directives[words[0].lower()] = words[1:]
-    problems = [
+    inline = inline_script_hashes(body) if body else {}
+    script_src = directives.get("script-src", [])
+    admitted = [source for source in script_src[1:] if HASH_SOURCE.fullmatch(source)]
+    problems = []
+    for source in admitted:
+        kind = inline.get(source)
+        if kind is None:
+            problems.append("CSP script-src admits a hash of no inline script on the page")
+        elif kind != "importmap":
+            problems.append(f"CSP script-src admits an inline {kind} script")
+    directives["script-src"] = [source for source in script_src if source not in admitted]
+    problems += [
         f"CSP {name} is not {value}"
         for name, value in REQUIRED_DIRECTIVES.items()
         if directives.get(name) != [value]
@@ -46,7 +105,8 @@ def csp_problems(policy: str) -> list[str]:
 
 def response_problems(response: Fetched, https: bool) -> list[str]:
     headers = response.headers
-    problems = csp_problems(headers.get("content-security-policy", "")) if (
+    body = response.body if response.is_html else b""
+    problems = csp_problems(headers.get("content-security-policy", ""), body) if (
         "content-security-policy" in headers
     ) else ["no Content-Security-Policy"]  # fmt: skip
     for name, value in EXACT_HEADERS.items():

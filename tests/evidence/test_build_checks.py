@@ -9,18 +9,20 @@ run here starts real node and pytest processes, hence the integration mark
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
 from evidence.check import Status
-from evidence.checks import _suites, sri_hashes_match, vendor_bundle_reproducible
+from evidence.checks import _sri, _suites, vendor_bundle_reproducible
 from evidence.checks._suites import Case, Outcome, parse_junit, parse_tap
 from evidence.context import PROJECT_ROOT, Context
 from evidence.registry import load_check
 
 SUITE_PARTS = ["atopos_site", "rooms", "governance", "tests", "static", "pyproject.toml"]
+SITE_PARTS = ["atopos_site", "rooms", "governance", "evidence", "templates", "static", "manage.py"]
 VENDOR_PARTS = ["package.json", "package-lock.json", "tools/vendor", "static/vendor"]
 needs_node = pytest.mark.skipif(
     not shutil.which("node") or not shutil.which("npm"), reason="needs node and npm"
@@ -68,6 +70,7 @@ def edit_vectors(path: Path, change) -> None:
     [
         "vendor_bundle_reproducible",
         "sri_hashes_match",
+        "sri_holds_in_production",
         "vectors_agree",
         "governance_properties",
         "malicious_relay_resisted",
@@ -142,10 +145,14 @@ def test_sri_a_tampered_static_module_fails(tmp_path):
     result = run_check("sri_hashes_match", root, tmp_path)
     assert result.status is Status.FAIL
     assert result.reasons == [
-        "templates/pages/room.html: static/js/room-page.js imports modules without a matching "
-        "integrity preload: 1 (first: static/js/crypto.js)",
-        "templates/pages/room.html: the integrity of static/js/crypto.js does not match it",
+        "templates/pages/room.html: /static/js/room-page.js imports /static/js/crypto.js with an "
+        "import map integrity that does not match it",
+        "templates/pages/room.html: the import map's hash of /static/js/crypto.js does not match",
+        "templates/pages/room.html: the integrity of /static/js/crypto.js does not match",
     ]
+    assert result.details["imports_without_integrity"] == {
+        "templates/pages/room.html /static/js/room-page.js": ["/static/js/crypto.js"]
+    }
 
 
 @pytest.mark.integration
@@ -160,34 +167,177 @@ def test_sri_a_script_without_integrity_fails(tmp_path):
     result = run_check("sri_hashes_match", root, tmp_path)
     assert result.status is Status.FAIL
     assert result.reasons == [
-        "templates/pages/home.html: <script> for static/js/bytes.js has no integrity",
+        "templates/pages/home.html: <script> for /static/js/bytes.js has no integrity",
+        "templates/pages/home.html:2: a <script> tag without integrity",
+    ]
+
+
+@pytest.mark.integration
+def test_sri_an_inline_script_in_a_template_fails(tmp_path):
+    """Only {% module_script %} writes an inline element (the import map), with its CSP hash."""
+    root = seeded_tree(tmp_path, ["templates", "static"])
+    replace_once(
+        root / "templates" / "pages" / "home.html",
+        '{% extends "base.html" %}\n',
+        '{% extends "base.html" %}\n'
+        '{% block head %}<script type="importmap">{"imports": {}}</script>{% endblock %}\n',
+    )
+    result = run_check("sri_hashes_match", root, tmp_path)
+    assert result.status is Status.FAIL
+    assert result.reasons == [
+        "templates/pages/home.html: the CSP does not admit the import map's hash",
         "templates/pages/home.html:2: a <script> tag without integrity",
     ]
 
 
 def test_sri_the_import_scanner_follows_side_effect_and_dynamic_imports(tmp_path):
-    """atopos_site.sri.module_graph sees only ``import ... from``; the check sees every form."""
+    """The check's scanner is its own: it sees every import form, and counts computed ones."""
     (tmp_path / "js").mkdir()
     (tmp_path / "vendor").mkdir()
     (tmp_path / "js" / "a.js").write_text("import './b.js';\n// import './not-a-file.js';\n")
     (tmp_path / "js" / "b.js").write_text("export const c = () => import('../vendor/c.js');\n")
     (tmp_path / "vendor" / "c.js").write_text("export * from '/static/js/d.js';\n")
     (tmp_path / "js" / "d.js").write_text("export const d = 1;\n")
-    assert sri_hashes_match.module_imports("js/a.js", tmp_path) == {
-        "js/b.js",
-        "vendor/c.js",
-        "js/d.js",
-    }
+    assert _sri.module_imports("js/a.js", tmp_path) == {"js/b.js", "vendor/c.js", "js/d.js"}
+    assert _sri.specifiers("const m = await import(name);\nimport('./x.js');\n") == (["./x.js"], 1)
 
 
 def test_sri_integrity_follows_the_browsers_strongest_hash_rule():
     data = b"console.log(1);\n"
-    sha384, sha512 = (sri_hashes_match._digest(name, data) for name in ("sha384", "sha512"))
-    assert sri_hashes_match.integrity_matches(sha384, data)
-    assert sri_hashes_match.integrity_matches(f"sha384-AAAA {sha512}", data)
-    assert not sri_hashes_match.integrity_matches(f"{sha384} sha512-AAAA", data)
-    assert not sri_hashes_match.integrity_matches(sri_hashes_match._digest("sha256", data), data)
-    assert not sri_hashes_match.integrity_matches("", data)
+    sha384, sha512 = (_sri.digest(name, data) for name in ("sha384", "sha512"))
+    assert _sri.integrity_matches(sha384, data)
+    assert _sri.integrity_matches(f"sha384-AAAA {sha512}", data)
+    assert not _sri.integrity_matches(f"{sha384} sha512-AAAA", data)
+    assert not _sri.integrity_matches(_sri.digest("sha256", data), data)
+    assert not _sri.integrity_matches("", data)
+
+
+# --- sri_holds_in_production ------------------------------------------------------------
+
+
+def collected_tree(root: Path, files: dict[str, bytes]) -> Path:
+    for name, data in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    return root
+
+
+def sri_of(data: bytes) -> str:
+    return _sri.digest("sha384", data)
+
+
+def test_prod_a_hashed_entry_importing_a_plain_name_fails(tmp_path):
+    """The attack on the old setup: hashed preloads, while room-page imports ./session.js.
+
+    The browser resolves the import to the plain, collected session.js, which
+    no tag or import map holds to a hash.
+    """
+    session, entry = b"export const s = 1;\n", b"import { s } from './session.js';\n"
+    served = collected_tree(tmp_path, {
+        "js/session.js": session, "js/session.0123456789ab.js": session,
+        "js/room-page.js": entry, "js/room-page.ba9876543210.js": entry,
+    })  # fmt: skip
+    html = (
+        f'<link rel="modulepreload" href="/static/js/session.0123456789ab.js" '
+        f'integrity="{sri_of(session)}">'
+        f'<script type="module" src="/static/js/room-page.ba9876543210.js" '
+        f'integrity="{sri_of(entry)}"></script>'
+    )
+    scan = _sri.Scan()
+    _sri.judge_page("templates/pages/room.html", html, "script-src 'self'", served, scan)
+    assert scan.violations == [
+        "templates/pages/room.html: /static/js/room-page.ba9876543210.js imports "
+        "/static/js/session.js with no integrity check"
+    ]
+
+
+def test_prod_an_import_map_pinning_the_plain_names_passes(tmp_path):
+    """The fix: every module under its plain URL, pinned by an import map the CSP admits."""
+    session, entry = b"export const s = 1;\n", b"import { s } from './session.js';\n"
+    served = collected_tree(tmp_path, {"js/session.js": session, "js/room-page.js": entry})
+    import_map = json.dumps({"integrity": {"/static/js/session.js": sri_of(session)}})
+    html = (
+        f'<script type="importmap">{import_map}</script>'
+        f'<script type="module" src="/static/js/room-page.js" integrity="{sri_of(entry)}"></script>'
+    )
+    csp = f"script-src 'self' '{sri_of(import_map.encode())}'"
+    scan = _sri.Scan()
+    _sri.judge_page("room.html", html, csp, served, scan)
+    assert scan.violations == []
+    assert scan.counts["modules_pinned"] == 1
+    scan = _sri.Scan()
+    _sri.judge_page("room.html", html, "script-src 'self'", served, scan)  # the map is refused
+    assert scan.violations == [
+        "room.html: the CSP does not admit the import map's hash",
+        "room.html: /static/js/room-page.js imports /static/js/session.js with no integrity check",
+    ]
+
+
+def test_prod_a_module_pinned_only_by_a_modulepreload_fails(tmp_path):
+    """Chromium refetches a module unchecked when a later import() follows a failed preload."""
+    lazy, entry = b"export const q = 1;\n", b"export const show = () => import('./qr.js');\n"
+    served = collected_tree(tmp_path, {"js/qr.js": lazy, "js/room-page.js": entry})
+    html = (
+        f'<link rel="modulepreload" href="/static/js/qr.js" integrity="{sri_of(lazy)}">'
+        f'<script type="module" src="/static/js/room-page.js" integrity="{sri_of(entry)}"></script>'
+    )
+    scan = _sri.Scan()
+    _sri.judge_page("room.html", html, "script-src 'self'", served, scan)
+    assert scan.violations == [
+        "room.html: /static/js/room-page.js imports /static/js/qr.js with only a modulepreload, "
+        "which a later import does not have to reuse"
+    ]
+
+
+@pytest.mark.integration
+def test_prod_the_check_fails_when_modules_take_hashed_names_again(tmp_path):
+    """The fix reverted: modules named by their hashed copies, whose imports name plain files."""
+    root = seeded_tree(tmp_path, SITE_PARTS)
+    replace_once(
+        root / "atopos_site" / "sri.py",
+        "    return settings.STATIC_URL + quote(path)\n",
+        "    return static(path)\n",
+    )
+    result = run_check("sri_holds_in_production", root, tmp_path)
+    assert result.status is Status.FAIL
+    imports = _sri.module_imports("js/room-page.js", PROJECT_ROOT / "static")
+    entry = r"/static/js/room-page\.[0-9a-f]{12}\.js"
+    reason = rf"templates/pages/room\.html: {entry} imports /static/(\S+) with no integrity check"
+    reasons = [re.fullmatch(reason, text) for text in result.reasons]
+    assert all(reasons), result.reasons
+    assert {match.group(1) for match in reasons if match} == imports
+    assert "js/crypto.js" in imports
+
+
+@pytest.mark.integration
+def test_prod_the_check_fails_when_the_csp_does_not_admit_the_import_map(tmp_path):
+    """Without its hash in script-src the browser drops the map: preloads alone are left."""
+    root = seeded_tree(tmp_path, SITE_PARTS)
+    replace_once(
+        root / "atopos_site" / "settings.py",
+        '"atopos_site.inline_scripts.CSPMiddleware"',
+        '"csp.middleware.CSPMiddleware"',
+    )
+    result = run_check("sri_holds_in_production", root, tmp_path)
+    assert result.status is Status.FAIL
+    imports = _sri.module_imports("js/room-page.js", PROJECT_ROOT / "static")
+    assert result.reasons == sorted(
+        [
+            "templates/pages/room.html: the CSP does not admit the import map's hash",
+            *(
+                f"templates/pages/room.html: /static/js/room-page.js imports /static/{path} with "
+                "only a modulepreload, which a later import does not have to reuse"
+                for path in imports
+            ),
+        ]
+    )
+
+
+def test_prod_a_tree_without_a_site_cannot_be_checked(tmp_path):
+    root = seeded_tree(tmp_path, ["templates", "static"])
+    result = run_check("sri_holds_in_production", root, tmp_path)
+    assert result.status is Status.ERROR
+    assert result.reasons == ["the examined tree has no site (manage.py, templates) to collect"]
 
 
 # --- vectors_agree ----------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 
 import pytest
@@ -291,6 +293,36 @@ def test_a_csp_allowing_inline_script_fails_the_header_check():
     response = page("/", b"", **{"content-security-policy": policy})
     reasons = security_headers_every_route.judge([response], https=False).reasons
     assert "/ (200): CSP script-src allows 'unsafe-inline'" in reasons
+
+
+def csp_hash(text: str) -> str:
+    return "'sha384-" + base64.b64encode(hashlib.sha384(text.encode()).digest()).decode() + "'"
+
+
+def test_a_csp_admitting_the_pages_own_import_map_by_hash_passes_the_header_check():
+    """The room page's import map is data: its hash, and nothing else inline, may be admitted."""
+    import_map = '{"integrity":{"/static/js/a.js":"sha384-x"}}'
+    policy = STRICT_HEADERS["content-security-policy"].replace(
+        "script-src 'self'", f"script-src 'self' {csp_hash(import_map)}"
+    )
+    body = f'<script type="importmap">{import_map}</script>'.encode()
+    response = page("/r/", body, **{"content-security-policy": policy})
+    assert security_headers_every_route.judge([response], https=False).reasons == []
+
+
+def test_mallory_cannot_slip_an_inline_script_in_by_its_hash():
+    """A hash-source for an executable inline script, or for nothing on the page, fails."""
+    code = "alert(document.cookie)"
+    policy = STRICT_HEADERS["content-security-policy"].replace(
+        "script-src 'self'", f"script-src 'self' {csp_hash(code)} {csp_hash('absent')}"
+    )
+    response = page(
+        "/r/", f"<script>{code}</script>".encode(), **{"content-security-policy": policy}
+    )
+    assert security_headers_every_route.judge([response], https=False).reasons == [
+        "/r/ (200): CSP script-src admits a hash of no inline script on the page",
+        "/r/ (200): CSP script-src admits an inline text/javascript script",
+    ]
 
 
 def test_a_cookie_or_missing_hsts_over_https_fails_the_header_check():

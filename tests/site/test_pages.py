@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.test import Client
 
 from atopos_site.text import describe_duration
@@ -116,7 +118,7 @@ def test_durations_are_described_in_words(seconds, words):
 
 
 def test_room_page_loads_every_module_with_integrity(client, alpha):
-    """The entry script and every module it imports carry SRI, and nothing is inline."""
+    """The entry script and every module it imports carry SRI under their plain URLs."""
     from atopos_site.sri import integrity, module_graph
 
     response = client.get("/r/", HTTP_HOST="alpha.localhost")
@@ -133,8 +135,73 @@ def test_room_page_loads_every_module_with_integrity(client, alpha):
     assert "no-store" in response["Cache-Control"]
 
 
+def test_room_page_import_map_pins_every_shipped_module(client, alpha, settings):
+    """Whatever a module imports, statically or not, the import map holds it to its hash."""
+    from atopos_site.sri import integrity
+
+    html = client.get("/r/", HTTP_HOST="alpha.localhost").content.decode()
+    maps = re.findall(r'<script type="importmap">(.*?)</script>', html, re.S)
+    assert len(maps) == 1
+    pinned = json.loads(maps[0])["integrity"]
+    shipped = sorted(
+        path.relative_to(settings.BASE_DIR / "static").as_posix()
+        for path in (settings.BASE_DIR / "static").rglob("*.js")
+    )
+    assert sorted(pinned) == [f"/static/{path}" for path in shipped]
+    assert all(pinned[f"/static/{path}"] == integrity(path) for path in shipped)
+    assert list(json.loads(maps[0])) == ["integrity"]  # no remapping: every URL stays plain
+
+
+def test_module_graph_follows_every_import_form(tmp_path, settings):
+    """Multi-line, re-export, side-effect and literal dynamic imports; comments are not imports."""
+    from atopos_site import sri
+
+    (tmp_path / "js" / "sub").mkdir(parents=True)
+    (tmp_path / "vendor").mkdir()
+    files = {
+        "js/entry.js": "import {\n  a,\n  b,\n} from './a.js';\nimport './side.js';\n"
+        "// import './commented.js';\n/* import './blocked.js'; */\n"
+        "export const later = () => import('./sub/late.js');\n",
+        "js/a.js": "export * from './sub/re.js';\nexport { x as y } from \"../vendor/v.js\";\n",
+        "js/side.js": "import '/static/js/absolute.js';\n",
+        "js/sub/late.js": "export const late = 1;\n",
+        "js/sub/re.js": "import * as all from '../cycle.js';\nexport const a = 1, b = 2;\n",
+        "js/cycle.js": "import { a } from './sub/re.js';\nexport const c = a;\n",
+        "js/absolute.js": "export {};\n",
+        "js/commented.js": "export {};\n",
+        "js/blocked.js": "export {};\n",
+        "vendor/v.js": "export const x = 1;\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    settings.STATICFILES_DIRS = [tmp_path]
+    finders.get_finder.cache_clear()
+    try:
+        assert sri.module_graph("js/entry.js") == [
+            "js/a.js", "js/absolute.js", "js/cycle.js", "js/side.js",
+            "js/sub/late.js", "js/sub/re.js", "vendor/v.js",
+        ]  # fmt: skip
+    finally:
+        finders.get_finder.cache_clear()
+
+
 def test_room_page_offers_lifetimes_within_the_tenant_policy(client, alpha):
     """Alpha's maximum is two hours: nothing longer is offered, the default is its own."""
     html = client.get("/r/", HTTP_HOST="alpha.localhost").content.decode()
     assert 'data-lifetimes="900:15 minutes,3600:1 hour,7200:2 hours"' in html
     assert 'data-default-lifetime="3600"' in html
+
+
+def test_a_page_holds_one_module_entry_with_its_request(rf):
+    """Firefox takes only the first import map; the CSP hash needs the request: both enforced."""
+    from django.core.exceptions import ImproperlyConfigured
+    from django.template import Context, Template
+
+    twice = Template(
+        '{% load sri %}{% module_script "js/room-page.js" %}{% module_script "js/room-page.js" %}'
+    )
+    with pytest.raises(ImproperlyConfigured, match="once per page"):
+        twice.render(Context({"request": rf.get("/r/")}))
+    once = Template('{% load sri %}{% module_script "js/room-page.js" %}')
+    with pytest.raises(ImproperlyConfigured, match="needs the request"):
+        once.render(Context({}))

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
+
 import pytest
 
 EXPECTED_CSP = {
@@ -24,6 +28,9 @@ EXPECTED_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+INLINE_SCRIPT = re.compile(
+    r"<script((?:\s+(?!src\b)[a-z-]+(?:=\"[^\"]*\")?)*)>(.*?)</script>", re.S
+)
 DENIED_FEATURES = {"camera", "microphone", "geolocation", "usb", "payment", "display-capture"}
 
 PUBLIC_ROUTES = [
@@ -58,9 +65,22 @@ def parse_csp(header: str) -> dict[str, list[str]]:
     return policy
 
 
+def inline_script_hashes(response) -> list[str]:
+    """The hash-source of each inline script element a page holds; only import maps may be one."""
+    if not response.get("Content-Type", "").startswith("text/html"):
+        return []
+    hashes = []
+    for attributes, text in INLINE_SCRIPT.findall(response.content.decode()):
+        assert attributes == ' type="importmap"', f"an inline <script{attributes}>"
+        digest = base64.b64encode(hashlib.sha384(text.encode()).digest()).decode()
+        hashes.append(f"'sha384-{digest}'")
+    return hashes
+
+
 def assert_security_headers(response) -> None:
-    """The CSP and every fixed header, exactly."""
-    assert parse_csp(response["Content-Security-Policy"]) == EXPECTED_CSP
+    """The CSP and every fixed header, exactly; script-src admits only the page's import map."""
+    expected = {**EXPECTED_CSP, "script-src": ["'self'", *inline_script_hashes(response)]}
+    assert parse_csp(response["Content-Security-Policy"]) == expected
     for name, value in EXPECTED_HEADERS.items():
         assert response[name] == value, name
     features = dict(item.strip().split("=") for item in response["Permissions-Policy"].split(","))
