@@ -23,6 +23,7 @@ from atopos_site.env import (
     env_list,
     env_secret,
     env_str,
+    ip_networks,
     redis_urls,
 )
 from atopos_site.routes import PUBLIC_ROUTE_SEGMENTS
@@ -228,6 +229,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ATOPOS_HSTS_INCLUDE_SUBDOMAINS", Fals
 SECURE_SSL_REDIRECT = env_bool("ATOPOS_SSL_REDIRECT", False)
 if env_bool("ATOPOS_TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Peers whose X-Forwarded-For names the client (atopos_site.client_address);
+# empty: the connection's own address is the client, whatever headers say.
+ATOPOS_TRUSTED_PROXIES = ip_networks("ATOPOS_TRUSTED_PROXIES")
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
