@@ -49,9 +49,7 @@ def _replace_once(text: str, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
-def render_template(
-    upstream_port: int, tls_port: int, plain_port: int, directory: Path
-) -> str:
+def render_template(upstream_port: int, tls_port: int, plain_port: int, directory: Path) -> str:
     """The shipped template with this machine's ports, certificate and log paths."""
     text = TEMPLATE.read_text()
     for old, new in (
