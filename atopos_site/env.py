@@ -206,6 +206,19 @@ def ip_networks(name: str, environ: Environ = os.environ) -> tuple[IPNetwork, ..
     return tuple(networks)
 
 
+def admin_host(name: str, environ: Environ = os.environ) -> str | None:
+    """The operator host's canonical name (the admin answers there only), or None."""
+    from atopos_site.tenancy.hostnames import normalize_hostname
+
+    raw = env_str(name, "", environ)
+    if not raw:
+        return None
+    try:
+        return normalize_hostname(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a hostname, got {raw!r}") from None
+
+
 _ADMIN_PATH = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 

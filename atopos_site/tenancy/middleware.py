@@ -3,12 +3,18 @@
 The Host is read once, here, through Django's own ``get_host()`` (so
 ALLOWED_HOSTS applies) and our normaliser. A host Django would refuse with a
 400 and a logged traceback gets the same silent, fixed 404 as an unknown one.
+
+The operator host (ATOPOS_ADMIN_HOST) is no tenant: its requests get the
+admin's URL configuration (atopos_site.admin_urls) and no tenant, so the
+admin never shares an origin with room pages, and tenant domains have no
+admin route at all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotFound
 
@@ -18,6 +24,8 @@ from atopos_site.tenancy.resolver import resolve_hostname
 
 # The same bytes for every unknown, inactive or malformed host, so a response
 # says nothing about which tenants exist.
+ADMIN_URLCONF = "atopos_site.admin_urls"
+
 UNKNOWN_HOST_BODY = (
     b'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Not found</title>'
     b"</head><body><h1>Not found</h1></body></html>\n"
@@ -56,6 +64,9 @@ class TenantMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         """Resolve the raw Host header before anything else reads it."""
         host = request_host(request)
+        if host is not None and host.hostname == settings.ATOPOS_ADMIN_HOST:
+            request.urlconf = ADMIN_URLCONF  # type: ignore[attr-defined]  # read by Django's handler
+            return self.get_response(request)
         tenant = resolve_hostname(host.hostname) if host is not None else None
         if tenant is None:
             return unknown_host_response()
