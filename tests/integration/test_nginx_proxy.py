@@ -2,9 +2,10 @@
 
 Debian's nginx runs deploy/nginx/atopos.conf (TLS on a free loopback port)
 in front of the site started as the template's header says, with
-ATOPOS_TRUSTED_PROXIES=127.0.0.1. Mallory and Bob connect from two loopback
-addresses (127.0.0.2 and 127.0.0.3: Linux routes all of 127/8 to lo), so
-nginx sees two clients, as it would on the Internet.
+ATOPOS_TRUSTED_PROXIES=127.0.0.2 (the template's proxy_bind). Mallory and Bob
+connect from two other loopback addresses (127.0.0.3 and 127.0.0.4: Linux
+routes all of 127/8 to lo), so nginx sees two clients, as it would on the
+Internet.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ pytestmark = [
     pytest.mark.skipif(not nginx_available(), reason="needs Debian's nginx: apt-get install nginx"),
 ]
 
-MALLORY = "127.0.0.2"
-BOB = "127.0.0.3"
+NGINX = "127.0.0.2"
+MALLORY = "127.0.0.3"
+BOB = "127.0.0.4"
 JOINS_PER_MINUTE = 4
 # Room routes as an attacker or a confused client might spell them.
 ROOM_SPELLINGS = {
@@ -41,11 +43,11 @@ ROOM_SPELLINGS = {
 
 @pytest.fixture(scope="module")
 def proxied_site(tmp_path_factory) -> tuple[LiveSite, NginxProxy]:
-    """daphne trusting only 127.0.0.1, with nginx (the shipped template) in front of it."""
+    """daphne trusting only nginx's address, with nginx (the shipped template) in front of it."""
     directory = tmp_path_factory.mktemp("nginx")
     with live_site(
         directory,
-        env={"ATOPOS_TRUSTED_PROXIES": "127.0.0.1", "ATOPOS_TRUST_X_FORWARDED_PROTO": "1"},
+        env={"ATOPOS_TRUSTED_PROXIES": NGINX, "ATOPOS_TRUST_X_FORWARDED_PROTO": "1"},
         tenant_options=["--joins-per-minute", str(JOINS_PER_MINUTE)],
     ) as site, nginx_proxy(directory / "proxy", site.port) as proxy:  # fmt: skip
         yield site, proxy
@@ -105,6 +107,32 @@ def test_mallory_behind_the_proxy_cannot_spend_bobs_join_budget(proxied_site):
     assert bob is None
 
 
+def test_mallory_on_the_machine_bypassing_nginx_cannot_choose_her_address(proxied_site):
+    """A socket straight to daphne from 127.0.0.1 (as a local onion service connects) names
+    a fresh address in X-Forwarded-For each time: daphne ignores it and counts one client.
+    """
+    site, _ = proxied_site
+
+    async def attempt(forwarded_for: str) -> int | None:
+        async with websockets.connect(
+            f"ws://localhost:{site.port}/ws/v1",
+            origin=websockets.Origin(f"http://localhost:{site.port}"),
+            additional_headers={"X-Forwarded-For": forwarded_for},
+            host="127.0.0.1",
+            proxy=None,
+        ) as socket:
+            try:
+                ChallengeFrame.decode(await asyncio.wait_for(socket.recv(), 10))
+            except websockets.ConnectionClosed as closed:
+                return closed.rcvd.code if closed.rcvd else None
+            return None
+
+    async def scenario() -> list[int | None]:
+        return [await attempt(f"198.51.100.{n}") for n in range(JOINS_PER_MINUTE + 1)]
+
+    assert asyncio.run(scenario()) == [None] * JOINS_PER_MINUTE + [CloseCode.RATE_LIMITED]
+
+
 def fetch_through(proxy: NginxProxy, path: str, source: str = BOB) -> int:
     """GET ``path`` (sent exactly as written) through nginx over TLS; the status."""
     connection = http.client.HTTPSConnection(
@@ -147,7 +175,7 @@ def test_room_paths_in_any_spelling_stay_out_of_both_access_logs(logs_after_odd_
     assert secret not in daphne
 
 
-@pytest.mark.parametrize("address", [MALLORY, BOB, "127.0.0.1"])
+@pytest.mark.parametrize("address", [MALLORY, BOB, NGINX, "127.0.0.1"])
 def test_no_client_address_is_in_either_log(proxied_site, logs_after_odd_paths, address):
     """Neither nginx's access log nor daphne's output names a client or the proxy."""
     access, daphne = logs_after_odd_paths

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.integration
 
 
 async def send_oversize(port: int) -> ConnectionClosed:
-    async with connect(f"ws://localhost:{port}/ws/v1", origin=Origin("http://localhost")) as socket:
+    async with connect(
+        f"ws://localhost:{port}/ws/v1", origin=Origin(f"http://localhost:{port}")
+    ) as socket:
         await socket.recv()  # the challenge
         await socket.send(bytes([1, 0x10]) + bytes(70 * 1024))
         with pytest.raises(ConnectionClosed) as closed:
@@ -24,7 +26,9 @@ async def send_oversize(port: int) -> ConnectionClosed:
 
 
 async def still_serving(port: int) -> bytes:
-    async with connect(f"ws://localhost:{port}/ws/v1", origin=Origin("http://localhost")) as socket:
+    async with connect(
+        f"ws://localhost:{port}/ws/v1", origin=Origin(f"http://localhost:{port}")
+    ) as socket:
         return bytes(await socket.recv())
 
 
