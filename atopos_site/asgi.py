@@ -17,6 +17,7 @@ from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 
+from atopos_site.client_address import TrustedProxyMiddleware  # noqa: E402
 from atopos_site.tenancy.asgi import TenantOriginValidator, TenantScopeMiddleware  # noqa: E402
 from rooms.routing import websocket_router  # noqa: E402
 
@@ -26,9 +27,13 @@ if not settings.REDIS_URLS:
         "or point REDIS_URL at a Redis server"
     )
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": TenantScopeMiddleware(TenantOriginValidator(websocket_router)),
-    }
+# Outermost, so Django (REMOTE_ADDR) and the relay's rate limits both see the
+# client a trusted proxy forwarded, never an address a client wrote itself.
+application = TrustedProxyMiddleware(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": TenantScopeMiddleware(TenantOriginValidator(websocket_router)),
+        }
+    )
 )

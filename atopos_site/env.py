@@ -8,6 +8,7 @@ a password (database and Redis URLs, secrets).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -182,6 +183,40 @@ def redis_urls(name: str, raw: str) -> list[str]:
             raise ImproperlyConfigured(f"{name} URL #{position} needs a host: redis://host:6379/0")
         _url_port(name, parts)
     return urls
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def ip_networks(name: str, environ: Environ = os.environ) -> tuple[IPNetwork, ...]:
+    """Comma-separated IP addresses or networks (``10.0.0.0/8``, ``::1``); empty when unset.
+
+    A network with host bits set (``10.0.0.1/8``) is refused: it usually
+    means a typo, and guessing which network was meant could trust too much.
+    """
+    networks = []
+    for item in env_list(name, (), environ):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=True))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks such as 127.0.0.1 or 10.0.0.0/8,"
+                f" got {item!r}"
+            ) from None
+    return tuple(networks)
+
+
+def admin_host(name: str, environ: Environ = os.environ) -> str | None:
+    """The operator host's canonical name (the admin answers there only), or None."""
+    from atopos_site.tenancy.hostnames import normalize_hostname
+
+    raw = env_str(name, "", environ)
+    if not raw:
+        return None
+    try:
+        return normalize_hostname(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a hostname, got {raw!r}") from None
 
 
 _ADMIN_PATH = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")

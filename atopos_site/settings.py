@@ -13,8 +13,10 @@ from pathlib import Path
 
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from django.http.request import validate_host
 
 from atopos_site.env import (
+    admin_host,
     admin_path,
     database_from_url,
     env_bool,
@@ -23,6 +25,7 @@ from atopos_site.env import (
     env_list,
     env_secret,
     env_str,
+    ip_networks,
     redis_urls,
 )
 from atopos_site.routes import PUBLIC_ROUTE_SEGMENTS
@@ -85,6 +88,18 @@ CHANNEL_LAYERS = (
 )
 
 ATOPOS_ADMIN_PATH = admin_path("ATOPOS_ADMIN_PATH", os.environ, PUBLIC_ROUTE_SEGMENTS)
+# The admin answers on this host only: never on a tenant domain, so it shares
+# no origin with room pages (atopos_site.tenancy.middleware).
+ATOPOS_ADMIN_HOST = admin_host("ATOPOS_ADMIN_HOST")
+if bool(ATOPOS_ADMIN_PATH) != bool(ATOPOS_ADMIN_HOST):
+    raise ImproperlyConfigured(
+        "set ATOPOS_ADMIN_PATH and ATOPOS_ADMIN_HOST together (the admin answers only at"
+        " that path on that host), or neither"
+    )
+if ATOPOS_ADMIN_HOST and not validate_host(ATOPOS_ADMIN_HOST, ALLOWED_HOSTS):
+    raise ImproperlyConfigured(
+        f"ATOPOS_ADMIN_HOST {ATOPOS_ADMIN_HOST!r} must be covered by ALLOWED_HOSTS"
+    )
 
 # How long a process trusts its cached Host -> tenant answer; edits made in
 # another process (the admin, the tenant command) show up within this time.
@@ -233,6 +248,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ATOPOS_HSTS_INCLUDE_SUBDOMAINS", Fals
 SECURE_SSL_REDIRECT = env_bool("ATOPOS_SSL_REDIRECT", False)
 if env_bool("ATOPOS_TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Peers whose X-Forwarded-For names the client (atopos_site.client_address);
+# empty: the connection's own address is the client, whatever headers say.
+ATOPOS_TRUSTED_PROXIES = ip_networks("ATOPOS_TRUSTED_PROXIES")
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -1,9 +1,10 @@
-"""Public routes; the admin only when ATOPOS_ADMIN_PATH is set."""
+"""Public routes of every tenant domain.
+
+The admin is not here: it answers only on ATOPOS_ADMIN_HOST (atopos_site.admin_urls).
+"""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
 from atopos_site import pages
@@ -19,8 +20,3 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(".well-known/security.txt", pages.security_txt, name="security-txt"),
     path("robots.txt", pages.robots_txt, name="robots-txt"),
 ]
-
-if settings.ATOPOS_ADMIN_PATH:
-    admin.site.site_header = "Atopos operations"
-    admin.site.site_title = "Atopos operations"
-    urlpatterns.append(path(f"{settings.ATOPOS_ADMIN_PATH}/", admin.site.urls))

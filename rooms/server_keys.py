@@ -6,6 +6,7 @@ daily-rotating hash that stands in for a client's address in rate limits.
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 
 from django.conf import settings
@@ -32,7 +33,26 @@ def tombstone_id(tenant_slug: str, room_id: bytes) -> str:
     return kdf(tenant_key, Label.TOMB, room_id, size=16).hex()
 
 
+# One IPv6 subscriber usually holds a whole /64 and can pick any address in
+# it, so a budget per IPv6 address would be a budget per attempt.
+IPV6_CLIENT_PREFIX = 64
+
+
+def rate_limit_subject(address: str) -> str:
+    """What one client's budget is counted for: its IPv4 address, or its IPv6 /64."""
+    try:
+        parsed = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, IPV6_CLIENT_PREFIX), strict=False))
+    return str(parsed)
+
+
 def client_identity(address: str, now_seconds: float) -> str:
-    """The day's keyed hash of a client address; the address itself is never kept."""
+    """The day's keyed hash of a client (see rate_limit_subject); the address is never kept."""
     day_key = kdf(server_key(), Label.RLDAY, u32(int(now_seconds // DAY_SECONDS)))
-    return kdf(day_key, Label.CLIENT, address.encode("utf-8"), size=16).hex()
+    subject = rate_limit_subject(address)
+    return kdf(day_key, Label.CLIENT, subject.encode("utf-8"), size=16).hex()

@@ -2,19 +2,24 @@
 
 Both refuse in the same way (the handshake is answered 403), so a refused
 socket does not tell an unknown host from a foreign origin.
+
+The origin check is exact: a socket's Origin must be the origin of the page
+that the same Host serves over the same kind of connection, scheme, host and
+port alike, serialised as browsers serialise it. Another port or scheme on a
+tenant's hostname is another origin (another server, or a plain-http page
+that a network attacker can write), so it may not drive a room socket.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 
-from atopos_site.tenancy.hostnames import normalize_hostname
-from atopos_site.tenancy.policy import ResolvedTenant
-from atopos_site.tenancy.resolver import resolve_host_header
+from atopos_site.tenancy.hostnames import CanonicalHost, canonical_host
+from atopos_site.tenancy.resolver import resolve_hostname
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -38,42 +43,68 @@ async def refuse_websocket(scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "websocket.close"})
 
 
-def origin_allowed(origin: str | None, tenant: ResolvedTenant) -> bool:
-    """True when ``origin`` is an http(s) origin on one of the tenant's own domains."""
-    if not origin:
-        return False
-    parts = urlsplit(origin)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return False
-    try:
-        hostname = normalize_hostname(parts.hostname)
-    except ValueError:
-        return False
-    return hostname in tenant.domains
+def page_scheme(scope: Scope) -> str:
+    """``http`` or ``https``: the scheme of a page that may open this socket.
+
+    It is the connection's own (ws -> http, wss -> https) unless the operator
+    trusts the proxy's X-Forwarded-Proto (ATOPOS_TRUST_X_FORWARDED_PROTO),
+    which is then read exactly as Django reads it for HTTP requests.
+    """
+    proxy_header = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if proxy_header is not None:
+        meta_name, secure_value = proxy_header
+        name = meta_name.removeprefix("HTTP_").replace("_", "-").lower().encode("latin-1")
+        value = header(scope, name)
+        if value is not None:
+            return "https" if value.split(",", 1)[0].strip() == secure_value else "http"
+    return "https" if scope.get("scheme") == "wss" else "http"
+
+
+def expected_origin(scope: Scope, host: CanonicalHost) -> str:
+    """The origin of the page the socket's Host serves, as a browser serialises it."""
+    return host.origin(page_scheme(scope))
+
+
+def origin_allowed(origin: str | None, expected: str) -> bool:
+    """True when the Origin header is exactly the expected origin.
+
+    Browsers always send an origin in its serialised form (lower case,
+    A-labels, no default port, no path), so nothing needs parsing: any other
+    spelling did not come from the page and is refused.
+    """
+    return origin is not None and origin == expected
 
 
 class TenantScopeMiddleware:
-    """Puts ``scope["tenant"]`` for the Host header; refuses unknown hosts."""
+    """Puts ``scope["host"]`` and ``scope["tenant"]`` for the Host header; refuses unknown hosts."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Resolve the tenant (through the cache, or the database in a thread)."""
-        tenant = await database_sync_to_async(resolve_host_header)(header(scope, b"host"))
+        host = canonical_host(header(scope, b"host"))
+        if host is None:
+            return await refuse_websocket(scope, receive, send)
+        tenant = await database_sync_to_async(resolve_hostname)(host.hostname)
         if tenant is None:
             return await refuse_websocket(scope, receive, send)
-        return await self.app({**scope, "tenant": tenant}, receive, send)
+        return await self.app({**scope, "host": host, "tenant": tenant}, receive, send)
 
 
 class TenantOriginValidator:
-    """Refuses sockets whose Origin is not one of the tenant's domains (CSWSH)."""
+    """Refuses sockets from any origin but the page's own (CSWSH, other ports and schemes).
+
+    An accepted socket carries ``scope["origin"]``: the canonical origin that
+    was checked, which the relay compares with a room's signed origin.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Compare the Origin header with the domains of ``scope["tenant"]``."""
-        if not origin_allowed(header(scope, b"origin"), scope["tenant"]):
+        """Compare the Origin header with the origin the Host and the connection imply."""
+        expected = expected_origin(scope, scope["host"])
+        if not origin_allowed(header(scope, b"origin"), expected):
             return await refuse_websocket(scope, receive, send)
-        return await self.app(scope, receive, send)
+        return await self.app({**scope, "origin": expected}, receive, send)

@@ -13,7 +13,7 @@ from django.http.request import validate_host
 
 
 def domains_outside_allowed_hosts(hostnames: Iterable[str]) -> list[str]:
-    """The tenant hostnames that ALLOWED_HOSTS does not cover (Django answers them 400)."""
+    """The tenant hostnames that ALLOWED_HOSTS does not cover (they get the unknown-host 404)."""
     return [name for name in hostnames if not validate_host(name, settings.ALLOWED_HOSTS)]
 
 
@@ -34,7 +34,8 @@ def check_tenant_domains_allowed(
         return []  # not migrated yet: `migrate` runs the checks before creating tables
     return [
         Warning(
-            f"Tenant domain {name} is not covered by ALLOWED_HOSTS; requests to it get 400.",
+            f"Tenant domain {name} is not covered by ALLOWED_HOSTS;"
+            " requests to it get the unknown-host 404.",
             hint="Add it (or a parent domain with a leading '.') to the ALLOWED_HOSTS variable.",
             id="tenancy.W001",
         )

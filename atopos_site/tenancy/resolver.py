@@ -12,7 +12,6 @@ import time
 
 from django.conf import settings
 
-from atopos_site.tenancy.hostnames import hostname_from_host_header
 from atopos_site.tenancy.models import TenantDomain
 from atopos_site.tenancy.policy import ResolvedTenant
 
@@ -53,11 +52,3 @@ def resolve_hostname(hostname: str) -> ResolvedTenant | None:
                 _cache.clear()
             _cache[hostname] = (now + ttl, tenant)
     return tenant
-
-
-def resolve_host_header(header: str | None) -> ResolvedTenant | None:
-    """The tenant for a raw Host header value, or None if unknown or malformed."""
-    if not header:
-        return None
-    hostname = hostname_from_host_header(header)
-    return resolve_hostname(hostname) if hostname is not None else None

@@ -92,6 +92,51 @@ def test_the_publish_safe_scan_rejects(text, finding):
     assert [item.what for item in scan_text("checks/x.json", text)] == [finding]
 
 
+@pytest.mark.parametrize(
+    ("text", "finding"),
+    [
+        ('{"data": "/srv/x"}', "holds a path on this machine"),
+        ('{"data": "/opt/x"}', "holds a path on this machine"),
+        ('{"data": "(/etc/atopos/env)"}', "holds a path on this machine"),
+        ('{"log": "read\\n/var/lib/atopos"}', "holds a path on this machine"),
+        ('{"data": "C:\\\\Users\\\\bob"}', "holds a path on this machine"),
+        ('{"db": "host.internal"}', "holds a hostname"),
+        ('{"db": "foo.corp"}', "holds a hostname"),
+        ('{"db": "redis.prod.intranet:6379"}', "holds a hostname"),
+        ('{"db": "rooms.attacker.example"}', "holds a hostname"),
+        ('{"mail": "ops@faß.example"}', "holds a hostname"),
+        ('{"peer": "peer:2001:db8::1"}', "holds an IP address"),
+        ('{"peer": "v6:fe80::1%eth0"}', "holds an IP address"),
+    ],
+)
+def test_mallorys_leaks_that_no_denylist_named_are_refused(text, finding):
+    """Paths, hostnames and addresses outside the allowlist are refused, whatever their TLD."""
+    assert [item.what for item in scan_text("checks/x.json", text)] == [finding]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"routes": ["/", "/r/", "/ws/v1", "/static/js/session.js", "/no-such-page/"]}',
+        '{"page": "/security/evidence/latest/checks/sri_hashes_match.json"}',
+        '{"names": ["rooms.protocol.labels.Label.RID", "nacl.public.SealedBox"]}',
+        '{"field": "Tenant.display_name", "version": "v20.20.2", "took": 0.23}',
+        '{"bundle": "qrcode-generator-2.0.4.js", "globs": "*/tests/ and */migrations/"}',
+        '{"mac": "lrSXuAkhfwpezSUAdIH/KbBzuxp2QK//g524NBfZ7Vq=", "at": "12:30:01"}',
+    ],
+)
+def test_the_publish_safe_scan_accepts_what_the_allowlist_describes(text):
+    """Site routes, code names, file names, versions, base64 and times are publishable."""
+    assert scan_text("checks/x.json", text) == []
+
+
+def test_the_published_evidence_passes_the_allowlist():
+    """The committed run passes the gate that will judge the next one."""
+    from tests.support.processes import ROOT
+
+    assert scan_directory(ROOT / "evidence" / "latest") == []
+
+
 def test_the_publish_safe_scan_rejects_a_known_secret_in_any_encoding():
     secret = bytes(range(7, 39))
     assert [item.what for item in scan_text("x", secret.hex(), [secret])] == ["holds a secret"]

@@ -37,11 +37,11 @@ async def open_socket(site: LiveSite, forwarded_for: str) -> None:
 
 @pytest.fixture(scope="module")
 def chatty_site(tmp_path_factory):
-    """A live site with proxy headers honoured and every logger at DEBUG."""
+    """A live site believing X-Forwarded-For from loopback, with every logger at DEBUG."""
     with live_site(
         tmp_path_factory.mktemp("logs"),
-        env={"ATOPOS_LOG_LEVEL": "DEBUG"},
-        serve_arguments=["--proxy-headers", "-v", "2"],
+        env={"ATOPOS_LOG_LEVEL": "DEBUG", "ATOPOS_TRUSTED_PROXIES": "127.0.0.1, ::1"},
+        serve_arguments=["-v", "2"],
     ) as site:
         assert fetch(site, "/", CLIENT_V4) == 200
         assert fetch(site, "/security/", CLIENT_V6) == 200

@@ -47,11 +47,12 @@ def test_production_release_and_web_serve_with_hsts_and_secure_cookies(tmp_path:
         env = base_env(
             ATOPOS_ENV="prod",
             SECRET_KEY="p" * 64,
-            ALLOWED_HOSTS="chat.localhost",
+            ALLOWED_HOSTS="chat.localhost,ops.localhost",
             DATABASE_URL=database_url,
             ATOPOS_SECURITY_CONTACT="mailto:security@chat.example",
             ATOPOS_STATIC_ROOT=str(tmp_path / "static"),
             ATOPOS_ADMIN_PATH="ops-7f3k",
+            ATOPOS_ADMIN_HOST="ops.localhost",
             ATOPOS_TRUST_X_FORWARDED_PROTO="1",
             PORT=str(port),
         )
@@ -71,12 +72,16 @@ def test_production_release_and_web_serve_with_hsts_and_secure_cookies(tmp_path:
             assert headers["Strict-Transport-Security"] == "max-age=31536000"
             assert "Set-Cookie" not in headers
 
-            status, headers, _ = http_get(port, "/ops-7f3k/login/", "chat.localhost", HTTPS_PROXY)
+            status, headers, _ = http_get(port, "/ops-7f3k/login/", "ops.localhost", HTTPS_PROXY)
             assert status == 200
             cookie = headers["Set-Cookie"]
             assert "Path=/ops-7f3k/" in cookie
             for attribute in ("Secure", "HttpOnly", "SameSite=Strict"):
                 assert attribute in cookie
+            # The admin answers on the operator host only, never on a tenant domain.
+            status, headers, _ = http_get(port, "/ops-7f3k/login/", "chat.localhost", HTTPS_PROXY)
+            assert status == 404
+            assert "Set-Cookie" not in headers
 
             status, _, _ = http_get(port, "/", "localhost")
             assert status == 404  # not a tenant domain here

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.integration
 
 
 async def send_oversize(port: int) -> ConnectionClosed:
-    async with connect(f"ws://localhost:{port}/ws/v1", origin=Origin("http://localhost")) as socket:
+    async with connect(
+        f"ws://localhost:{port}/ws/v1", origin=Origin(f"http://localhost:{port}")
+    ) as socket:
         await socket.recv()  # the challenge
         await socket.send(bytes([VERSION, 0x10]) + bytes(70 * 1024))
         with pytest.raises(ConnectionClosed) as closed:
@@ -25,7 +27,9 @@ async def send_oversize(port: int) -> ConnectionClosed:
 
 
 async def still_serving(port: int) -> bytes:
-    async with connect(f"ws://localhost:{port}/ws/v1", origin=Origin("http://localhost")) as socket:
+    async with connect(
+        f"ws://localhost:{port}/ws/v1", origin=Origin(f"http://localhost:{port}")
+    ) as socket:
         return bytes(await socket.recv())
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 from hypothesis import given
@@ -86,3 +87,39 @@ def test_any_ip_address_is_removed(address):
     """Property: every IPv4 or IPv6 address, in its usual text form, is removed."""
     line = f"client {address} connected"
     assert str(address) not in redact(line)
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "//r/S3cret",
+        "/%72/S3cret",
+        "/R/S3cret",
+        "/%2572/S3cret",
+        "/static/../r/S3cret",
+        "/%2F%72%2FS3cret",
+        "///WS/S3cret",
+        "/%77%53/S3cret",
+    ],
+)
+def test_mallory_spelling_a_room_route_oddly_still_gets_it_redacted(spelling):
+    """Percent-encoding, case and extra slashes do not carry a room path past the filter."""
+    line = emit("django.request", "Not Found: %s", spelling)
+    assert "S3cret" not in line
+    assert "[redacted]" in line
+    assert "S3cret" not in redact(f'- - - [02/Dec/2026:12:06:49] "GET {spelling}" 404 1667')
+
+
+def test_a_long_ordinary_run_is_kept_and_read_quickly():
+    """A 64 KiB base64-like run (no room prefix) is kept as it is, in well under a second."""
+    blob = "a+b/c=" * 11_000
+    started = time.perf_counter()
+    assert redact(blob) == blob
+    assert time.perf_counter() - started < 0.5
+
+
+def test_mallory_padding_a_path_with_encoded_starts_cannot_slow_the_filter():
+    """64 KiB of candidate starts is cut short and redacted, in well under a second."""
+    started = time.perf_counter()
+    assert redact("/x/" + "%72+" * 16_000 + "/r/S3cret") == "/x/[redacted]"
+    assert time.perf_counter() - started < 0.5

@@ -21,7 +21,8 @@ PROD_BASE = {
 }
 VARIABLES = (
     "ATOPOS_ENV", "DEBUG", "SECRET_KEY", "SECRET_KEY_FILE", "ALLOWED_HOSTS", "DATABASE_URL",
-    "REDIS_URL", "ATOPOS_ADMIN_PATH", "ATOPOS_TENANT_CACHE_SECONDS", "ATOPOS_SECURITY_CONTACT",
+    "REDIS_URL", "ATOPOS_ADMIN_PATH", "ATOPOS_ADMIN_HOST", "ATOPOS_TRUSTED_PROXIES",
+    "ATOPOS_TENANT_CACHE_SECONDS", "ATOPOS_SECURITY_CONTACT",
     "ATOPOS_SOURCE_URL", "ATOPOS_HSTS_SECONDS", "ATOPOS_HSTS_INCLUDE_SUBDOMAINS",
     "ATOPOS_SSL_REDIRECT", "ATOPOS_TRUST_X_FORWARDED_PROTO", "ATOPOS_LOG_LEVEL",
     "ATOPOS_STATIC_ROOT", "ATOPOS_EVIDENCE_DIR",
@@ -56,6 +57,17 @@ def load_settings(monkeypatch: pytest.MonkeyPatch, **variables: str) -> dict[str
         ({**PROD_BASE, "REDIS_URL": ""}, r"REDIS_URL is required when ATOPOS_ENV=prod"),
         ({"ATOPOS_ADMIN_PATH": "ad min"}, r"ATOPOS_ADMIN_PATH must be one path segment"),
         ({"ATOPOS_ADMIN_PATH": "static"}, r"ATOPOS_ADMIN_PATH must not reuse a public route"),
+        ({"ATOPOS_ADMIN_PATH": "ops"}, r"set ATOPOS_ADMIN_PATH and ATOPOS_ADMIN_HOST together"),
+        ({"ATOPOS_ADMIN_HOST": "ops.localhost"}, r"set ATOPOS_ADMIN_PATH and ATOPOS_ADMIN_HOST"),
+        (
+            {"ATOPOS_ADMIN_PATH": "ops", "ATOPOS_ADMIN_HOST": "ops..example"},
+            r"ATOPOS_ADMIN_HOST must be a hostname",
+        ),
+        (
+            {**PROD_BASE, "ATOPOS_ADMIN_PATH": "ops", "ATOPOS_ADMIN_HOST": "ops.example.org"},
+            r"ATOPOS_ADMIN_HOST 'ops.example.org' must be covered by ALLOWED_HOSTS",
+        ),
+        ({"ATOPOS_TRUSTED_PROXIES": "10.0.0.1/8"}, r"ATOPOS_TRUSTED_PROXIES must list IP"),
         (
             {"ATOPOS_TENANT_CACHE_SECONDS": "soon"},
             r"ATOPOS_TENANT_CACHE_SECONDS must be an integer",
@@ -109,9 +121,12 @@ def test_development_without_secret_key_gets_a_fresh_random_one(monkeypatch):
 
 def test_admin_path_moves_the_cookies_under_it(monkeypatch):
     """Session and CSRF cookies are scoped to the admin path, never to public pages."""
-    loaded = load_settings(monkeypatch, ATOPOS_ADMIN_PATH="ops-7f3k")
+    loaded = load_settings(
+        monkeypatch, ATOPOS_ADMIN_PATH="ops-7f3k", ATOPOS_ADMIN_HOST="Ops.Localhost."
+    )
     assert loaded["SESSION_COOKIE_PATH"] == "/ops-7f3k/"
     assert loaded["CSRF_COOKIE_PATH"] == "/ops-7f3k/"
+    assert loaded["ATOPOS_ADMIN_HOST"] == "ops.localhost"
 
 
 def test_evidence_dir_defaults_to_the_project_and_takes_relative_or_absolute_paths(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from atopos_site.tenancy.middleware import UNKNOWN_HOST_BODY
 from atopos_site.tenancy.models import Tenant
+from tests.conftest import make_tenant
 
 
 def test_two_tenants_on_two_hosts_each_get_their_own_policy(client, alpha, beta):
@@ -78,3 +81,43 @@ def test_resolution_is_cached_between_requests(client, alpha, django_assert_num_
     client.get("/", HTTP_HOST="alpha.localhost")
     with django_assert_num_queries(0):
         client.get("/", HTTP_HOST="alpha.localhost")
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["alpha.localhost..", "alpha.localhost..:8000", "localhost..", "alpha..localhost", ".", ":80"],
+)
+def test_mallory_with_an_odd_host_gets_the_fixed_404_and_no_logged_traceback(
+    client, alpha, host, caplog
+):
+    """A malformed Host is the fixed unknown-host 404, and nothing is logged for it."""
+    with caplog.at_level(logging.DEBUG):
+        response = client.get("/", HTTP_HOST=host)
+    assert response.status_code == 404
+    assert response.content == UNKNOWN_HOST_BODY
+    assert [record for record in caplog.records if record.levelno >= logging.ERROR] == []
+    assert "Traceback" not in caplog.text
+
+
+def test_a_host_outside_allowed_hosts_gets_the_fixed_404_and_no_logged_traceback(
+    client, alpha, settings, caplog
+):
+    """Django's own ALLOWED_HOSTS refusal looks exactly like an unknown host, silently."""
+    settings.ALLOWED_HOSTS = ["beta.localhost"]
+    with caplog.at_level(logging.DEBUG):
+        response = client.get("/", HTTP_HOST="alpha.localhost")
+    assert response.status_code == 404
+    assert response.content == UNKNOWN_HOST_BODY
+    assert "Traceback" not in caplog.text
+    assert [record for record in caplog.records if record.levelno >= logging.ERROR] == []
+
+
+def test_a_sharp_s_domain_is_served_at_its_own_name_not_at_the_double_s_one(client, alpha):
+    """IDNA2008: faß.localhost is xn--fa-hia.localhost; fass.localhost is someone else."""
+    make_tenant("sharp", ["faß.localhost"], display_name="Sharp S")
+    own = client.get("/", HTTP_HOST="xn--fa-hia.localhost")
+    assert own.status_code == 200
+    assert "Sharp S" in own.content.decode()
+    other = client.get("/", HTTP_HOST="fass.localhost")
+    assert other.status_code == 404
+    assert other.content == UNKNOWN_HOST_BODY

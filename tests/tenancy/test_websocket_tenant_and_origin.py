@@ -31,14 +31,30 @@ class AcceptingConsumer(AsyncWebsocketConsumer):
 guarded = TenantScopeMiddleware(TenantOriginValidator(AcceptingConsumer.as_asgi()))
 
 
-async def attempt(app, host: str | None, origin: str | None, path: str = "/ws/v1"):
+def over(app, scheme: str):
+    """``app`` as a server speaking ``scheme`` (ws or wss) would call it."""
+
+    async def with_scheme(scope, receive, send):
+        return await app({**scope, "scheme": scheme}, receive, send)
+
+    return with_scheme
+
+
+async def attempt(
+    app,
+    host: str | None,
+    origin: str | None,
+    path: str = "/ws/v1",
+    scheme: str = "ws",
+    extra: tuple[tuple[bytes, bytes], ...] = (),
+):
     """Open a socket with the given Host and Origin; return (accepted, first text, code)."""
-    headers = []
+    headers = list(extra)
     if host is not None:
         headers.append((b"host", host.encode()))
     if origin is not None:
         headers.append((b"origin", origin.encode()))
-    communicator = WebsocketCommunicator(app, path, headers=headers)
+    communicator = WebsocketCommunicator(over(app, scheme), path, headers=headers)
     accepted, code = await communicator.connect()
     text = await communicator.receive_from() if accepted else None
     await communicator.disconnect()
@@ -52,11 +68,85 @@ async def test_same_origin_socket_is_accepted_with_its_tenant(alpha, beta):
     assert slug == "alpha"
 
 
-async def test_any_domain_of_the_tenant_is_a_valid_origin(alpha, beta):
-    """www.beta.localhost may open a socket on beta.localhost: same tenant."""
-    accepted, slug, _ = await attempt(guarded, "beta.localhost:8000", "https://www.beta.localhost")
+async def test_a_page_on_any_domain_of_the_tenant_opens_its_own_socket(alpha, beta):
+    """www.beta.localhost:8000 serves beta's pages, and its pages open sockets there."""
+    accepted, slug, _ = await attempt(
+        guarded, "www.beta.localhost:8000", "http://www.beta.localhost:8000"
+    )
     assert accepted
     assert slug == "beta"
+
+
+async def test_an_https_page_opens_a_wss_socket_on_a_non_default_port(alpha):
+    """Scheme, host and port all match: https://alpha.localhost:8443 over wss is accepted."""
+    accepted, slug, _ = await attempt(
+        guarded, "alpha.localhost:8443", "https://alpha.localhost:8443", scheme="wss"
+    )
+    assert accepted
+    assert slug == "alpha"
+
+
+async def test_default_ports_are_elided_like_browsers_do(alpha):
+    """Host alpha.localhost:443 over wss is the page https://alpha.localhost (no port)."""
+    accepted, _, _ = await attempt(
+        guarded, "ALPHA.localhost:443", "https://alpha.localhost", scheme="wss"
+    )
+    assert accepted
+
+
+@pytest.mark.parametrize(
+    ("host", "origin", "scheme"),
+    [
+        # Another server on the tenant's hostname (another port) is another origin.
+        ("alpha.localhost", "http://alpha.localhost:9999", "ws"),
+        ("alpha.localhost:8000", "http://alpha.localhost:9999", "ws"),
+        ("alpha.localhost:8443", "https://alpha.localhost:8443", "ws"),
+        # An https page may not drive a plain ws socket (and the reverse).
+        ("alpha.localhost", "https://alpha.localhost", "ws"),
+        ("alpha.localhost", "http://alpha.localhost", "wss"),
+        # The origin spelled differently from what a browser sends is not the page's.
+        ("alpha.localhost", "http://alpha.localhost:80", "ws"),
+        ("alpha.localhost", "http://ALPHA.localhost", "ws"),
+        ("alpha.localhost", "http://alpha.localhost/", "ws"),
+        # Another domain of the same tenant is another origin too.
+        ("beta.localhost", "http://www.beta.localhost", "ws"),
+    ],
+)
+async def test_mallory_on_another_scheme_or_port_of_the_host_cannot_open_a_socket(
+    alpha, beta, host, origin, scheme
+):
+    """A page whose origin differs from the socket's in scheme, host or port is refused."""
+    accepted, _, code = await attempt(guarded, host, origin, scheme=scheme)
+    assert not accepted
+    assert code == 1000
+
+
+async def test_forwarded_proto_is_ignored_unless_the_site_trusts_it(alpha, settings):
+    """X-Forwarded-Proto: https turns ws into https only where the operator trusts the proxy."""
+    forwarded = ((b"x-forwarded-proto", b"https"),)
+    host = "alpha.localhost"
+    assert not (await attempt(guarded, host, "https://alpha.localhost", extra=forwarded))[0]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    assert (await attempt(guarded, host, "https://alpha.localhost", extra=forwarded))[0]
+    assert not (await attempt(guarded, host, "http://alpha.localhost", extra=forwarded))[0]
+
+
+async def test_the_checked_origin_is_handed_to_the_application(alpha):
+    """The relay reads ``scope["origin"]``: the canonical origin the check compared."""
+    seen = {}
+
+    async def inner(scope, receive, send):
+        seen["origin"] = scope["origin"]
+        await receive()
+        await send({"type": "websocket.accept"})
+
+    accepted, _ = await WebsocketCommunicator(
+        over(TenantScopeMiddleware(TenantOriginValidator(inner)), "wss"),
+        "/ws/v1",
+        headers=[(b"host", b"Alpha.Localhost.:443"), (b"origin", b"https://alpha.localhost")],
+    ).connect()
+    assert accepted
+    assert seen["origin"] == "https://alpha.localhost"
 
 
 @pytest.mark.parametrize(
@@ -77,7 +167,9 @@ async def test_foreign_or_missing_origin_is_refused(alpha, beta, origin):
     assert code == 1000
 
 
-@pytest.mark.parametrize("host", ["unknown.localhost", None, "alpha.localhost/evil"])
+@pytest.mark.parametrize(
+    "host", ["unknown.localhost", None, "alpha.localhost/evil", "alpha.localhost..", "evil.test"]
+)
 async def test_unknown_host_socket_is_refused_like_a_bad_origin(alpha, host):
     """An unknown host is refused the same way, whatever the Origin says."""
     accepted, _, code = await attempt(guarded, host, "http://alpha.localhost")
