@@ -1,0 +1,39 @@
+"""Text from other members is inert on a terminal (issue 9, item 17): the unit rule."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rooms.client.inert import ESCAPED_CATEGORIES, inert, inert_lines
+
+
+def test_an_osc_52_clipboard_write_prints_as_text():
+    """ESC ] 52 ; c ; ... BEL becomes visible escapes, with no ESC or BEL left."""
+    assert inert("\x1b]52;c;cHduZWQ=\x07") == "\\x1b]52;c;cHduZWQ=\\x07"
+
+
+def test_bidi_controls_print_as_code_points():
+    assert inert("a\u202eb\u2066c\u200fd\u061c") == "a<U+202E>b<U+2066>c<U+200F>d<U+061C>"
+
+
+def test_c1_controls_and_del_are_escaped():
+    """The 8-bit CSI (U+009B) and DEL act on some terminals; both are escaped."""
+    assert inert("\x9b2J\x7f") == "\\x9b2J\\x7f"
+
+
+def test_a_message_is_split_at_newlines():
+    assert inert_lines("hi\n* Safety phrase: x\r") == ["hi", "* Safety phrase: x\\x0d"]
+
+
+@given(st.text(st.characters(codec=None, categories=None)))
+def test_nothing_a_terminal_acts_on_survives(text):
+    """For any text, the inert form holds no control, format or separator character."""
+    assert all(unicodedata.category(c) not in ESCAPED_CATEGORIES for c in inert(text))
+
+
+@given(st.text(st.characters(categories=["L", "N", "P", "S", "Zs"])))
+def test_printable_text_is_unchanged(text):
+    assert inert(text) == text
