@@ -286,11 +286,9 @@ def read_link(link_file: str | None) -> str:
     return link
 
 
-def write_link_file(path: str, link: str) -> None:
-    """Write the link to a new file only its owner can read (never over an existing one)."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(link + "\n")
+def new_link_file(path: str) -> int:
+    """A new file only its owner can read; never an existing file or a planted symlink."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
 
 
 # Running -------------------------------------------------------------------------
@@ -298,15 +296,7 @@ def write_link_file(path: str, link: str) -> None:
 
 async def enter(arguments: argparse.Namespace) -> RoomClient:
     if arguments.command == "create":
-        client = await RoomClient.create(
-            arguments.target, arguments.name, arguments.lifetime, join_rule=arguments.rule
-        )
-        if arguments.link_file is None:
-            say(f"Room link (share it privately): {client.link}")
-        else:
-            write_link_file(arguments.link_file, client.link)
-            say(f"* Room link written to {arguments.link_file} (readable by you only)")
-        return client
+        return await create(arguments)
     keys = MemberKeys.generate()
     code = member_code(keys.ed_pk)
     client = await RoomClient.join(
@@ -318,6 +308,29 @@ async def enter(arguments: argparse.Namespace) -> RoomClient:
         member=keys,
     )
     say("* Joined the room")
+    return client
+
+
+async def create(arguments: argparse.Namespace) -> RoomClient:
+    """Create the room; its link goes to stdout, or to a new file (opened first, so a
+    path that cannot be written stops us before a room exists)."""
+    if arguments.link_file is None:
+        client = await RoomClient.create(
+            arguments.target, arguments.name, arguments.lifetime, join_rule=arguments.rule
+        )
+        say(f"Room link (share it privately): {client.link}")
+        return client
+    descriptor = new_link_file(arguments.link_file)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        try:
+            client = await RoomClient.create(
+                arguments.target, arguments.name, arguments.lifetime, join_rule=arguments.rule
+            )
+        except BaseException:
+            os.unlink(arguments.link_file)
+            raise
+        file.write(client.link + "\n")
+    say(f"* Room link written to {arguments.link_file} (readable by you only)")
     return client
 
 
