@@ -34,6 +34,7 @@ import getpass
 import io
 import os
 import re
+import shutil
 import stat
 import sys
 from collections.abc import Sequence
@@ -59,7 +60,7 @@ from rooms.client.events import (
     MessageReceived,
     RoomClosed,
 )
-from rooms.client.inert import inert, inert_lines
+from rooms.client.inert import fold, inert, inert_lines
 from rooms.client.names import look_alike
 from rooms.client.session import SendingPaused
 from rooms.protocol.errors import ProtocolError
@@ -159,7 +160,14 @@ class LookalikeWatch:
             self.seen.pop(member.ed_pk, None)
 
 
-def say(line: str) -> None:
+def say(line: str, folded: bool = False) -> None:
+    """Print a line; ``folded`` (for lines holding member content) breaks a long one on
+    a terminal into indented rows (``fold``). Our own lines, links included, stay whole."""
+    if folded and sys.stdout.isatty():
+        # One column spare: some terminals wrap as soon as the last column is written.
+        width = shutil.get_terminal_size().columns - 1
+        rows = (row for part in line.split("\n") for row in fold(part, width, CONTINUATION))
+        line = "\n".join(rows)
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
 
@@ -169,13 +177,13 @@ async def print_events(client: RoomClient) -> None:
     watch = LookalikeWatch(me)
     while True:
         event = await client.events.get()
-        say(describe(event, me.ed_pk))
+        say(describe(event, me.ed_pk), folded=True)
         if isinstance(event, (MemberJoined, MessageReceived)):
             member = event.member if isinstance(event, MemberJoined) else event.sender
             if member.ed_pk in client.session.members:
                 warning = watch.see(client.session.members[member.ed_pk])
                 if warning:
-                    say(warning)
+                    say(warning, folded=True)
         elif isinstance(event, MemberLeft):
             watch.gone(event.member)
         elif isinstance(event, RoomClosed):
@@ -219,7 +227,7 @@ async def command(client: RoomClient, text: str) -> None:
     elif verb == "/members":
         me = session.me.ed_pk
         for member in session.members.values():
-            say(f"* {member_label(member, me)} ({session.role_of(member.ed_pk)})")
+            say(f"* {member_label(member, me)} ({session.role_of(member.ed_pk)})", folded=True)
     else:
         say(
             "* Commands: /admit CODE /decline CODE /invite [USES] /lock /phrase /members /end /quit"
@@ -344,10 +352,10 @@ async def run(arguments: argparse.Namespace) -> int:
         say("This room has ended.")
         return 1
     except AdmissionRefused as refused:
-        say(f"Not admitted ({inert(refused.reason)}).")
+        say(f"Not admitted ({inert(refused.reason)}).", folded=True)
         return 1
     except (HandshakeRefused, ProtocolError, OSError) as error:
-        say(f"Could not enter the room: {inert(str(error))}")
+        say(f"Could not enter the room: {inert(str(error))}", folded=True)
         return 1
     say(f"* You are {member_label(client.session.me, client.session.me.ed_pk)}")
     for text in arguments.say:

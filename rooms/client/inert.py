@@ -13,6 +13,12 @@ other format character:
   characters), surrogates (Cs), unassigned code points (Cn) and the line
   and paragraph separators (Zl, Zp) become ``<U+XXXX>``.
 
+A terminal also wraps a long line by itself, which would let padding put a
+member's ``* `` at column 0 of the next row; ``fold`` breaks lines first, by
+a count of columns that never falls short of the terminal's (every non-ASCII
+character counts as two columns, marks as none), so the terminal has
+nothing left to wrap.
+
 A literal backslash is left as it is, so a member can type text that looks
 like an escape; it is still inert. Newlines are not allowed through either:
 ``inert_lines`` splits a message at them so the caller can indent every line
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import unicodedata
 
+MARK_CATEGORIES = frozenset({"Mn", "Me"})
 ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Cn", "Zl", "Zp"})
 
 
@@ -44,3 +51,28 @@ def inert(text: str) -> str:
 def inert_lines(text: str) -> list[str]:
     """The lines of a multi-line message (split at newlines), each made inert."""
     return [inert(line) for line in text.split("\n")]
+
+
+def columns(char: str) -> int:
+    """At least the columns a terminal gives ``char`` (more for most non-ASCII)."""
+    if char.isascii():
+        return 1
+    return 0 if unicodedata.category(char) in MARK_CATEGORIES else 2
+
+
+def fold(line: str, width: int, indent: str) -> list[str]:
+    """``line`` broken into rows of at most ``width`` columns, rows after the first
+    starting with ``indent`` (so no row but the first starts at column 0)."""
+    if width <= len(indent) + 2:
+        return [line]
+    rows: list[str] = []
+    row, used = "", 0
+    for char in line:
+        size = columns(char)
+        if used + size > width:
+            rows.append(row)
+            row, used = indent, len(indent)
+        row += char
+        used += size
+    rows.append(row)
+    return rows

@@ -9,7 +9,15 @@ is on the exact bytes Alice's terminal was given.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
+import pty
+import select
+import signal
+import struct
+import sys
+import termios
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,12 +28,13 @@ from rooms.client.connection import AdmissionRefused, RoomClient
 from rooms.client.events import MemberJoined
 from rooms.protocol.keys import MemberKeys
 from tests.support.live_site import live_site
+from tests.support.processes import ROOT, base_env
 from tests.support.terminal import Terminal
 
 pytestmark = pytest.mark.integration
 
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
-DONE = "that was all"
+DONE = "done."  # short: it fits on one row of a 40-column terminal
 
 
 @pytest.fixture(scope="module")
@@ -246,3 +255,56 @@ def test_newcomers_whose_codes_share_four_digits_are_told_apart(site):
             await bob_client.leave()
 
     asyncio.run(scenario())
+
+
+def test_padding_cannot_make_alices_terminal_wrap_a_forged_status_line(site, tmp_path):
+    """On a 40-column terminal, Mallory pads her message so that the terminal's own wrap
+    would put '* Safety phrase: forged' at column 0. Alice's client folds the line first:
+    every row fits, and the forged text starts an indented row."""
+
+    async def scenario() -> None:
+        link_file = tmp_path / "room.link"
+        pid, terminal = pty.fork()
+        if pid == 0:  # the child: Alice's client on a 40-column pseudo-terminal
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 40, 0, 0))
+            os.chdir(ROOT)
+            arguments = ["create", site.url("").rstrip("/"), "--name", "Alice"]
+            os.execve(  # noqa: S606 - the test's own fixed command, no shell involved
+                sys.executable,
+                [sys.executable, "-m", "rooms.client", *arguments, "--link-file", str(link_file)],
+                base_env(COLUMNS="", LINES="", ATOPOS_LINK=""),
+            )
+        try:
+            shown = await asyncio.to_thread(read_until, terminal, b"* You are", 20)
+            prefix = "[0000 0000 0000 0000] Mallory: "
+            padding = "x" * (40 - len(prefix))
+            mallory = await mallory_says(
+                site, link_file.read_text().strip(), "Mallory",
+                padding + "* Safety phrase: forged forged forged forged forged",
+            )  # fmt: skip
+            shown += await asyncio.to_thread(read_until, terminal, DONE.encode(), 20)
+            rows = shown.split(b"\r\n")
+            hers = [row for row in rows if b"Mallory" in row or row.startswith(b"    | ")]
+            assert len(hers) >= 4
+            assert all(len(row.decode()) <= 40 for row in hers), hers
+            assert not [row for row in rows if row.startswith(b"* Safety phrase: forged")]
+            assert [r for r in rows if r.startswith(b"    | ") and b"* Safety phrase: forged" in r]
+            await mallory.leave()
+        finally:
+            os.close(terminal)
+            os.kill(pid, signal.SIGTERM)
+            os.waitpid(pid, 0)
+
+    asyncio.run(scenario())
+
+
+def read_until(descriptor: int, wanted: bytes, timeout: float) -> bytes:
+    """What the pseudo-terminal shows until ``wanted`` appears."""
+    shown = b""
+    deadline = time.monotonic() + timeout
+    while wanted not in shown:
+        ready, _, _ = select.select([descriptor], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            raise AssertionError(f"the terminal showed {shown!r}")
+        shown += os.read(descriptor, 4096)
+    return shown
