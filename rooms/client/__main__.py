@@ -274,6 +274,8 @@ def read_link_file(path: str) -> str:
             return file.readline().strip()
     except OSError as error:
         raise LinkUnavailable(f"cannot read {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise LinkUnavailable(f"{path} is not UTF-8 text") from None
 
 
 def read_link(link_file: str | None) -> str:
