@@ -49,8 +49,6 @@ from __future__ import annotations
 import unicodedata
 from functools import cache
 
-from confusable_homoglyphs import confusables
-
 FALLBACK = "someone"
 REMOVED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
 # Default_Ignorable_Code_Point (Unicode DerivedCoreProperties) minus what the
@@ -94,6 +92,9 @@ def display_name(raw: str) -> str:
 @cache
 def _classes() -> dict[str, str]:
     """Each confusable character -> the lowest code point of its class."""
+    # Imported here: loading its data takes a tenth of a second, paid on the first look-alike check.
+    from confusable_homoglyphs import confusables
+
     parent: dict[str, str] = {}
 
     def root(char: str) -> str:
