@@ -16,6 +16,7 @@ from governance.join_rules import JoinRule
 from rooms.client.events import Event, RoomClosed
 from rooms.client.session import RoomSession, wall_clock_ms
 from rooms.protocol.frames import ChallengeFrame, CloseCode, Kind, RefusedFrame
+from rooms.protocol.keys import MemberKeys
 from rooms.protocol.link import split_link_url
 from rooms.routing_modes import RoutingMode
 
@@ -145,6 +146,7 @@ class RoomClient:
         name: str,
         clock: Callable[[], int] = wall_clock_ms,
         on_waiting: Callable[[], None] | None = None,
+        member: MemberKeys | None = None,
     ) -> RoomClient:
         """Join the room a full link (or invite link) names.
 
@@ -152,10 +154,12 @@ class RoomClient:
         (``on_waiting`` is called once the knock is seen); an invite link's
         ticket is redeemed on the way in. Raises RoomUnavailable if the room
         has ended, AdmissionRefused (InviteRequired) if it will not admit us.
+        ``member`` gives this member's keys (fresh ones otherwise), so a caller
+        can show the member code before the room answers.
         """
         origin, link = split_link_url(link_url)
         socket, challenge = await _open(origin)
-        session = RoomSession(origin, link, name, clock=clock)
+        session = RoomSession(origin, link, name, member, clock)
         await socket.send(session.join_frame(challenge.challenge))
         welcome = await _admission(socket, session, on_waiting)
         log = [await _recv_bytes(socket) for _ in range(session.accept_welcome(welcome))]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rooms.client.codes import member_code
+from rooms.client.names import display_name
+
 
 @dataclass(frozen=True, slots=True)
 class Member:
@@ -14,9 +17,14 @@ class Member:
     name: str
 
     @property
-    def short_id(self) -> str:
-        """A few hex digits of the member key, to tell same-named members apart."""
-        return self.ed_pk[:3].hex()
+    def code(self) -> str:
+        """The member code people compare: 64 bits of the key (``rooms.client.codes``)."""
+        return member_code(self.ed_pk)
+
+    @property
+    def display_name(self) -> str:
+        """The name as shown: controls and formatting removed (``rooms.client.names``)."""
+        return display_name(self.name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,7 +50,7 @@ def test_two_clients_create_join_and_talk(site):
 
 
 def test_the_command_line_client_creates_and_joins(site):
-    """`python -m rooms.client` prints a link, and a second one joined by it gets the message."""
+    """`python -m rooms.client` prints a link; a second one given it on stdin gets the message."""
     creator = subprocess.Popen(
         [sys.executable, "-m", "rooms.client", "create", site.url("").rstrip("/"),
          "--name", "Alice", "--for", "6"],
@@ -59,12 +59,11 @@ def test_the_command_line_client_creates_and_joins(site):
     assert creator.stdout is not None
     link = creator.stdout.readline().split(": ", 1)[1].strip()
     joiner = subprocess.run(
-        [sys.executable, "-m", "rooms.client", "join", link, "--name", "Bob",
+        [sys.executable, "-m", "rooms.client", "join", "--name", "Bob",
          "--say", "hi from the terminal", "--for", "1"],
-        cwd=ROOT, capture_output=True, text=True, timeout=30,
+        cwd=ROOT, input=link + "\n", capture_output=True, text=True, timeout=30,
     )  # fmt: skip
     creator_output, _ = creator.communicate(timeout=30)
     assert "* Joined the room" in joiner.stdout
-    assert "Alice#" in joiner.stdout
-    assert "<Bob#" in creator_output
-    assert "hi from the terminal" in creator_output
+    assert "] Alice is here" in joiner.stdout
+    assert "] Bob: hi from the terminal" in creator_output
