@@ -63,6 +63,7 @@ from rooms.client.events import (
 )
 from rooms.client.inert import fold, inert, inert_lines
 from rooms.client.names import look_alike
+from rooms.client.refusals import action_refusal, admission_refusal
 from rooms.client.session import SendingPaused
 from rooms.protocol.errors import ProtocolError
 from rooms.protocol.frames import CloseCode
@@ -134,7 +135,7 @@ def describe(event: Event, me: bytes | None = None) -> str:
     if isinstance(event, KnockWithdrawn):
         return f"* [{member_code(event.ed_pk)}] is no longer waiting"
     if isinstance(event, ActionRefused):
-        return f"* Not done: {inert(event.reason)}"
+        return f"* Not done: {action_refusal(event.reason)}"
     if event.code == CloseCode.KICKED:
         return "* You were removed from this room"
     return "* This room has ended" if event.ended else f"* Disconnected (code {event.code})"
@@ -363,7 +364,7 @@ async def run(arguments: argparse.Namespace) -> int:
         say("This room has ended.")
         return 1
     except AdmissionRefused as refused:
-        say(f"Not admitted ({inert(refused.reason)}).", folded=True)
+        say(f"Not admitted: {admission_refusal(refused.reason)}.", folded=True)
         return 1
     except (HandshakeRefused, ProtocolError, OSError) as error:
         say(f"Could not enter the room: {inert(str(error))}", folded=True)
