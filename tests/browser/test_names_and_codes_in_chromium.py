@@ -52,7 +52,7 @@ def fully_visible(page, selector: str) -> bool:
 
 @pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_mallorys_ground_key_cannot_copy_alices_code_and_the_page_warns(chromium, site, size):
-    """Mallory grinds a key whose code starts like Alice's and calls herself "Аlice" (Cyrillic А).
+    """Mallory grinds a key whose code starts like Alice's; her name has a Cyrillic capital A.
 
     On Alice's page both entries show all 16 digits, which differ; a warning
     names both for sharing the first 4 digits and for looking alike.
@@ -76,7 +76,8 @@ def test_mallorys_ground_key_cannot_copy_alices_code_and_the_page_warns(chromium
     assert len(lines) == 2
     by_code, by_name = (next(line for line in lines if why in line) for why in ("same 4", "alike"))
     for line in (by_code, by_name):
-        assert code in line and impostor_code in line
+        assert code in line
+        assert impostor_code in line
     assert fully_visible(alice, "#member-list .code, #clash-warning .code")
     assert alice.evaluate("document.documentElement.scrollWidth <= innerWidth")
 
@@ -134,7 +135,7 @@ def test_a_right_to_left_override_cannot_reorder_the_kick_dialog(chromium, site)
 
 
 def test_a_member_named_alice_you_shows_no_second_self_marker(chromium, site):
-    """Mallory calls herself "Alice (you)": Alice's page marks only Alice's own entry and message."""
+    """Mallory calls herself "Alice (you)": Alice's page marks only her own entry and message."""
     alice, _, link = create_room(chromium.new_context(), site, "Alice")
     mallory, _ = own_client(chromium.new_context(), site, link, "Alice (you)")
     mallory.wait_for_selector(READY)
@@ -156,7 +157,10 @@ def test_a_member_named_alice_you_shows_no_second_self_marker(chromium, site):
 
 
 def test_a_zero_width_joined_name_renders_as_its_visible_letters(chromium, site):
-    """Mallory writes "Alice" with zero-width characters between the letters: Alice sees "Alice", flagged."""
+    """Mallory puts zero-width characters between the letters of "Alice": it shows as "Alice".
+
+    Alice's page also warns that two names look alike.
+    """
     alice, _, link = create_room(chromium.new_context(), site, "Alice")
     mallory, _ = own_client(chromium.new_context(), site, link, "A\u200dl\u200bi\u200cc\u2060e")
     mallory.wait_for_selector(READY)

@@ -68,7 +68,8 @@ def test_a_relays_refusal_reason_never_reaches_bobs_page(chromium, site, reason)
     bob.wait_for_selector("#error-view:not([hidden])")
     assert bob.inner_text("#error-title") == "Not let in"
     assert bob.inner_text("#error-detail") == (
-        "The room did not let you in, for a reason this page does not know. Ask someone in the room."
+        "The room did not let you in, for a reason this page does not know."
+        " Ask someone in the room."
     )
     assert not shown_anywhere(bob, reason if reason == PHISH else "function")
     assert not shown_anywhere(bob, "evil.example")
@@ -77,7 +78,7 @@ def test_a_relays_refusal_reason_never_reaches_bobs_page(chromium, site, reason)
 
 @pytest.mark.parametrize("reason", REASONS, ids=["phishing-line", "prototype-name"])
 def test_a_relays_refusal_of_a_change_shows_only_our_words(chromium, site, reason):
-    """In the room, Alice's page gets REFUSED(reason) from the relay: one fixed notice, no relay text."""
+    """In the room, the relay sends Alice's page REFUSED(reason): one fixed notice, nothing else."""
     alice_context = chromium.new_context()
     routes = relay_in_front(alice_context)
     alice, record = open_watched(alice_context, site.url("/r/"))

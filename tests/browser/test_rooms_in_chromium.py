@@ -230,7 +230,7 @@ def test_rooms_work_with_the_jit_and_webassembly_disabled(playwright_instance, s
 
 
 def test_the_room_fits_a_phone(chromium, site):
-    """At 360 px the chat has no sideways scrolling and the composer is reachable."""
+    """At 360 px the chat has no sideways scrolling and the composer is wide enough to type in."""
     phone = chromium.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
     page, _, _ = create_room(phone, site)
     overflow = page.evaluate(
@@ -238,6 +238,7 @@ def test_the_room_fits_a_phone(chromium, site):
     )
     assert overflow <= 0
     assert page.is_visible("#composer-text")
+    assert page.locator("#composer-text").bounding_box()["width"] >= 200  # room to type
 
 
 def test_a_dropped_connection_shows_reconnecting_then_recovers(chromium, tmp_path):
