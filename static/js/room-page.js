@@ -13,7 +13,7 @@ import { memberCode } from './ui/codes.js';
 import { byId, el, showView } from './ui/dom.js';
 import { describeDuration } from './ui/format.js';
 import { GovernanceView, refusalText, refusedActionText } from './ui/governance.js';
-import { cleanName } from './ui/names.js';
+import { ownName } from './ui/names.js';
 import { clashLines, codeNode, findClashes, nameNode } from './ui/people.js';
 import { drawQr } from './ui/qr.js';
 
@@ -242,7 +242,7 @@ function setUpCreate() {
   rule.value = app.dataset.joinRule || 'open';
   byId('create-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    const name = cleanName(byId('create-name').value);
+    const name = ownName(byId('create-name').value);
     const lifetimeSeconds = Number(select.value);
     const joinRule = rule.value;
     remember = byId('create-remember').checked;
@@ -262,7 +262,7 @@ function setUpJoin(fragment) {
     event.preventDefault();
     byId('join-form').querySelector('button').disabled = true;
     remember = byId('join-remember').checked;
-    const session = RoomSession.fromFragment(origin, fragment, cleanName(byId('join-name').value));
+    const session = RoomSession.fromFragment(origin, fragment, ownName(byId('join-name').value));
     // Remembered from the start, so a reload while waiting to be let in knocks with the
     // same code. Not with an invite link: the stored record never holds the ticket.
     if (remember && session.ticket === null) saveRoom(session.toStorage());

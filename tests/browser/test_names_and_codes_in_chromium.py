@@ -18,6 +18,7 @@ from tests.support.room_pages import (
     create_room,
     ground_seed,
     member_names,
+    open_watched,
     own_client,
     own_code,
     send,
@@ -112,6 +113,18 @@ def test_two_knocks_whose_codes_start_alike_are_flagged_and_differ_in_full(chrom
         assert flag.is_visible()
         assert "compare all 16 digits" in flag.inner_text()
     assert "someone asking to join" in alice.inner_text("#clash-warning")
+
+
+def test_a_name_past_64_bytes_is_cut_to_fit_instead_of_stopping_the_page(chromium, site):
+    """Bob types 40 Chinese characters (120 bytes): he joins as their first 21 (63 bytes)."""
+    _, _, link = create_room(chromium.new_context(), site, "Alice")
+    bob, record = open_watched(chromium.new_context(), link)
+    bob.fill("#join-name", "李" * 40)
+    bob.click("#join-form button")
+    bob.wait_for_selector("#status[data-state='connected']")
+    bob.locator("#member-list li").nth(1).wait_for()  # Alice's hello
+    assert member_names(bob) == ["Alice", "李" * 21 + " [you]"]
+    assert record.page_errors == []
 
 
 def test_a_right_to_left_override_cannot_reorder_the_kick_dialog(chromium, site):

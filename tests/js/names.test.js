@@ -11,7 +11,7 @@ import {
   refusalText,
   refusedActionText,
 } from '../../static/js/ui/governance.js';
-import { NO_NAME, cleanName, displayName, nameSkeleton, namesLookAlike } from '../../static/js/ui/names.js';
+import { NO_NAME, cleanName, displayName, nameSkeleton, namesLookAlike, ownName } from '../../static/js/ui/names.js';
 import { findClashes } from '../../static/js/ui/people.js';
 
 describe('cleanName', () => {
@@ -78,6 +78,18 @@ describe('cleanName', () => {
     assert.equal(displayName(''), NO_NAME);
     assert.equal(displayName(undefined), NO_NAME);
     assert.equal(displayName('', 'this person'), 'this person');
+  });
+});
+
+describe('ownName', () => {
+  it('sends our own name cleaned', () => {
+    assert.equal(ownName(' Bob\u202E\u200B '), 'Bob');
+  });
+
+  it('cuts a long name to 64 bytes of UTF-8 at a character boundary', () => {
+    const name = ownName('李'.repeat(40)); // 3 bytes each
+    assert.equal(name, '李'.repeat(21));
+    assert.equal(ownName('😀'.repeat(20)), '😀'.repeat(16)); // 4 bytes each, never half a pair
   });
 });
 

@@ -11,6 +11,8 @@
 // confusable mapping (UTS #39, through the vendored unhomoglyph), case-folding and
 // dropping accents, so the page can warn when two members' names look the same.
 import unhomoglyph from '../../vendor/unhomoglyph-1.0.6.js';
+import { utf8 } from '../bytes.js';
+import { MAX_NAME_BYTES } from '../messages.js';
 
 /** What a member with no (or an empty) name is called. */
 export const NO_NAME = 'Someone';
@@ -30,6 +32,13 @@ export function cleanName(raw) {
   // composing) and after (in case normalisation exposes one).
   const visible = raw.replace(HIDDEN, '').normalize('NFKC').replace(HIDDEN, '');
   return visible.replace(SPACES, ' ').trim();
+}
+
+/** Our own name as we send it: cleaned, and cut to the hello's 64 bytes at a character boundary. */
+export function ownName(raw) {
+  const characters = Array.from(cleanName(raw));
+  while (utf8(characters.join('')).length > MAX_NAME_BYTES) characters.pop();
+  return characters.join('').trim();
 }
 
 /** The name to show for `raw`: cleaned, or `fallback` when nothing visible is left. */
