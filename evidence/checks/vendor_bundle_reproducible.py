@@ -1,12 +1,13 @@
 """C19: the vendored client bundle is exactly what the locked packages build to.
 
-static/vendor/ holds the third-party crypto and QR code, bundled by
-tools/vendor/build.mjs from the versions package-lock.json pins. A reviewer
-can only trust those files if anyone can rebuild them: the check runs the
-examined tree's build script on its locked node_modules (installing them with
-``npm ci`` when they are missing or do not match the lock) into scratch, and
-compares every file byte for byte with the committed ones. A stray committed
-file the build does not produce counts as a difference too.
+static/vendor/ holds the third-party crypto, QR code and confusable-character
+map, bundled by tools/vendor/build.mjs from the versions package-lock.json
+pins. A reviewer can only trust those files if anyone can rebuild them: the
+check runs the examined tree's build script on its locked node_modules
+(installing them with ``npm ci`` when they are missing or do not match the
+lock) into scratch, and compares every file byte for byte with the committed
+ones. A stray committed file the build does not produce counts as a difference
+too.
 """
 
 from __future__ import annotations

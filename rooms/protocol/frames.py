@@ -6,6 +6,7 @@ frames, and never touches a key that decrypts.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -28,6 +29,7 @@ BUCKETS: dict[RoutingMode, tuple[int, ...]] = {
 MAX_CREATE_SIZE = 2 + 2 + 512 + 32 + 64
 JOIN_SIZE = 2 + 16 + 32 + BINDING_SIZE + 64
 DECLINE_SIZE = 2 + 32
+_REASON = re.compile(rb"[a-z0-9-]{1,40}")
 MIN_EVENT_FRAME = 2 + 1 + 1 + 16 + 32 + 32 + 2 + 64
 MAX_EVENT_SIZE = 32 * 1024  # one governance event (a REKEY to 256 members is ~26.8 KiB)
 MAX_EVENT_FRAME = 2 + MAX_EVENT_SIZE
@@ -295,8 +297,12 @@ class RefusedFrame:
 
     @classmethod
     def decode(cls, frame: bytes) -> RefusedFrame:
+        """A reason that is not a plain error code becomes ``unknown``: no text a relay
+        writes travels further than this decoder."""
         reader = _body(frame, Kind.REFUSED, "malformed")
-        return cls(reader.take(32), reader.rest().decode("ascii", errors="replace"))
+        head, reason = reader.take(32), reader.rest()
+        code = reason.decode("ascii") if _REASON.fullmatch(reason) else "unknown"
+        return cls(head, code)
 
 
 def head_frame(kind: Kind, head: bytes) -> bytes:

@@ -118,9 +118,15 @@ export function decodeKnock(frame) {
   return decoded;
 }
 
+const REASON = /^[a-z0-9-]{1,40}$/;
+
+/** { head, reason }: a reason that is not a plain error code becomes 'unknown', so no text
+ *  a relay writes travels further than this decoder. */
 export function decodeRefused(frame) {
   const reader = body(frame, Kind.REFUSED);
-  return { head: reader.take(32), reason: String.fromCharCode(...reader.rest()) };
+  const head = reader.take(32);
+  const reason = String.fromCharCode(...reader.rest());
+  return { head, reason: REASON.test(reason) ? reason : 'unknown' };
 }
 
 export function decodeInviteRequired(frame) {

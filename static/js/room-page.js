@@ -1,15 +1,20 @@
 // Entry point of /r/: creates a room, or joins the one whose link is in the fragment.
-// The fragment is read once, removed from the address bar and history, and kept only
-// in memory and this tab's sessionStorage (wiped on leave).
+// The fragment is read once and removed from the address bar and this history entry
+// (the browser has already recorded the link in its history on disk: no page can undo
+// that). Keys live in this page's memory only, unless the member asks this tab to
+// remember the room (storage.js); then sessionStorage keeps them until they leave.
 import { ProtocolError } from './errors.js';
 import { CloseCode } from './frames.js';
 import { RoomSession, SendingPaused } from './session.js';
-import { forgetRoom, loadRoom, saveRoom } from './storage.js';
+import { forgetRoom, loadRoom, markInRoom, saveRoom, unmarkInRoom, wasInRoom } from './storage.js';
 import { RoomConnection, socketUrl } from './transport.js';
 import { ChatView } from './ui/chat.js';
+import { memberCode } from './ui/codes.js';
 import { byId, el, showView } from './ui/dom.js';
 import { describeDuration } from './ui/format.js';
-import { GovernanceView, REFUSAL_TEXT } from './ui/governance.js';
+import { GovernanceView, refusalText, refusedActionText } from './ui/governance.js';
+import { ownName } from './ui/names.js';
+import { clashLines, codeNode, findClashes, nameNode } from './ui/people.js';
 import { drawQr } from './ui/qr.js';
 
 const app = byId('room-app');
@@ -19,6 +24,7 @@ let connection = null;
 let expiryTimer = null;
 let chat = null;
 let governance = null;
+let remember = false; // the member ticked "Remember this room in this tab"
 
 const STATUS_TEXT = {
   connecting: 'Connecting…',
@@ -38,7 +44,7 @@ function waiting(why) {
     why === 'invite'
       ? 'Checking your invite link with the room.'
       : 'This room asks an admin to let each newcomer in. Someone in the room sees your request now.';
-  byId('waiting-id').textContent = `#${connection.session.me.shortId}`;
+  byId('waiting-id').textContent = memberCode(connection.session.me.id);
   status.textContent = why === 'invite' ? 'Redeeming the invite…' : 'Waiting for an admin…';
   showView('waiting-view');
 }
@@ -46,11 +52,12 @@ function waiting(why) {
 /** Read the fragment once and erase it from the address bar and this history entry. */
 function takeFragment() {
   const fragment = window.location.hash.slice(1);
-  if (fragment) window.history.replaceState(null, '', window.location.pathname + window.location.search);
+  if (fragment) unmarkInRoom();
   return fragment;
 }
 
 function fail(title, detail) {
+  unmarkInRoom();
   byId('error-title').textContent = title;
   byId('error-detail').textContent = detail;
   status.textContent = '';
@@ -62,6 +69,7 @@ function over(title, detail) {
   connection = null;
   clearInterval(expiryTimer);
   forgetRoom();
+  unmarkInRoom();
   byId('ended-title').textContent = title;
   byId('ended-detail').textContent = detail;
   status.textContent = '';
@@ -81,10 +89,17 @@ function showExpiry(session) {
 
 function refreshMembers(session) {
   chat.setMembers(session.members, session.me.id, (member) => governance.memberExtras(member));
+  const people = [
+    ...[...session.members.values()].map(({ id, name }) => ({ id, name })),
+    ...(session.isAdmin ? [...session.knocks.keys()].map((id) => ({ id, name: null })) : []),
+  ];
+  const lines = clashLines(findClashes(people));
+  byId('clash-list').replaceChildren(...lines);
+  byId('clash-warning').hidden = lines.length === 0;
 }
 
 function enterChat(session) {
-  saveRoom(session.toStorage());
+  if (remember) saveRoom(session.toStorage());
   chat.setMode(session.mode);
   governance.attach(session);
   chat.setPaused(session.sendingPaused);
@@ -104,29 +119,25 @@ function enterChat(session) {
   }
 }
 
-const REFUSED_ACTION = Object.freeze({
-  'not-authorized': 'Not done: only an admin (or, for ending, the owner) may do that.',
-  'room-locked': 'Not done: the room is locked.',
-  'stale-parent': 'Not done: the room changed at the same moment. Try again.',
-});
-
 function handleEvents(session, events) {
   for (const event of events) {
+    const who = (member) => [nameNode(member.name), ' (', codeNode(member.id), ')'];
     if (event.type === 'message') chat.addMessage(event.member, event.text, event.timeMs, false);
-    else if (event.type === 'joined') chat.addNotice(`${event.member.name || 'Someone'} #${event.member.shortId} is here.`);
-    else if (event.type === 'left') chat.addNotice(`${event.member.name || 'Someone'} #${event.member.shortId} left.`);
-    else if (event.type === 'knock' && session.isAdmin) chat.addNotice(`Someone (#${event.id.slice(0, 6)}) asks to join.`);
-    else if (event.type === 'refused') chat.addNotice(REFUSED_ACTION[event.reason] ?? `Not done (${event.reason}).`);
+    else if (event.type === 'joined') chat.addNotice(...who(event.member), ' is here.');
+    else if (event.type === 'left') chat.addNotice(...who(event.member), ' left.');
+    else if (event.type === 'knock' && session.isAdmin) chat.addNotice('Someone (', codeNode(event.id), ') asks to join.');
+    else if (event.type === 'refused') chat.addNotice(refusedActionText(event.reason));
     else if (event.type === 'governance' && event.forked) chat.addNotice('Warning: the server showed people different versions of this room. Compare safety phrases.');
     else if (event.type === 'governance' && event.lagging)
       chat.addNotice("Warning: others already use newer keys this tab has not received (someone was probably removed). Sending is paused while this tab asks the others for what it missed.");
     else if (event.type === 'governance' && event.ended) chat.addNotice('The owner ended this room.');
-    else if (event.type === 'behind')
+    else if (event.type === 'behind' && event.oldEpoch)
       chat.addNotice(
-        event.oldEpoch
-          ? `Warning: ${event.member.name || 'Someone'} #${event.member.shortId} still uses the keys from before a removal, so the removed person may read what they send. Their messages are hidden; their app was sent the changes.`
-          : `${event.member.name || 'Someone'} #${event.member.shortId} has not seen the room's latest changes; their app was sent them.`,
+        'Warning: ',
+        ...who(event.member),
+        ' still uses the keys from before a removal, so the removed person may read what they send. Their newer messages are hidden; their app was sent the changes.',
       );
+    else if (event.type === 'behind') chat.addNotice(...who(event.member), " has not seen the room's latest changes; their app was sent them.");
   }
   governance.render();
   chat.setPaused(session.sendingPaused);
@@ -182,13 +193,12 @@ function connect({ session = null, makeSession = null }) {
       },
       onFailed: (reason, code) => {
         forgetRoom();
-        const refusal = REFUSAL_TEXT[code];
-        if ((reason === 'not-admitted' || reason === 'invite-required') && refusal) fail(...refusal);
-        else if (reason === 'not-admitted') fail('Not let in', `The room did not admit you (${code}).`);
+        // `code` is the relay's refusal reason here: only our own words for it are shown
+        if (reason === 'not-admitted' || reason === 'invite-required') fail(...refusalText(code));
         else if (reason === 'full') fail('This room is full', 'It has as many people as it may hold. Try again later.');
         else if (reason === 'unverifiable')
           fail('This link could not be verified', `The server's answer does not match the link (${code}). Nothing was decrypted.`);
-        else fail('The room could not be opened', `The server refused the connection (code ${code}).`);
+        else fail('The room could not be opened', `The server refused the connection (code ${Number(code) || 'unknown'}).`);
       },
     },
   });
@@ -242,10 +252,12 @@ function setUpCreate() {
   rule.value = app.dataset.joinRule || 'open';
   byId('create-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    const name = byId('create-name').value.trim();
+    const name = ownName(byId('create-name').value);
     const lifetimeSeconds = Number(select.value);
     const joinRule = rule.value;
+    remember = byId('create-remember').checked;
     byId('create-form').querySelector('button').disabled = true;
+    markInRoom();
     connect({
       makeSession: (serverTimeMs) => RoomSession.newRoom({ origin, name, lifetimeSeconds, serverTimeMs, joinRule, mode: app.dataset.mode }),
     });
@@ -256,11 +268,15 @@ function setUpCreate() {
 }
 
 function setUpJoin(fragment) {
-  saveRoom({ fragment });
   byId('join-form').addEventListener('submit', (event) => {
     event.preventDefault();
     byId('join-form').querySelector('button').disabled = true;
-    connect({ session: RoomSession.fromFragment(origin, fragment, byId('join-name').value.trim()) });
+    remember = byId('join-remember').checked;
+    const session = RoomSession.fromFragment(origin, fragment, ownName(byId('join-name').value));
+    // Remembered from the start, so a reload while waiting to be let in knocks with the
+    // same code. Not with an invite link: the stored record never holds the ticket.
+    if (remember && session.ticket === null) saveRoom(session.toStorage());
+    connect({ session });
   });
   showView('join-view');
   status.textContent = '';
@@ -289,18 +305,29 @@ function setUpControls() {
   });
 }
 
+/** A reload of a room this tab did not remember: say so, and what to do. */
+function showForgotten() {
+  status.textContent = '';
+  showView('forgotten-view');
+}
+
 function main() {
   setUpControls();
   const fragment = takeFragment();
   const stored = loadRoom();
+  const remembered = Boolean(stored?.edSeed) && (!fragment || stored.fragment === fragment);
   try {
-    if (fragment && stored?.fragment !== fragment) {
-      RoomSession.fromFragment(origin, fragment, ''); // validates the link before anything else
-      setUpJoin(fragment);
-    } else if (stored?.edSeed) {
+    if (remembered) {
+      remember = true;
+      markInRoom();
       connect({ session: RoomSession.fromStorage(origin, stored) });
-    } else if (stored?.fragment) {
-      setUpJoin(stored.fragment);
+    } else if (fragment) {
+      forgetRoom(); // this tab now holds another room: what it remembered of the last one goes
+      RoomSession.fromFragment(origin, fragment, ''); // validates the link before anything else
+      markInRoom();
+      setUpJoin(fragment);
+    } else if (wasInRoom()) {
+      showForgotten();
     } else {
       setUpCreate();
     }

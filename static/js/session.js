@@ -47,7 +47,8 @@ export class SendingPaused extends Error {}
 
 /** A member as its hello presents it; the name is self-asserted. */
 function member(edPk, xPk, name) {
-  return Object.freeze({ edPk, xPk, name, id: toHex(edPk), shortId: toHex(edPk.subarray(0, 3)) });
+  // shortId: the 64-bit code people compare (16 hex digits); never fewer bits.
+  return Object.freeze({ edPk, xPk, name, id: toHex(edPk), shortId: toHex(edPk.subarray(0, 8)) });
 }
 
 const nothing = () => ({ events: [], replies: [] });

@@ -1,8 +1,15 @@
-// What a tab keeps so that a reload rejoins: sessionStorage only (this tab, until it
-// closes), and wiped the moment the member leaves or the room ends.
+// What a tab keeps of a room. By default nothing secret: the link, member keys and the
+// owner capability live only in this page's memory, so a reload or a closed tab drops
+// them. Only when the member ticks "Remember this room in this tab" does the page write
+// them to sessionStorage (this tab, until it closes; browsers may write it to disk),
+// and it wipes them the moment the member leaves, is removed, or the room ends.
+//
+// Separately, the tab's history entry carries a marker with no secret in it, so that a
+// reload can say plainly that this tab kept no keys instead of offering a new room.
 const KEY = 'atopos.room.v1';
+const MARK = 'atopos.room';
 
-/** The stored room of this tab, or null. */
+/** The room this tab was asked to remember, or null. */
 export function loadRoom() {
   try {
     const raw = globalThis.sessionStorage.getItem(KEY);
@@ -12,7 +19,7 @@ export function loadRoom() {
   }
 }
 
-/** Keep `record` (a link fragment, member seeds, name, owner capability). */
+/** Remember `record` (link fragment, member seeds, name, owner capability): only on request. */
 export function saveRoom(record) {
   try {
     globalThis.sessionStorage.setItem(KEY, JSON.stringify(record));
@@ -28,4 +35,19 @@ export function forgetRoom() {
   } catch {
     // nothing was stored
   }
+}
+
+/** Mark this history entry as a room page (no secret: a reload then explains itself). */
+export function markInRoom() {
+  globalThis.history.replaceState({ [MARK]: true }, '', globalThis.location.pathname + globalThis.location.search);
+}
+
+/** Clear the mark (the room is over: a reload offers a new room). */
+export function unmarkInRoom() {
+  globalThis.history.replaceState(null, '', globalThis.location.pathname + globalThis.location.search);
+}
+
+/** Whether this history entry was a room page before the reload. */
+export function wasInRoom() {
+  return globalThis.history.state?.[MARK] === true;
 }

@@ -35,16 +35,20 @@ def test_two_browsers_create_join_and_chat_both_ways(chromium, site):
     wait_for_message(alice, "hello alice")
     send(alice, "hi bob, multi\nline ✓")
     wait_for_message(bob, "hi bob, multi")
-    assert member_names(alice) == ["Alice (you)", "Bob"]
-    assert member_names(bob) == ["Alice", "Bob (you)"]
+    assert member_names(alice) == ["Alice [you]", "Bob"]
+    assert member_names(bob) == ["Alice", "Bob [you]"]
     for page, log in ((alice, alice_log), (bob, bob_log)):
         assert log.console_errors == []
         assert log.page_errors == []
         assert page.evaluate("window.__cspViolations") == []
 
 
-def test_the_fragment_leaves_the_address_bar_and_history(chromium, site):
-    """After reading the link, the page's URL and its history entry no longer hold it."""
+def test_the_fragment_leaves_the_address_bar_and_the_tabs_history_entry(chromium, site):
+    """After reading the link, the page's URL and its back/forward entry no longer hold it.
+
+    The browser's history database on disk is another matter: see
+    test_what_a_browser_keeps.py.
+    """
     _, _, link = create_room(chromium.new_context(), site)
     page, _ = open_watched(chromium.new_context(), link)
     page.wait_for_selector("#join-view:not([hidden])")
@@ -80,7 +84,7 @@ def test_the_link_shard_is_never_sent_anywhere(chromium, site):
 
     creator_context = chromium.new_context()
     creator_context.on("page", record_everything)
-    alice, _, link = create_room(creator_context, site, "Alice")
+    alice, _, link = create_room(creator_context, site, "Alice", remember=True)
     joiner_context = chromium.new_context()
     joiner_context.on("page", record_everything)
     bob, _ = join_room(joiner_context, link, "Bob")
@@ -117,7 +121,7 @@ def test_a_python_client_and_a_browser_talk(chromium, site):
 
     client = run(RoomClient.join(link, "Python"))
     try:
-        page.locator("#member-list .member__name", has_text="Python").wait_for()
+        page.locator("#member-list .name", has_text="Python").wait_for()
         run(client.send_text("hello from python"))
         wait_for_message(page, "hello from python")
         send(page, "hello from the browser")
@@ -173,10 +177,11 @@ def test_a_link_whose_genesis_hash_does_not_match_is_not_trusted(chromium, site)
     assert "genesis-hash-mismatch" in page.inner_text("#error-detail")
 
 
-def test_a_reload_rejoins_and_leaving_wipes_the_tab(chromium, site):
-    """Reloading keeps the tab in the room; Leave wipes what the tab stored."""
+def test_a_remembered_room_rejoins_on_reload_and_leaving_wipes_the_tab(chromium, site):
+    """With "Remember this room in this tab", a reload rejoins; Leave wipes what was kept."""
     alice, _, link = create_room(chromium.new_context(), site, "Alice")
-    bob, _ = join_room(chromium.new_context(), link, "Bob")
+    bob, _ = join_room(chromium.new_context(), link, "Bob", remember=True)
+    assert bob.evaluate("Object.keys(sessionStorage)") == ["atopos.room.v1"]
     bob.reload()
     bob.wait_for_selector(READY)
     bob.wait_for_selector("#status[data-state='connected']")
@@ -225,7 +230,7 @@ def test_rooms_work_with_the_jit_and_webassembly_disabled(playwright_instance, s
 
 
 def test_the_room_fits_a_phone(chromium, site):
-    """At 360 px the chat has no sideways scrolling and the composer is reachable."""
+    """At 360 px the chat has no sideways scrolling and the composer is wide enough to type in."""
     phone = chromium.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
     page, _, _ = create_room(phone, site)
     overflow = page.evaluate(
@@ -233,6 +238,7 @@ def test_the_room_fits_a_phone(chromium, site):
     )
     assert overflow <= 0
     assert page.is_visible("#composer-text")
+    assert page.locator("#composer-text").bounding_box()["width"] >= 200  # room to type
 
 
 def test_a_dropped_connection_shows_reconnecting_then_recovers(chromium, tmp_path):

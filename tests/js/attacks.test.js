@@ -197,3 +197,13 @@ describe('a revived room', () => {
     assert.throws(() => carol.text('the room goes on'), SendingPaused);
   });
 });
+
+describe('refusal reasons', () => {
+  it('a reason that is not a plain error code reads as unknown', async () => {
+    const { decodeRefused, VERSION } = await import('../../static/js/frames.js');
+    const frame = (text) => Uint8Array.of(VERSION, 0x88, ...new Uint8Array(32), ...utf8(text));
+    assert.equal(decodeRefused(frame('re-verify your link at https://evil.example')).reason, 'unknown');
+    assert.equal(decodeRefused(frame('__proto__')).reason, 'unknown');
+    assert.equal(decodeRefused(frame('ticket-used')).reason, 'ticket-used');
+  });
+});

@@ -14,6 +14,7 @@ from rooms.protocol.frames import (
     CloseCode,
     FrameRejected,
     Kind,
+    RefusedFrame,
     classify_client_frame,
     envelope_frame_sizes,
 )
@@ -70,3 +71,18 @@ def test_envelope_sizes_are_bucket_plus_overhead():
     """The wire sizes listed in PROTOCOL §4.3."""
     assert envelope_frame_sizes(RoutingMode.DIRECT) == {310, 1078, 4150, 16438}
     assert envelope_frame_sizes(RoutingMode.MIX) == {1078}
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [b"re-verify your link at https://evil.example", b"\x1b]52;c;aGk=\x07", b"", b"x" * 41],
+)
+def test_a_refusal_reason_that_is_not_an_error_code_reads_as_unknown(reason):
+    """What a relay writes in REFUSED goes no further than the decoder (issue 9, item 16)."""
+    frame = bytes([VERSION, Kind.REFUSED]) + bytes(32) + reason
+    assert RefusedFrame.decode(frame).reason == "unknown"
+
+
+def test_a_plain_error_code_is_kept():
+    frame = bytes([VERSION, Kind.REFUSED]) + bytes(32) + b"ticket-used"
+    assert RefusedFrame.decode(frame).reason == "ticket-used"

@@ -24,7 +24,8 @@ def test_vendored_files_name_the_locked_versions():
         for name in ("ciphers", "curves", "hashes")
     )
     qr = f"qrcode-generator-{lock['node_modules/qrcode-generator']['version']}"
-    assert names == {f"{noble}.js", f"{qr}.js"}
+    confusables = f"unhomoglyph-{lock['node_modules/unhomoglyph']['version']}"
+    assert names == {f"{noble}.js", f"{qr}.js", f"{confusables}.js"}
 
 
 @pytest.mark.skipif(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
+from nacl.signing import SigningKey
+
 from tests.support.browser import PageRecord
 
 READY = "#chat-view:not([hidden])"
@@ -16,29 +20,31 @@ def open_watched(context, url: str):
     return page, record
 
 
-def create_room(context, site, name: str = "Alice", rule: str = "open"):
+def create_room(context, site, name: str = "Alice", rule: str = "open", remember: bool = False):
     """Create a room through the form; returns (page, record, link)."""
     page, record = open_watched(context, site.url("/r/"))
     page.fill("#create-name", name)
     page.select_option("#create-rule", rule)
+    page.set_checked("#create-remember", remember)
     page.click("#create-form button")
     page.wait_for_selector(READY)
     page.wait_for_selector("#status[data-state='connected']")
     return page, record, page.input_value("#share-link")
 
 
-def join_room(context, link: str, name: str = "Bob"):
+def join_room(context, link: str, name: str = "Bob", remember: bool = False):
     """Open a link and join; returns (page, record)."""
-    page, record = ask_to_join(context, link, name)
+    page, record = ask_to_join(context, link, name, remember)
     page.wait_for_selector(READY)
     page.wait_for_selector("#status[data-state='connected']")
     return page, record
 
 
-def ask_to_join(context, link: str, name: str = "Bob"):
+def ask_to_join(context, link: str, name: str = "Bob", remember: bool = False):
     """Open a link and press Join, without waiting for the outcome; returns (page, record)."""
     page, record = open_watched(context, link)
     page.fill("#join-name", name)
+    page.set_checked("#join-remember", remember)
     page.click("#join-form button")
     return page, record
 
@@ -53,5 +59,51 @@ def wait_for_message(page, text: str) -> None:
     page.locator(".message__text", has_text=text).first.wait_for(timeout=10_000)
 
 
+# Each member list entry as a person reads it: the name, and "[you]" for the page's own
+# marker (a separate badge element, never part of a name).
+MEMBER_ENTRIES = """
+[...document.querySelectorAll('#member-list li')].map((item) =>
+  item.querySelector('bdi.name').textContent + (item.querySelector('.badge--you') ? ' [you]' : ''))
+"""
+
+
 def member_names(page) -> list[str]:
-    return sorted(page.locator("#member-list .member__name").all_inner_texts())
+    """The member list's names, sorted, the page's own entry marked " [you]"."""
+    return sorted(page.evaluate(MEMBER_ENTRIES))
+
+
+def own_client(context, site, link: str, name: str, ed_seed: bytes | None = None):
+    """Mallory's own client: our page, with a name and keys she chose.
+
+    She plants them in her tab as a remembered room (what the page's own
+    "Remember this room in this tab" writes), then reloads: the page rejoins
+    with her Ed25519 seed and sends her name exactly as she wrote it, hidden
+    characters and all, which the page's forms would have cleaned.
+    Returns (page, record) once the page is connecting.
+    """
+    page, record = open_watched(context, site.url("/r/"))
+    page.wait_for_selector("#create-view:not([hidden])")
+    stored = {
+        "fragment": link.split("#", 1)[1],
+        "edSeed": (ed_seed or os.urandom(32)).hex(),
+        "xSecret": os.urandom(32).hex(),
+        "name": name,
+        "ownerCapability": None,
+    }
+    plant = "(stored) => sessionStorage.setItem('atopos.room.v1', JSON.stringify(stored))"
+    page.evaluate(plant, stored)
+    page.reload()
+    return page, record
+
+
+def ground_seed(code_start: str) -> bytes:
+    """An Ed25519 seed whose public key in hex starts with ``code_start`` (~2^16 tries)."""
+    while True:
+        seed = os.urandom(32)
+        if SigningKey(seed).verify_key.encode().hex().startswith(code_start):
+            return seed
+
+
+def own_code(page) -> str:
+    """The 16-digit code the page shows for its own member."""
+    return page.locator("#member-list li:has(.badge--you) .code").inner_text()

@@ -21,6 +21,7 @@ const bundles = [
     packages: ['@noble/ciphers', '@noble/curves', '@noble/hashes'],
   },
   { entry: 'qr-entry.js', packages: ['qrcode-generator'] },
+  { entry: 'confusables-entry.js', packages: ['unhomoglyph'] },
 ];
 
 mkdirSync(outDir, { recursive: true });

@@ -1,8 +1,11 @@
-// The conversation: message log, member list, composer. Text only ever goes in via textContent.
+// The conversation: message log, member list, composer. Text only ever goes in via
+// textContent; names only ever as ui/people.js draws them.
 import { utf8 } from '../bytes.js';
 import { maxTextBytes } from '../messages.js';
 import { byId, el } from './dom.js';
 import { clockTime } from './format.js';
+import { displayName } from './names.js';
+import { personNodes } from './people.js';
 
 export class ChatView {
   constructor({ onSend }) {
@@ -65,20 +68,20 @@ export class ChatView {
     }
   }
 
+  /** A message from `member` (ours when `own`): name, "you" marker and code, time, text. */
   addMessage(member, text, timeMs, own) {
-    const name = member.name || (own ? 'You' : 'Someone');
     const meta = el(
       'div',
       { className: 'message__meta' },
-      el('span', { className: 'message__name', text: own ? `${name} (you)` : name }),
-      el('span', { className: 'message__id', text: `#${member.shortId}`, attrs: { title: 'Part of this person\'s key in this room' } }),
+      ...personNodes(member, own ? member.id : null),
       el('time', { text: clockTime(timeMs), attrs: { datetime: new Date(timeMs).toISOString() } }),
     );
     this.append(el('li', { className: own ? 'message message--own' : 'message' }, meta, el('p', { className: 'message__text', text })));
   }
 
-  addNotice(text) {
-    this.append(el('li', { className: 'message message--notice', text }));
+  /** A line from the page itself; `parts` are strings and nodes (names come as nodes). */
+  addNotice(...parts) {
+    this.append(el('li', { className: 'message message--notice' }, ...parts));
   }
 
   append(item) {
@@ -90,16 +93,8 @@ export class ChatView {
   /** The member list; `extras(member)` adds nodes after a name (role, admin actions). */
   setMembers(members, selfId, extras = () => []) {
     const items = [...members.values()]
-      .sort((a, b) => (a.id === selfId ? -1 : b.id === selfId ? 1 : a.name.localeCompare(b.name)))
-      .map((member) =>
-        el(
-          'li',
-          {},
-          el('span', { className: 'member__name', text: `${member.name || 'Someone'}${member.id === selfId ? ' (you)' : ''}` }),
-          el('span', { className: 'message__id', text: ` #${member.shortId}` }),
-          ...extras(member),
-        ),
-      );
+      .sort((a, b) => (a.id === selfId ? -1 : b.id === selfId ? 1 : displayName(a.name).localeCompare(displayName(b.name))))
+      .map((member) => el('li', { className: 'member', attrs: { 'data-id': member.id } }, ...personNodes(member, selfId), ...extras(member)));
     this.memberList.replaceChildren(...items);
   }
 }

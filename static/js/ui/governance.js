@@ -3,8 +3,10 @@
 // only appear for admins, but every action is checked again by the relay and by every
 // member, so hiding a button is a courtesy, not a defence.
 import { seniority } from '../gov/state.js';
+import { codeStart, memberCode } from './codes.js';
 import { byId, el } from './dom.js';
 import { describeDuration } from './format.js';
+import { codeNode, nameNode, personLabel } from './people.js';
 
 export const RULE_TEXT = Object.freeze({
   open: 'Anyone with this link can join while the room lasts. Share it only with people you trust, over a channel you trust.',
@@ -12,6 +14,11 @@ export const RULE_TEXT = Object.freeze({
   invite: 'This link alone no longer lets anyone in: create an invite link below for each newcomer.',
   locked: 'The room is locked: nobody new can join.',
 });
+
+// What the relay says when it refuses something is a code; the page shows only its own
+// words for the codes it knows, and one fixed sentence for any other. A relay's text
+// never reaches the screen: it could say "re-verify your link at https://…" and phish
+// for the room key.
 
 /** Why the relay would not let us in, in words (the codes come from PROTOCOL §8.3, §8.7). */
 export const REFUSAL_TEXT = Object.freeze({
@@ -27,6 +34,32 @@ export const REFUSAL_TEXT = Object.freeze({
   'bad-ticket': ['This invite link is not valid', 'It is incomplete or was changed. Ask for the link again.'],
   'invite-required': ['This room admits by invitation only', 'The plain room link does not let anyone in. Ask someone in the room for an invite link.'],
 });
+
+/** For any refusal code the page does not know. */
+export const UNKNOWN_REFUSAL = Object.freeze(['Not let in', 'The room did not let you in, for a reason this page does not know. Ask someone in the room.']);
+
+/** Why one of our room changes (admit, remove, lock…) was not made. */
+export const REFUSED_ACTION = Object.freeze({
+  'not-authorized': 'Not done: only an admin (or, for ending, the owner) may do that.',
+  'room-locked': 'Not done: the room is locked.',
+  'stale-parent': 'Not done: the room changed at the same moment. Try again.',
+});
+
+/** For any other reason a change was refused. */
+export const UNKNOWN_ACTION_REFUSAL = 'Not done: the room refused this change.';
+
+// Own properties only: a relay's "constructor" or "__proto__" is not a known code.
+const known = (table, code) => (typeof code === 'string' && Object.hasOwn(table, code) ? table[code] : null);
+
+/** [title, detail] for a refusal to let us in: our words, never the relay's. */
+export function refusalText(code) {
+  return known(REFUSAL_TEXT, code) ?? UNKNOWN_REFUSAL;
+}
+
+/** The sentence for a refused change: our words, never the relay's. */
+export function refusedActionText(reason) {
+  return known(REFUSED_ACTION, reason) ?? UNKNOWN_ACTION_REFUSAL;
+}
 
 const MEMBER_ACTIONS = Object.freeze({ promote: 'Make admin', demote: 'Remove admin', kick: 'Remove from room' });
 
@@ -81,19 +114,30 @@ export class GovernanceView {
     this.renderInvites();
   }
 
+  /** People asking to join, each by code (a knock carries no name); look-alike codes warned. */
   renderKnocks() {
     const session = this.session;
     const show = session.isAdmin && session.knocks.size > 0;
     byId('knock-panel').hidden = !show;
-    const items = [...session.knocks.keys()].map((id) =>
-      el(
+    const members = [...session.members.values()];
+    const knocking = [...session.knocks.keys()];
+    const items = knocking.map((id) => {
+      const alike = [
+        ...members.filter((member) => codeStart(member.id) === codeStart(id)).map((member) => nameNode(member.name)),
+        ...knocking.filter((other) => other !== id && codeStart(other) === codeStart(id)).map(() => document.createTextNode('another request')),
+      ];
+      const warning = alike.length
+        ? el('p', { className: 'knock__warning', text: 'Starts like the code of ' }, ...joinWords(alike), ': compare all 16 digits before you let them in.')
+        : '';
+      return el(
         'li',
-        { className: 'knock', attrs: { 'data-id': id } },
-        el('span', { className: 'message__id', text: `#${id.slice(0, 6)}` }),
-        this.button('Let in', () => this.actions.admit(id), 'button--primary'),
-        this.button('Decline', () => this.actions.decline(id)),
-      ),
-    );
+        { className: alike.length ? 'knock knock--clash' : 'knock', attrs: { 'data-id': id } },
+        codeNode(id),
+        this.button('Let in', () => this.actions.admit(id), 'button--primary', `Let in ${memberCode(id)}`),
+        this.button('Decline', () => this.actions.decline(id), '', `Decline ${memberCode(id)}`),
+        warning,
+      );
+    });
     byId('knock-list').replaceChildren(...items);
   }
 
@@ -131,11 +175,10 @@ export class GovernanceView {
     const outranked = role === 'admin' && seniority(session.state, member.id) <= mine;
     if (outranked) return extras;
     const actions = role === 'admin' ? ['demote', 'kick'] : ['promote', 'kick'];
-    const label = member.name || 'Someone';
     return [
       ...extras,
       ...actions.map((action) =>
-        this.button(MEMBER_ACTIONS[action], () => this.ask(action, member), 'button--small', `${MEMBER_ACTIONS[action]}: ${label} #${member.shortId}`),
+        this.button(MEMBER_ACTIONS[action], () => this.ask(action, member), 'button--small', `${MEMBER_ACTIONS[action]}: ${personLabel(member)}`),
       ),
     ];
   }
@@ -146,7 +189,8 @@ export class GovernanceView {
       return;
     }
     this.kickTarget = member.id;
-    byId('kick-name').textContent = `${member.name || 'this person'} #${member.shortId}`;
+    byId('kick-name').replaceChildren(nameNode(member.name, 'this person'));
+    byId('kick-code').replaceChildren(codeNode(member.id));
     byId('kick-rule-note').hidden = this.session.state.joinRule !== 'open';
     byId('kick-dialog').showModal();
   }
@@ -157,4 +201,9 @@ export class GovernanceView {
     button.addEventListener('click', onClick);
     return button;
   }
+}
+
+/** Nodes joined with commas and a final "and". */
+function joinWords(nodes) {
+  return nodes.flatMap((node, index) => (index === 0 ? [node] : [index === nodes.length - 1 ? ' and ' : ', ', node]));
 }
