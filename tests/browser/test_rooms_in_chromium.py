@@ -212,7 +212,7 @@ def test_a_tampered_module_is_refused_by_its_integrity_hash(chromium, site):
 
 
 def test_rooms_work_with_the_jit_and_webassembly_disabled(playwright_instance, site):
-    """As in Tor Browser's safest level: --jitless and no WebAssembly."""
+    """As in Tor Browser's Safer level: --jitless and no WebAssembly."""
     browser = playwright_instance.chromium.launch(
         executable_path=CHROMIUM, args=[*CHROMIUM_FLAGS, "--js-flags=--jitless --noexpose_wasm"]
     )

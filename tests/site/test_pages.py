@@ -70,10 +70,21 @@ def test_threat_model_keeps_what_we_do_not_claim(client, alpha):
         "What we deliberately do not claim",
         "Perfect anonymity",
         "The honest limit of encryption in a web page",
-        "The relay is itself the mix",
+        "the relay will itself be the mix",
         "We claim that the server deletes its shard",
     ):
         assert text in html
+
+
+def test_threat_model_promises_only_what_exists(client, alpha):
+    """Mix mode and Extra Lock are not built: the page says "coming"; Tor Browser works at
+    the Safer level, and the page does not claim the Safest one (JavaScript off there)."""
+    html = page(client, "/threat-model/")
+    assert "<em>Coming:</em> mix mode" in html
+    assert "<em>Coming:</em> Extra Lock" in html
+    assert "<strong>Safer</strong> security level" in html
+    assert "safest setting" not in html
+    assert "Mix mode pads every message" not in html
 
 
 def test_disclosure_page_gives_the_configured_contact(client, alpha, settings):
