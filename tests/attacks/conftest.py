@@ -10,19 +10,11 @@ a member, and ``Wiretap`` hands the removed member everything the relay saw.
 from __future__ import annotations
 
 import pytest
-from channels.layers import get_channel_layer
 
 from tests.attacks.adversary import SharedClock
 from tests.rooms.peers import Peer
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-async def relay(alpha, redis_client, thread_connections_closed):
-    """A tenant on alpha.localhost, an empty Redis and a clean channel layer."""
-    yield alpha
-    await get_channel_layer().flush()
 
 
 @pytest.fixture

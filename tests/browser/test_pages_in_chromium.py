@@ -96,7 +96,9 @@ def test_the_recorder_sees_a_violation_when_one_happens(context, site):
     assert any("violates the following Content Security Policy" in e for e in record.console_errors)
 
 
-@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 800}])
+@pytest.mark.parametrize(
+    "viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 800}]
+)
 def test_with_javascript_off_the_room_page_says_why_and_what_to_do(chromium, site, viewport):
     """Tor Browser's Safest level switches JavaScript off: the room page cannot open a room
     there, and tells the person so, naming the Safer level that works."""
@@ -104,7 +106,9 @@ def test_with_javascript_off_the_room_page_says_why_and_what_to_do(chromium, sit
     try:
         page = context.new_page()
         page.goto(site.url("/r/"), wait_until="load")
-        notice = page.locator("noscript + .notice, p.notice").filter(has_text="Rooms need JavaScript")
+        notice = page.locator("noscript + .notice, p.notice").filter(
+            has_text="Rooms need JavaScript"
+        )
         assert notice.is_visible()
         text = notice.inner_text()
         assert "Safer" in text

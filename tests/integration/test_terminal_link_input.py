@@ -10,10 +10,8 @@ from __future__ import annotations
 import asyncio
 import os
 import pty
-import select
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -22,7 +20,7 @@ from rooms.client.connection import RoomClient
 from rooms.client.events import MemberJoined
 from tests.support.live_site import live_site
 from tests.support.processes import ROOT, base_env
-from tests.support.terminal import Terminal
+from tests.support.terminal import Terminal, read_until
 
 pytestmark = pytest.mark.integration
 
@@ -197,15 +195,3 @@ def test_the_link_typed_at_the_prompt_is_not_echoed(site):
             await alice.leave()
 
     asyncio.run(scenario())
-
-
-def read_until(descriptor: int, wanted: bytes, timeout: float) -> bytes:
-    """What the pseudo-terminal shows until ``wanted`` appears."""
-    shown = b""
-    deadline = time.monotonic() + timeout
-    while wanted not in shown:
-        ready, _, _ = select.select([descriptor], [], [], max(0.0, deadline - time.monotonic()))
-        if not ready:
-            raise AssertionError(f"the terminal showed {shown!r}")
-        shown += os.read(descriptor, 4096)
-    return shown

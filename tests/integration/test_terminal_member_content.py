@@ -12,12 +12,10 @@ import asyncio
 import fcntl
 import os
 import pty
-import select
 import signal
 import struct
 import sys
 import termios
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -29,7 +27,7 @@ from rooms.client.events import MemberJoined
 from rooms.protocol.keys import MemberKeys
 from tests.support.live_site import live_site
 from tests.support.processes import ROOT, base_env
-from tests.support.terminal import Terminal
+from tests.support.terminal import Terminal, read_until
 
 pytestmark = pytest.mark.integration
 
@@ -296,15 +294,3 @@ def test_padding_cannot_make_alices_terminal_wrap_a_forged_status_line(site, tmp
             os.waitpid(pid, 0)
 
     asyncio.run(scenario())
-
-
-def read_until(descriptor: int, wanted: bytes, timeout: float) -> bytes:
-    """What the pseudo-terminal shows until ``wanted`` appears."""
-    shown = b""
-    deadline = time.monotonic() + timeout
-    while wanted not in shown:
-        ready, _, _ = select.select([descriptor], [], [], max(0.0, deadline - time.monotonic()))
-        if not ready:
-            raise AssertionError(f"the terminal showed {shown!r}")
-        shown += os.read(descriptor, 4096)
-    return shown

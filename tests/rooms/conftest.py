@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from channels.layers import get_channel_layer
 
 from tests.rooms.peers import Peer
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-async def relay(alpha, redis_client, thread_connections_closed):
-    """A tenant on alpha.localhost, an empty Redis and a clean channel layer."""
-    yield alpha
-    await get_channel_layer().flush()
 
 
 @pytest.fixture

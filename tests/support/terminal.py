@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import select
 import sys
+import time
 from collections.abc import Callable
 
 from tests.support.processes import ROOT, base_env
@@ -64,3 +67,15 @@ class Terminal:
     def kill(self) -> None:
         if self.process.returncode is None:
             self.process.kill()
+
+
+def read_until(descriptor: int, wanted: bytes, timeout: float) -> bytes:
+    """What the pseudo-terminal shows until ``wanted`` appears."""
+    shown = b""
+    deadline = time.monotonic() + timeout
+    while wanted not in shown:
+        ready, _, _ = select.select([descriptor], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            raise AssertionError(f"the terminal showed {shown!r}")
+        shown += os.read(descriptor, 4096)
+    return shown
