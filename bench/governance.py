@@ -149,22 +149,31 @@ def _ms(samples: list[float]) -> dict[str, float]:
 
 
 async def measure(site: LiveSite, profile: Profile) -> dict[str, Any]:
+    """Rooms of every length grown first, then sampled in turns (one append or join per
+    room per turn), so drift in the machine's load falls on every length alike."""
     origin = site.url("").rstrip("/")
-    results: dict[str, Any] = {}
     rooms: dict[int, Room] = {}
     for length in LENGTHS:
-        room = rooms[length] = await Room.create(origin)
-        await room.grow_to(length)
-        appends = [await room.append() for _ in range(profile.appends)]
-        await room.grow_to(room.length)  # stay open
-        joins = [await room.join() for _ in range(profile.joins)]
-        results[str(length)] = {
-            "log_events": room.length,
-            "append": _ms(appends),
-            "join": _ms([welcomed for welcomed, _ in joins]),
-            "join_to_ready": _ms([ready for _, ready in joins]),
-        }
+        rooms[length] = await Room.create(origin)
+        await rooms[length].grow_to(length)
+    appends: dict[int, list[float]] = {length: [] for length in LENGTHS}
+    joins: dict[int, list[tuple[float, float]]] = {length: [] for length in LENGTHS}
+    for _ in range(profile.appends):
+        for length, room in rooms.items():
+            appends[length].append(await room.append())
     for room in rooms.values():
+        await room.grow_to(room.length)  # leave each room open for the newcomers
+    for _ in range(profile.joins):
+        for length, room in rooms.items():
+            joins[length].append(await room.join())
+    results: dict[str, Any] = {}
+    for length, room in rooms.items():
+        results[str(length)] = {
+            "log_events": {"first_sample": length, "last_sample": room.length},
+            "append": _ms(appends[length]),
+            "join": _ms([welcomed for welcomed, _ in joins[length]]),
+            "join_to_ready": _ms([ready for _, ready in joins[length]]),
+        }
         await room.socket.close()
     return results
 

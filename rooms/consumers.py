@@ -68,6 +68,7 @@ WAITING_SECONDS = 600  # how long a knock or a pending ticket may wait
 # Newcomers that may wait for an admin at once: a link holder cannot bury an
 # admin's list (or the room's Redis hash) under knocks.
 MAX_WAITING_KNOCKS = 32
+LOG_SLICE = 32  # GOVERNANCE frames a WELCOME's log sends before other sockets get a turn
 HEARTBEAT_SECONDS = 30
 NO_HEAD = bytes(32)
 
@@ -414,10 +415,11 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
         events = (await place.log()).events
         welcome = WelcomeFrame(place.room.server_shard, place.room.genesis, len(events))
         await self.send_frame(welcome.encode())
-        # Let the WELCOME leave before the log streams behind it: the newcomer checks the
-        # genesis while a long log is still on its way.
-        await asyncio.sleep(0)
-        for raw in events:
+        # Let the WELCOME leave before the log streams behind it (the newcomer checks the
+        # genesis meanwhile), and let other sockets run between slices of a long log.
+        for index, raw in enumerate(events):
+            if index % LOG_SLICE == 0:
+                await asyncio.sleep(0)
             await self.send_frame(EventFrame(raw, Kind.GOVERNANCE).encode())
         for ed_pk, binding in (await place.store.knocks(place.room_id)).items():
             await self.knocked(ed_pk, binding)
