@@ -45,3 +45,24 @@ def test_the_smoke_bench_produces_a_complete_report(tmp_path):
     }
     for plot in ("latency-cdf.png", "throughput.png"):
         assert (tmp_path / plot).read_bytes().startswith(PNG_MAGIC)
+
+
+def test_the_governance_bench_reports_every_log_length(tmp_path):
+    """`python -m bench.governance --profile smoke`: append, join and join-to-ready figures at
+    10, 100 and 1,000 events (each log really that long), a cold first join, the target's
+    verdict and the plot."""
+    subprocess.run(
+        [sys.executable, "-m", "bench.governance", "--profile", "smoke", "--out", str(tmp_path)],
+        cwd=ROOT, check=True, capture_output=True, timeout=600,
+    )  # fmt: skip
+    report = json.loads((tmp_path / "report-smoke.json").read_text())
+    assert report["lengths"] == [10, 100, 1000]
+    for length in ("10", "100", "1000"):
+        figures = report["warm"][length]
+        assert figures["log_events"]["first_sample"] == int(length)
+        assert figures["log_events"]["last_sample"] >= int(length)
+        for measure in ("append", "join", "join_to_ready"):
+            assert figures[measure]["p99_ms"] >= figures[measure]["p50_ms"] > 0, (length, measure)
+        assert report["cold_first_join"][length]["p50_ms"] > 0
+    assert set(report["target"]) == {"ratio_max", "append", "join"}
+    assert (tmp_path / "latency-smoke.png").read_bytes().startswith(PNG_MAGIC)
