@@ -9,7 +9,9 @@ the pages then say "unproven", never an error page.
 
 Claim verdicts come from the check artifact files, not from the claims list in
 ``summary.json``: a claim is proven only when each of its checks' own artifact
-file says "pass".
+file says "pass" -- for that claim, when the check judged claims one by one
+(its ``claims``; see evidence.claims). The attack catalogue's results come
+from the artifact of the check that runs it (``attacks_refused``).
 """
 
 from __future__ import annotations
@@ -19,21 +21,34 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 
 from evidence import registry
+from evidence.attacks import CHECK_ID as ATTACKS_CHECK
+from evidence.attacks import Attack, CatalogueError, TestRef, load_attacks
 from evidence.check import Kind, Status
-from evidence.claims import Claim, ClaimsFileError, Verdict, all_check_ids, judge, load_claims
+from evidence.claims import (
+    NO_VERDICT,
+    Claim,
+    ClaimsFileError,
+    Verdict,
+    all_check_ids,
+    judge,
+    load_claims,
+    status_for,
+)
 
 LATEST = "latest"
 RUN_ID = re.compile(r"[0-9]{8}T[0-9]{6}Z-[0-9a-f]{7,12}")
 # A run reference is the run's directory relative to ATOPOS_EVIDENCE_DIR.
 RUN_REF = re.compile(rf"{LATEST}|runs/{RUN_ID.pattern}")
 CHECK_ID = re.compile(r"[a-z][a-z0-9_]{2,63}")  # the same ids evidence.registry accepts
+CLAIM_ID = re.compile(r"C\d{2}")
+ATTACK_ID = re.compile(r"A\d{2,3}")
 DOCUMENTS = ("EVIDENCE_SUMMARY.md", "REVIEWER_PACK.md")
 # Far above any real artifact; keeps a runaway file from filling a worker's memory.
 MAX_BYTES = 8 * 1024 * 1024
@@ -59,6 +74,17 @@ STATUS_LABELS = {
     "error": "Error",
     "missing": "No artifact",
     "unreadable": "Unreadable artifact",
+    NO_VERDICT: "No verdict for this claim",
+}
+# The colour class of each state (the text above always says it too).
+STATUS_CSS = {NO_VERDICT: "missing"}
+# What the run found for an attack, as attacks_refused records it, or "not run".
+ATTACK_LABELS = {
+    "refused": ("Refused", "pass"),
+    "not refused": ("Not refused", "fail"),
+    "missing": ("Missing test", "fail"),
+    "could not run": ("Could not run", "error"),
+    "not run": ("Not in this run", "missing"),
 }
 
 
@@ -288,6 +314,19 @@ class CheckArtifact:
     counts: dict[str, int]
     reasons: tuple[str, ...]
     duration_s: float
+    # Per-claim verdicts of a check that judges claims one by one (else empty).
+    claims: dict[str, str] = field(default_factory=dict)
+
+
+def _claim_verdicts(value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise Malformed("claims must be an object")
+    for claim_id, status in value.items():
+        if not CLAIM_ID.fullmatch(claim_id) or status not in CHECK_STATUSES:
+            raise Malformed("claims must map claim ids to statuses")
+    return dict(value)
 
 
 def _artifact(check_id: str, raw: Any) -> CheckArtifact:
@@ -306,6 +345,7 @@ def _artifact(check_id: str, raw: Any) -> CheckArtifact:
         counts=_counts(raw.get("counts"), "counts"),
         reasons=tuple(reasons),
         duration_s=float(_field(raw, "duration_s", (int, float))),
+        claims=_claim_verdicts(raw.get("claims")),
     )
 
 
@@ -369,10 +409,28 @@ class CheckState:
     state: str  # pass, fail, error, missing or unreadable
     artifact: CheckArtifact | None
     entry: CheckEntry | None = None  # the run summary's line, when it has one
+    claim: str = ""  # set when ``state`` is the check's verdict for this one claim
 
     @property
     def label(self) -> str:
-        return STATUS_LABELS[self.state]
+        label = STATUS_LABELS[self.state]
+        return f"{label} for this claim" if self.claim and self.state in CHECK_STATUSES else label
+
+    @property
+    def css(self) -> str:
+        return STATUS_CSS.get(self.state, self.state)
+
+    @property
+    def judges_claims(self) -> bool:
+        """The check gave each claim its own verdict."""
+        return self.artifact is not None and bool(self.artifact.claims)
+
+    def for_claim(self, claim_id: str) -> CheckState:
+        """This check as one claim sees it: its own verdict when the check gave one."""
+        if self.artifact is None or not self.artifact.claims:
+            return self
+        own = status_for(claim_id, self.state, self.artifact.claims)
+        return replace(self, state=own, claim=claim_id)
 
     @property
     def title(self) -> str:
@@ -392,7 +450,8 @@ class CheckState:
     @property
     def summary_disagrees(self) -> bool:
         """The run summary lists another status than the artifact: worth a reader's notice."""
-        return self.entry is not None and self.entry.status != self.state
+        overall = self.artifact.status if self.claim and self.artifact else self.state
+        return self.entry is not None and self.entry.status != overall
 
 
 @dataclass(frozen=True)
@@ -400,7 +459,8 @@ class ClaimRow:
     """A claim, its verdict and the state of each check behind it."""
 
     verdict: Verdict
-    checks: tuple[CheckState, ...]
+    checks: tuple[CheckState, ...]  # each as this claim sees it (CheckState.for_claim)
+    attacks: tuple[Attack, ...] = ()  # the catalogue's attacks that prove this claim
 
     @property
     def claim(self) -> Claim:
@@ -420,6 +480,12 @@ class Report:
     claims: tuple[ClaimRow, ...]
     checks: tuple[CheckState, ...]
     claims_error: str = ""
+    attacks: tuple[AttackRow, ...] = ()
+    attacks_error: str = ""
+
+    @property
+    def refused_count(self) -> int:
+        return sum(1 for row in self.attacks if row.state == "refused")
 
     @property
     def proven_count(self) -> int:
@@ -437,6 +503,63 @@ class Report:
         return self.summary.completeness["claims_proven"] != self.proven_count
 
 
+@dataclass(frozen=True)
+class AttackRow:
+    """A catalogued attack and what a run found: its verdict and each test's outcome."""
+
+    attack: Attack
+    state: str  # a key of ATTACK_LABELS
+    tests: tuple[tuple[TestRef, str], ...]  # each test and its outcome ("" if not run)
+
+    @property
+    def label(self) -> str:
+        return ATTACK_LABELS[self.state][0]
+
+    @property
+    def css(self) -> str:
+        return ATTACK_LABELS[self.state][1]
+
+
+def _attack_results(artifact: CheckArtifact | None, ref: str) -> dict[str, Any]:
+    """The per-attack results in attacks_refused's artifact, or nothing when unusable."""
+    if artifact is None:
+        return {}
+    data = _read_bytes(ref, f"checks/{ATTACKS_CHECK}.json")
+    try:
+        found = _parse_json(data or b"").get("details", {}).get("attacks", {})
+    except (Malformed, AttributeError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _attack_row(attack: Attack, found: Any) -> AttackRow:
+    """The run's verdict counts only if it judged exactly the tests the catalogue lists."""
+    tests = found.get("tests") if isinstance(found, dict) else None
+    verdict = found.get("verdict") if isinstance(found, dict) else None
+    listed = [str(test) for test in attack.tests]
+    if (
+        not isinstance(tests, dict)
+        or sorted(tests) != sorted(listed)
+        or not all(isinstance(outcome, str) for outcome in tests.values())
+        or verdict not in ATTACK_LABELS
+    ):
+        return AttackRow(attack, "not run", tuple((test, "") for test in attack.tests))
+    return AttackRow(attack, verdict, tuple((test, tests[str(test)]) for test in attack.tests))
+
+
+def _attacks(
+    claims: list[Claim], states: Mapping[str, CheckState], ref: str
+) -> tuple[list[Attack], tuple[AttackRow, ...], str]:
+    try:
+        catalogue = load_attacks(claims=claims or None)
+    except CatalogueError as error:
+        return [], (), f"The attack catalogue cannot be read ({error})."
+    state = states.get(ATTACKS_CHECK)
+    found = _attack_results(state.artifact if state else None, ref)
+    rows = tuple(_attack_row(attack, found.get(attack.id)) for attack in catalogue)
+    return catalogue, rows, ""
+
+
 NO_RUN_REASON = "no evidence run has been published yet"
 
 
@@ -450,10 +573,11 @@ def _claims() -> tuple[list[Claim], str]:
 def _verdict(claim: Claim, states: Mapping[str, CheckState], has_run: bool) -> Verdict:
     if claim.checks and not has_run:
         return Verdict(claim, False, NO_RUN_REASON)
-    statuses = {
-        check: states[check].state for check in claim.checks if states[check].artifact is not None
-    }
-    return judge(claim, statuses)
+    found = {check: states[check] for check in claim.checks}
+    artifacts = {check: state.artifact for check, state in found.items() if state.artifact}
+    statuses = {check: found[check].state for check in artifacts}
+    verdicts = {check: artifact.claims for check, artifact in artifacts.items()}
+    return judge(claim, statuses, verdicts)
 
 
 def report(ref: str = LATEST) -> Report:
@@ -463,14 +587,16 @@ def report(ref: str = LATEST) -> Report:
     listed = list(summary.checks) if summary else []
     check_ids = list(dict.fromkeys([*all_check_ids(claims), *listed]))
     states = {check_id: _state(ref, check_id, summary) for check_id in check_ids}
+    catalogue, attack_rows, attacks_error = _attacks(claims, states, ref)
     rows = tuple(
         ClaimRow(
             _verdict(claim, states, summary is not None),
-            tuple(states[check] for check in claim.checks),
+            tuple(states[check].for_claim(claim.id) for check in claim.checks),
+            tuple(attack for attack in catalogue if attack.claim == claim.id),
         )
         for claim in claims
     )
-    return Report(ref, summary, rows, tuple(states.values()), error)
+    return Report(ref, summary, rows, tuple(states.values()), error, attack_rows, attacks_error)
 
 
 def _state(ref: str, check_id: str, summary: RunSummary | None) -> CheckState:

@@ -37,6 +37,10 @@ class CheckResult:
     counts: dict[str, int] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    # A check that proves several claims may judge each on its own (attacks_refused
+    # does, by the attacks of each claim): claim id -> "pass", "fail" or "error".
+    # A claim then takes its verdict from here, not from ``status`` (evidence.claims).
+    claims: dict[str, str] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:

@@ -81,15 +81,44 @@ def all_check_ids(claims: list[Claim]) -> list[str]:
     return list(dict.fromkeys(check for claim in claims for check in claim.checks))
 
 
-def judge(claim: Claim, statuses: Mapping[str, str]) -> Verdict:
-    """Proven only if the claim has checks and every one of them passed."""
+# The status a claim gets from a check that judges claims one by one but left it out.
+NO_VERDICT = "no-verdict"
+
+
+def status_for(claim_id: str, status: str, verdicts: Mapping[str, str] | None) -> str:
+    """What one check says about one claim.
+
+    A check that judges each claim on its own (its result's ``claims``, e.g. the
+    attacks of each claim) speaks for a claim only through that claim's verdict:
+    a failed attack of another claim does not touch it, and a claim it gave no
+    verdict is not proven by it. Any other check speaks through its status.
+    """
+    if not verdicts:
+        return status
+    return verdicts.get(claim_id, NO_VERDICT)
+
+
+def judge(
+    claim: Claim,
+    statuses: Mapping[str, str],
+    verdicts: Mapping[str, Mapping[str, str]] | None = None,
+) -> Verdict:
+    """Proven only if the claim has checks and every one of them passed for it.
+
+    ``statuses`` maps each check that ran to its status; ``verdicts`` maps a
+    check that judged claims one by one to its per-claim verdicts.
+    """
     if not claim.checks:
         return Verdict(claim, False, claim.pending or "no check exists for this claim yet")
     missing = [check for check in claim.checks if check not in statuses]
     if missing:
         return Verdict(claim, False, f"no result for {', '.join(missing)}")
-    failing = [check for check in claim.checks if statuses[check] != Status.PASS.value]
+    own = {
+        check: status_for(claim.id, statuses[check], (verdicts or {}).get(check))
+        for check in claim.checks
+    }
+    failing = [check for check in claim.checks if own[check] != Status.PASS.value]
     if failing:
-        named = ", ".join(f"{check} ({statuses[check]})" for check in failing)
+        named = ", ".join(f"{check} ({own[check]})" for check in failing)
         return Verdict(claim, False, f"not passed: {named}")
     return Verdict(claim, True, "every check passed")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from evidence.attacks import Attack
 from evidence.claims import Claim
 from evidence.registry import load_check, source_path
+
+# An attack of the catalogue and what the run found ("refused", ..., or "not run").
+AttackLine = tuple[Attack, str]
 
 RERUN = """\
 ## Re-run it yourself
@@ -27,7 +32,7 @@ def _status_word(status: str) -> str:
     return {"pass": "passed", "fail": "FAILED", "error": "could not run"}.get(status, status)
 
 
-def evidence_summary(summary: dict[str, Any]) -> str:
+def evidence_summary(summary: dict[str, Any], attacks: Sequence[AttackLine] = ()) -> str:
     done = summary["completeness"]
     lines = [
         "# Evidence summary",
@@ -57,6 +62,12 @@ def evidence_summary(summary: dict[str, Any]) -> str:
             f"| `{check_id}` | {check['kind']} | {_status_word(check['status'])} "
             f"| {check['duration_s']} | {check['summary']} |"
         )
+    if attacks:
+        lines += ["", "## Attacks", "", "| Attack | Claim | Result | Title |", "|---|---|---|---|"]
+        lines += [
+            f"| {attack.id} | {attack.claim} | {verdict} | {attack.title} |"
+            for attack, verdict in attacks
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -71,7 +82,34 @@ def _purpose(check_id: str) -> str:
     return " ".join(doc.strip().split("\n\n", 1)[0].split())
 
 
-def reviewer_pack(claims: list[Claim], summary: dict[str, Any]) -> str:
+def _claim_state(check: dict[str, Any] | None, claim_id: str) -> str:
+    """A check's status word, for this claim when the check judged claims one by one."""
+    if check is None:
+        return "not run"
+    verdicts = check.get("claims") or {}
+    if not verdicts:
+        return _status_word(check["status"])
+    own = verdicts.get(claim_id)
+    return f"{_status_word(own)} for this claim" if own else "no verdict for this claim"
+
+
+def _attack_lines(attacks: Sequence[AttackLine], claim_id: str) -> list[str]:
+    lines = []
+    for attack, verdict in attacks:
+        if attack.claim != claim_id:
+            continue
+        lines.append(f"- Attack {attack.id}, {attack.title} (**{verdict}**): {attack.threat}")
+        if attack.defence:
+            lines.append(f"  Refused by: {attack.defence}")
+        if attack.limit:
+            lines.append(f"  Limit: {attack.limit}")
+        lines.append("  Tests: " + "; ".join(f"`{test}`" for test in attack.tests))
+    return lines
+
+
+def reviewer_pack(
+    claims: list[Claim], summary: dict[str, Any], attacks: Sequence[AttackLine] = ()
+) -> str:
     statuses = {claim["id"]: claim for claim in summary["claims"]}
     lines = [
         "# Reviewer pack",
@@ -79,7 +117,9 @@ def reviewer_pack(claims: list[Claim], summary: dict[str, Any]) -> str:
         "Every security claim Atopos makes, the threat it answers, the checks that "
         "prove it, and what those checks found in run "
         f"`{summary['run_id']}` (commit `{summary['git_commit']}`). A claim is proven "
-        "only when every one of its checks ran and passed.",
+        "only when every one of its checks ran and passed for it; a claim proven by "
+        "attacks lists each attack (evidence/attacks.toml), what refuses it, the honest "
+        "limit that remains, and the tests that perform it.",
         "",
         RERUN,
     ]
@@ -92,11 +132,11 @@ def reviewer_pack(claims: list[Claim], summary: dict[str, Any]) -> str:
             f"- Status: **{verdict['status']}** ({verdict['reason']})",
         ]
         for check_id in claim.checks:
-            check = summary["checks"].get(check_id)
-            state = _status_word(check["status"]) if check else "not run"
+            state = _claim_state(summary["checks"].get(check_id), claim.id)
             lines.append(
                 f"- `{check_id}` ({state}; source `evidence/checks/{check_id}.py`): "
                 f"{_purpose(check_id)}"
             )
+        lines += _attack_lines(attacks, claim.id)
         lines.append("")
     return "\n".join(lines)

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evidence.attacks import CHECK_ID as ATTACKS_CHECK
+from evidence.attacks import Attack, CatalogueError, load_attacks
 from evidence.check import Check, CheckResult, Status
 from evidence.claims import Claim, all_check_ids, judge, load_claims
 from evidence.context import PROJECT_ROOT, Context
@@ -44,6 +46,8 @@ KEY_COUNTS = (
     ("fuzzed_frames", "relay_fuzz", "frames_sent"),
     ("python_vector_tests", "vectors_agree", "python_tests"),
     ("js_vector_tests", "vectors_agree", "js_tests"),
+    ("attacks_refused", "attacks_refused", "refused"),
+    ("attack_tests_passed", "attacks_refused", "tests_passed"),
 )
 
 
@@ -141,7 +145,8 @@ def build_summary(
     run_id: str, run_date: str, commit: str, remote: bool,
 ) -> dict[str, Any]:  # fmt: skip
     statuses = {check_id: result.status.value for check_id, (_, result, _) in results.items()}
-    verdicts = [judge(claim, statuses) for claim in claims]
+    per_claim = {check_id: result.claims for check_id, (_, result, _) in results.items()}
+    verdicts = [judge(claim, statuses, per_claim) for claim in claims]
     tally = Counter(statuses.values())
     check_ids = all_check_ids(claims)
     key_counts = {
@@ -177,6 +182,7 @@ def build_summary(
                 "summary": result.summary,
                 "duration_s": seconds,
                 "artifact": f"checks/{check_id}.json",
+                **({"claims": result.claims} if result.claims else {}),
             }
             for check_id, (check, result, seconds) in results.items()
         },
@@ -209,8 +215,28 @@ def write_run(
         _write_json(
             staging / "checks" / f"{check_id}.json", _artifact(check_id, check, result, seconds)
         )
-    (staging / "EVIDENCE_SUMMARY.md").write_text(evidence_summary(summary), encoding="utf-8")
-    (staging / "REVIEWER_PACK.md").write_text(reviewer_pack(claims, summary), encoding="utf-8")
+    attacks = attack_lines(results)
+    (staging / "EVIDENCE_SUMMARY.md").write_text(
+        evidence_summary(summary, attacks), encoding="utf-8"
+    )
+    (staging / "REVIEWER_PACK.md").write_text(
+        reviewer_pack(claims, summary, attacks), encoding="utf-8"
+    )
+
+
+def attack_lines(
+    results: dict[str, tuple[Check | None, CheckResult, float]],
+) -> list[tuple[Attack, str]]:
+    """Each catalogued attack and its verdict in this run ("not run" without one)."""
+    try:
+        catalogue = load_attacks()
+    except CatalogueError:
+        return []
+    _, result, _ = results.get(ATTACKS_CHECK, (None, CheckResult(Status.ERROR, ""), 0.0))
+    found = result.details.get("attacks", {}) if isinstance(result.details, dict) else {}
+    return [
+        (attack, str(found.get(attack.id, {}).get("verdict", "not run"))) for attack in catalogue
+    ]
 
 
 def publish(staging: Path, evidence_dir: Path, run_id: str) -> Path:

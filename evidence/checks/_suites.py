@@ -76,14 +76,6 @@ class SuiteCounts:
         """Failed or errored tests: any of them means the property did not hold."""
         return self.count(Outcome.FAILED) + self.count(Outcome.ERROR)
 
-    def matching(self, pattern: re.Pattern[str]) -> list[Case]:
-        """The tests whose ``file::name`` matches ``pattern``."""
-        return [case for case in self.cases if pattern.search(f"{case.file}::{case.name}")]
-
-    def passed_where(self, pattern: re.Pattern[str]) -> int:
-        """How many passed tests match ``pattern``."""
-        return sum(1 for case in self.matching(pattern) if case.outcome is Outcome.PASSED)
-
     def per_file(self) -> dict[str, dict[str, int]]:
         """Counts by outcome for every file run (a file that reported nothing shows zeros)."""
         table: dict[str, Counter[str]] = {name: Counter() for name in self.files}
@@ -174,7 +166,12 @@ def scratch(work: Path, name: str) -> Path:
 
 
 def run_pytest(
-    root: Path, work: Path, paths: list[str], name: str, timeout: float = PYTEST_TIMEOUT
+    root: Path,
+    work: Path,
+    paths: list[str],
+    name: str,
+    timeout: float = PYTEST_TIMEOUT,
+    options: tuple[str, ...] = (),
 ) -> SuiteCounts:
     """Run pytest on ``paths`` (relative to ``root``, node ids allowed) and read its junit XML.
 
@@ -189,7 +186,7 @@ def run_pytest(
     cwd = scratch(work, f"pytest-{name}")
     report = cwd / "junit.xml"
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-    command += [f"--junitxml={report}", "-o", "junit_family=xunit2"]
+    command += [f"--junitxml={report}", "-o", "junit_family=xunit2", *options]
     command += [str(root / path) for path in paths]
     finished = run_bounded(command, cwd, suite_env(root), timeout, cwd / "output.log")
     if finished.returncode is None:

@@ -23,6 +23,8 @@ from evidence.registry import load_check
 
 SUITE_PARTS = ["atopos_site", "rooms", "governance", "tests", "static", "pyproject.toml"]
 SITE_PARTS = ["atopos_site", "rooms", "governance", "evidence", "templates", "static", "manage.py"]
+# The attack catalogue and the claims it proves, read from the examined tree.
+CATALOGUE_PARTS = ["evidence/attacks.toml", "evidence/claims.toml"]
 VENDOR_PARTS = ["package.json", "package-lock.json", "tools/vendor", "static/vendor"]
 needs_node = pytest.mark.skipif(
     not shutil.which("node") or not shutil.which("npm"), reason="needs node and npm"
@@ -73,7 +75,6 @@ def edit_vectors(path: Path, change) -> None:
         "sri_holds_in_production",
         "vectors_agree",
         "governance_properties",
-        "malicious_relay_resisted",
     ],
 )
 @pytest.mark.integration
@@ -368,10 +369,15 @@ def test_vectors_an_altered_expected_value_fails_everywhere(tmp_path):
 
 # --- governance_properties --------------------------------------------------------------
 
+REMOVED_MEMBER_TEST = (
+    "tests/client/test_removed_member_never_holds_the_epoch.py::"
+    "test_a_removed_member_never_holds_an_epoch_started_after_its_removal"
+)
+
 
 @pytest.mark.integration
 @needs_node
-def test_governance_an_altered_fork_head_fails_in_both_clients(tmp_path):
+def test_governance_an_altered_fork_head_and_a_renamed_property_test_fail(tmp_path):
     root = seeded_tree(tmp_path, SUITE_PARTS)
 
     def alter(data):
@@ -379,6 +385,8 @@ def test_governance_an_altered_fork_head_fails_in_both_clients(tmp_path):
         scenario["head"] = "00" * 32
 
     edit_vectors(root / "tests" / "vectors" / "governance.json", alter)
+    file, name = REMOVED_MEMBER_TEST.split("::")
+    replace_once(root / file, f"def {name}(", "def test_renamed_so_the_invariant_goes_unproven(")
     result = run_check("governance_properties", root, tmp_path)
     assert result.status is Status.FAIL
     assert result.reasons == [
@@ -386,7 +394,56 @@ def test_governance_an_altered_fork_head_fails_in_both_clients(tmp_path):
         "same accepted order, rejections, head, state and phrase",
         "Python tests/governance/test_vectors.py: failed: test_scenario_resolves_exactly"
         "[mutual-kicks]",
+        f"{REMOVED_MEMBER_TEST}: the property test for a removed member never holds the "
+        "current epoch secret was not collected",
     ]
+    assert result.counts["invariants_with_passing_property"] == result.counts["invariants"] - 1
+
+
+@pytest.mark.integration
+@needs_node
+def test_governance_a_client_that_takes_keys_from_hellos_again_fails(tmp_path):
+    """Version 1's Python client, restored in a copy: a hello may name any key, and an admin
+    answers an old-epoch hello with a key share sealed to that key (no rule refuses it). A
+    relay colluding with the removed member then gets her the current epoch: the invariant's
+    property test fails (and the scenario that pins the rule)."""
+    root = seeded_tree(tmp_path, SUITE_PARTS)
+    session = root / "rooms" / "client" / "session.py"
+    replace_once(
+        session,
+        "if hello.x_pk != membership.bound_key(sender):",
+        "if False:  # seeded: a hello may name any key",
+    )
+    replace_once(
+        session,
+        "membership.hello_duties(sender, epoch)",
+        "membership.hello_duties(sender, epoch, hello.x_pk)",
+    )
+    membership = root / "rooms" / "client" / "membership.py"
+    replace_once(
+        membership,
+        "def hello_duties(self, sender: bytes, sealed_in: EpochKeys) -> list[Duty]:",
+        "def hello_duties(self, sender: bytes, sealed_in: EpochKeys, x_pk: bytes = b'') -> list:",
+    )
+    replace_once(
+        membership,
+        "recipient = Recipient(sender, state.x_keys[sender])",
+        "recipient = Recipient(sender, x_pk or state.x_keys[sender])",
+    )
+    replace_once(  # the governance rule that refuses a key share to any other key
+        root / "governance" / "state.py",
+        '_require(state.x_keys.get(payload.recipient) == payload.recipient_x_pk, "wrong-key")',
+        "pass  # seeded: version 1 had no such rule",
+    )
+    result = run_check("governance_properties", root, tmp_path)
+    assert result.status is Status.FAIL
+    assert result.reasons == [
+        "Python tests/client/test_removed_member_never_holds_the_epoch.py: failed: "
+        "test_a_removed_member_never_holds_an_epoch_started_after_its_removal",
+        "Python tests/governance/test_vectors.py: failed: "
+        "test_scenario_resolves_exactly[keyshare-only-to-the-bound-key]",
+    ]
+    assert result.counts["invariants_with_passing_property"] == result.counts["invariants"] - 1
 
 
 @pytest.mark.integration
@@ -406,13 +463,17 @@ def test_governance_nothing_collected_is_an_error(tmp_path):
     ]
 
 
-# --- malicious_relay_resisted -----------------------------------------------------------
+# --- attacks_refused ----------------------------------------------------------------------
 
 
 @pytest.mark.integration
 @needs_node
-def test_relay_clients_that_stop_checking_the_server_shard_fail(tmp_path):
-    root = seeded_tree(tmp_path, SUITE_PARTS)
+def test_attacks_not_refused_or_missing_fail_their_own_claims_only(tmp_path):
+    """A copy where three attacks succeed or lose their proof: both clients accept a swapped
+    server shard (A15, C22), the Python replay guard is version 1's high-water mark (A06,
+    C16), and the waiting-knock flood's test was renamed (A13, C17). Those three claims
+    fail; every other attack is still refused and its claim keeps its pass."""
+    root = seeded_tree(tmp_path, [*SUITE_PARTS, *CATALOGUE_PARTS])
     replace_once(
         root / "rooms" / "protocol" / "verification.py",
         'raise ProtocolError("shard-mismatch")',
@@ -423,17 +484,52 @@ def test_relay_clients_that_stop_checking_the_server_shard_fail(tmp_path):
         "throw new ProtocolError('shard-mismatch');",
         "// seeded: no shard check",
     )
-    result = run_check("malicious_relay_resisted", root, tmp_path)
+    replace_once(
+        root / "rooms" / "protocol" / "replay.py",
+        "if not time_ms <= seq <= time_ms + SEQ_LEAD_MS:\n"
+        '            raise ProtocolError("bad-seq")',
+        "high = self.__dict__.setdefault('high', {})  # seeded: version 1's guard\n"
+        "        if seq <= high.get(plaintext.sender, -1):\n"
+        '            raise ProtocolError("replay")\n'
+        "        high[plaintext.sender] = seq",
+    )
+    replace_once(
+        root / "tests" / "attacks" / "test_floods.py",
+        "def test_a_room_keeps_a_bounded_number_of_newcomers_waiting(",
+        "def test_a_room_keeps_newcomers_waiting(",
+    )
+    result = run_check("attacks_refused", root, tmp_path)
     assert result.status is Status.FAIL
+    assert result.claims == {
+        "C14": "pass", "C15": "pass", "C16": "fail", "C17": "fail", "C20": "pass", "C22": "fail",
+    }  # fmt: skip
+    verdicts = {key: value["verdict"] for key, value in result.details["attacks"].items()}
+    assert {key for key, verdict in verdicts.items() if verdict != "refused"} == {
+        "A06", "A13", "A15",
+    }  # fmt: skip
+    assert (verdicts["A06"], verdicts["A13"], verdicts["A15"]) == (
+        "not refused", "missing", "not refused",
+    )  # fmt: skip
     assert result.reasons == [
-        "JS tests/js/protocol-vectors.test.js: failed: genesis checks against the link > "
-        "relay-swapped-shard: shard-mismatch",
-        "JS tests/js/session.test.js: failed: a welcome with a swapped server shard is refused",
-        "JS: no passing test plays the server-shard swap attack",
-        "Python tests/protocol/test_vectors_in_python.py: failed: "
-        "test_genesis_checks_against_the_link[relay-swapped-shard]",
-        "Python: no passing test plays the server-shard swap attack",
+        "A06 not refused: "
+        "tests/attacks/test_forged_sequence_number.py::"
+        "test_a_forged_huge_sequence_number_does_not_mute_bob (failed); "
+        "tests/attacks/test_forged_sequence_number.py::"
+        "test_a_forged_plausible_sequence_number_burns_one_slot_only (failed); "
+        "tests/protocol/test_envelope_properties.py::"
+        "test_a_forged_sequence_number_never_mutes_its_sender (failed); "
+        "tests/protocol/test_vectors_in_python.py::"
+        "test_invalid_envelopes_fail_with_the_expected_error[sequence-far-ahead-of-time] (failed)",
+        "A13 missing: tests/attacks/test_floods.py::"
+        "test_a_room_keeps_a_bounded_number_of_newcomers_waiting (missing)",
+        "A15 not refused: "
+        "tests/protocol/test_vectors_in_python.py::"
+        "test_genesis_checks_against_the_link[relay-swapped-shard] (failed); "
+        "tests/js/protocol-vectors.test.js::"
+        "genesis checks against the link > relay-swapped-shard: shard-mismatch (failed); "
+        "tests/js/session.test.js::a welcome with a swapped server shard is refused (failed)",
     ]
+    assert result.counts["refused"] == result.counts["attacks"] - 3
 
 
 # --- the report parsers -----------------------------------------------------------------

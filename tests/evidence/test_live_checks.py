@@ -253,24 +253,60 @@ def test_without_a_working_control_the_decryption_check_cannot_pass():
 
 # ended_room_indistinguishable -----------------------------------------------------------------
 
+REFUSED_JOIN, REFUSED_CREATE = 4004, 4107
 
-def answers(code: int, millis: float, count: int = 5) -> list[ended_room_indistinguishable.Answer]:
-    return [ended_room_indistinguishable.Answer((), code, millis) for _ in range(count)]
+
+def answers(
+    code: int | None, millis: float, count: int = 5, frames: tuple[tuple[int, int], ...] = ()
+) -> list[ended_room_indistinguishable.Answer]:
+    return [ended_room_indistinguishable.Answer(frames, code, millis) for _ in range(count)]
+
+
+def alike(code: int) -> tuple[list, list]:
+    """The same answer, as fast, for the ended room and the never-existing one."""
+    return answers(code, 1.0), answers(code, 1.0)
+
+
+def test_rooms_answering_alike_pass():
+    result = ended_room_indistinguishable.judge(alike(REFUSED_JOIN), alike(REFUSED_CREATE))
+    assert result.passed, result.reasons
+    assert result.counts["create_attempts_never_existed"] == 5
 
 
 def test_a_different_close_code_for_ended_rooms_fails():
-    result = ended_room_indistinguishable.judge(answers(4004, 1.0), answers(4001, 1.0))
-    assert "an ended room answers differently from one that never existed" in result.reasons
+    join = (answers(REFUSED_JOIN, 1.0), answers(4001, 1.0))
+    result = ended_room_indistinguishable.judge(join, alike(REFUSED_CREATE))
+    assert result.reasons == ["join: an ended room answers differently from one that never existed"]
+
+
+def test_the_create_oracle_of_protocol_v1_fails():
+    """Version 1's answers to a stranger's CREATE: the ended id 4107, a never-used id CREATED
+    (and the socket left open). The check must tell them apart."""
+    created = answers(None, 1.0, frames=((Kind.CREATED, 2),))
+    result = ended_room_indistinguishable.judge(
+        alike(REFUSED_JOIN), (answers(REFUSED_CREATE, 1.0), created)
+    )
+    assert result.status.value == "fail"
+    assert result.reasons == [
+        "create: an ended room answers differently from one that never existed"
+    ]
 
 
 def test_probes_stopped_by_a_rate_limit_prove_nothing():
-    result = ended_room_indistinguishable.judge(answers(4004, 1.0), answers(4029, 0.0))
+    join = (answers(REFUSED_JOIN, 1.0), answers(4029, 0.0))
+    result = ended_room_indistinguishable.judge(join, alike(REFUSED_CREATE))
     assert result.status.value == "error"
 
 
 def test_a_slower_answer_for_ended_rooms_fails():
-    result = ended_room_indistinguishable.judge(answers(4004, 30.0), answers(4004, 1.0))
-    assert result.reasons == ["median answer times differ by 29.0 ms (tolerance 5.0 ms)"]
+    create = (answers(REFUSED_CREATE, 30.0), answers(REFUSED_CREATE, 1.0))
+    result = ended_room_indistinguishable.judge(alike(REFUSED_JOIN), create)
+    assert result.reasons == ["create: median answer times differ by 29.0 ms (tolerance 5.0 ms)"]
+
+
+def test_no_create_attempt_is_no_proof():
+    result = ended_room_indistinguishable.judge(alike(REFUSED_JOIN), ([], []))
+    assert result.reasons == ["create: no attempt was made"]
 
 
 # security headers, foreign origins, served code -------------------------------------------------

@@ -17,6 +17,8 @@ import pytest
 from django.utils.html import escape
 
 from evidence import artifacts, registry
+from evidence.attacks import CHECK_ID as ATTACKS_CHECK
+from evidence.attacks import load_attacks
 from evidence.claims import load_claims
 from tests.site.test_security_headers import assert_security_headers
 
@@ -27,6 +29,7 @@ CLAIMS = {claim.id: claim for claim in load_claims()}
 PENDING = next(claim for claim in CLAIMS.values() if not claim.checks)
 TWO_CHECKS = next(claim for claim in CLAIMS.values() if len(claim.checks) >= 2)
 ALL_CHECKS = list(dict.fromkeys(check for claim in CLAIMS.values() for check in claim.checks))
+ATTACKS = load_attacks()
 
 
 def run_date(run_id: str) -> str:
@@ -290,6 +293,84 @@ def test_everything_passing_proves_every_claim_with_checks(client, alpha, eviden
     report = artifacts.report()
     assert report.proven_count == with_checks
     assert f"{with_checks} of {len(CLAIMS)}" in html_of(client, "/security/evidence/")
+
+
+# ---- The attack catalogue ----------------------------------------------------
+
+
+def attacks_artifact(verdicts: dict[str, str]) -> dict[str, Any]:
+    """attacks_refused's artifact: every attack refused but those in ``verdicts``."""
+    found = {
+        attack.id: {
+            "claim": attack.claim,
+            "verdict": verdicts.get(attack.id, "refused"),
+            "tests": {
+                str(test): "failed" if verdicts.get(attack.id) else "passed"
+                for test in attack.tests
+            },
+        }
+        for attack in ATTACKS
+    }
+    claims: dict[str, str] = {}
+    for attack in ATTACKS:
+        failed = found[attack.id]["verdict"] != "refused"
+        claims[attack.claim] = "fail" if failed or claims.get(attack.claim) == "fail" else "pass"
+    data = artifact(ATTACKS_CHECK, "fail" if verdicts else "pass")
+    data["details"] = {"attacks": found}
+    data["claims"] = claims
+    return data
+
+
+def test_a_failing_attack_leaves_other_claims_proven(client, alpha, evidence_dir):
+    """A06 (C16) is not refused: attacks_refused fails, C16 is unproven, C22 stays proven."""
+    write_run(evidence_dir, NEW_RUN, dict.fromkeys(ALL_CHECKS, "pass"))
+    failing = attacks_artifact({"A06": "not refused"})
+    write_json(evidence_dir / "latest" / "checks" / f"{ATTACKS_CHECK}.json", failing)
+    assert_shows(client, "C22", "proven", "every check passed")
+    assert_shows(client, "C16", "unproven", f"not passed: {ATTACKS_CHECK} (fail)")
+    row = matrix_row(html_of(client, "/security/evidence/"), "C22")
+    assert 'verdict--pass">Pass for this claim</span>' in row
+    assert '<a href="#attack-A01">A01</a>' in row
+
+
+def test_the_catalogue_is_rendered_with_each_attacks_result(client, alpha, evidence_dir):
+    """Every attack shows its threat, claim, tests, limit and its result in the run."""
+    write_run(evidence_dir, NEW_RUN, dict.fromkeys(ALL_CHECKS, "pass"))
+    failing = attacks_artifact({"A13": "missing"})
+    write_json(evidence_dir / "latest" / "checks" / f"{ATTACKS_CHECK}.json", failing)
+    html = html_of(client, "/security/evidence/")
+    assert f"{len(ATTACKS) - 1} of {len(ATTACKS)} attacks refused in this run." in html
+    for attack in ATTACKS:
+        match = re.search(rf'<tr id="attack-{attack.id}">(.*?)</tr>', html, re.DOTALL)
+        assert match, attack.id
+        block = match.group(1)
+        assert escape(attack.title) in block
+        assert escape(attack.threat) in block
+        assert f'<a href="#claim-{attack.claim}">{attack.claim}</a>' in block
+        for test in attack.tests:
+            assert f"<code>{escape(str(test))}</code>" in block
+        if attack.limit:
+            assert escape(attack.limit) in block
+        label = "Missing test" if attack.id == "A13" else "Refused"
+        assert f">{label}</span>" in block
+
+
+def test_attacks_without_a_result_are_shown_not_run(client, alpha, evidence_dir):
+    """No attacks_refused artifact, or one that ran another list of tests: not in this run."""
+    statuses = dict.fromkeys(ALL_CHECKS, "pass")
+    write_run(evidence_dir, NEW_RUN, statuses, artifacts_for={
+        check: "pass" for check in ALL_CHECKS if check != ATTACKS_CHECK
+    })  # fmt: skip
+    rows = artifacts.report().attacks
+    assert {row.state for row in rows} == {"not run"}
+    changed = attacks_artifact({})
+    first = next(iter(changed["details"]["attacks"]))
+    changed["details"]["attacks"][first]["tests"] = {"tests/x/test_y.py::test_z": "passed"}
+    write_json(evidence_dir / "latest" / "checks" / f"{ATTACKS_CHECK}.json", changed)
+    states = {row.attack.id: row.state for row in artifacts.report().attacks}
+    assert states[first] == "not run"
+    assert set(states.values()) == {"refused", "not run"}
+    assert "Not in this run" in html_of(client, "/security/evidence/")
 
 
 # ---- Runs and downloads ------------------------------------------------------
