@@ -1,4 +1,4 @@
-"""One asyncio load generator for every variant, speaking real protocol-v1 envelopes.
+"""One asyncio load generator for every variant, speaking real protocol envelopes.
 
 On the Atopos relay, rooms are created and joined through the Python client's
 RoomSession (genesis, join proofs, welcome checks). Every variant then carries

@@ -66,7 +66,7 @@ class Process:
 
 @dataclass
 class Variant:
-    """A relay under test: how to reach a room on it, and whether it speaks protocol v1."""
+    """A relay under test: how to reach a room on it, and whether it speaks the Atopos protocol."""
 
     name: str
     label: str

@@ -70,7 +70,7 @@ from rooms.protocol.frames import CloseCode
 from rooms.protocol.keys import MemberKeys
 
 LINK_ENV = "ATOPOS_LINK"
-# A room link's fragment (v1.<L>.<g>[.<T>]) wherever it appears in an argument.
+# A room link's fragment (v2.<L>.<g>[.<T>]) wherever it appears in an argument.
 LINK_SHAPE = re.compile(r"v\d+\.[A-Za-z0-9_-]{22,}\.[A-Za-z0-9_-]{16,}|/r/#")
 CONTINUATION = "    | "
 ARGV_REFUSAL = (

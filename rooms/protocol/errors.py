@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class ProtocolError(ValueError):
-    """A frame, link or event that protocol v1 rejects; ``code`` names why."""
+    """A frame, link or event that the protocol rejects; ``code`` names why."""
 
     def __init__(self, code: str, detail: str = "") -> None:
         super().__init__(f"{code}: {detail}" if detail else code)

@@ -136,7 +136,7 @@ class Genesis:
         reader.end()
         if rule_code not in _RULES_BY_CODE or mode_code not in _MODES_BY_CODE:
             raise ProtocolError(_MALFORMED, "join rule or routing mode")
-        # Extra Lock is not switched on in protocol v1: its parameters must be empty.
+        # Extra Lock is not switched on yet (protocol v2): its parameters must be empty.
         if (extra_lock, argon_m, argon_t, argon_p) != (0, 0, 0, 0):
             raise ProtocolError(_MALFORMED, "extra lock parameters")
         body = GenesisBody(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 
+from rooms.protocol import VERSION
 from tests.support.room_pages import READY, ask_to_join, create_room, open_watched
 
 pytestmark = pytest.mark.browser
@@ -22,7 +23,7 @@ ADMISSION_REFUSED = 4403
 
 def refused(reason: str) -> bytes:
     """A REFUSED frame: version, kind, a 32-byte head, the reason's bytes."""
-    return bytes([1, REFUSED]) + bytes(32) + reason.encode()
+    return bytes([VERSION, REFUSED]) + bytes(32) + reason.encode()
 
 
 def relay_in_front(context, on_server_frame=None) -> list:

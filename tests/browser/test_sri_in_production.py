@@ -169,7 +169,9 @@ def test_in_prod_modules_are_revalidated_so_a_deploy_never_meets_a_stale_copy(pr
     assert (again, body) == (304, b"")
 
 
-@pytest.mark.parametrize("module", ["js/session.js", "vendor/noble-*.js"])
+@pytest.mark.parametrize(
+    "module", ["js/session.js", "vendor/noble-*.js"], ids=["session-module", "crypto-bundle"]
+)
 def test_mallory_cannot_run_an_altered_module_in_prod(chromium, prod_site, module):
     """Mallory alters a collected module (plain and hashed copies): the browser refuses it.
 

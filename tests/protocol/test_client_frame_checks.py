@@ -76,6 +76,7 @@ def test_envelope_sizes_are_bucket_plus_overhead():
 @pytest.mark.parametrize(
     "reason",
     [b"re-verify your link at https://evil.example", b"\x1b]52;c;aGk=\x07", b"", b"x" * 41],
+    ids=["phishing-line", "terminal-escape", "empty", "too-long"],
 )
 def test_a_refusal_reason_that_is_not_an_error_code_reads_as_unknown(reason):
     """What a relay writes in REFUSED goes no further than the decoder (issue 9, item 16)."""

@@ -101,6 +101,16 @@ def test_any_ip_address_is_removed(address):
         "///WS/S3cret",
         "/%77%53/S3cret",
     ],
+    ids=[
+        "double-slash",
+        "encoded",
+        "upper-case",
+        "double-encoded",
+        "dot-segment",
+        "encoded-slashes",
+        "triple-slash-socket",
+        "encoded-socket",
+    ],
 )
 def test_mallory_spelling_a_room_route_oddly_still_gets_it_redacted(spelling):
     """Percent-encoding, case and extra slashes do not carry a room path past the filter."""

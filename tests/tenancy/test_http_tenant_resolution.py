@@ -86,6 +86,14 @@ def test_resolution_is_cached_between_requests(client, alpha, django_assert_num_
 @pytest.mark.parametrize(
     "host",
     ["alpha.localhost..", "alpha.localhost..:8000", "localhost..", "alpha..localhost", ".", ":80"],
+    ids=[
+        "two-trailing-dots",
+        "two-trailing-dots-and-port",
+        "bare-name-two-dots",
+        "empty-label",
+        "dot-only",
+        "port-only",
+    ],
 )
 def test_mallory_with_an_odd_host_gets_the_fixed_404_and_no_logged_traceback(
     client, alpha, host, caplog

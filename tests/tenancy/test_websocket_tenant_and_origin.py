@@ -111,6 +111,17 @@ async def test_default_ports_are_elided_like_browsers_do(alpha):
         # Another domain of the same tenant is another origin too.
         ("beta.localhost", "http://www.beta.localhost", "ws"),
     ],
+    ids=[
+        "another-port",
+        "another-port-than-the-hosts",
+        "https-port-over-ws",
+        "https-page-ws-socket",
+        "http-page-wss-socket",
+        "default-port-spelled-out",
+        "upper-case",
+        "trailing-slash",
+        "another-domain-of-the-tenant",
+    ],
 )
 async def test_mallory_on_another_scheme_or_port_of_the_host_cannot_open_a_socket(
     alpha, beta, host, origin, scheme
@@ -159,6 +170,7 @@ async def test_the_checked_origin_is_handed_to_the_application(alpha):
         "chrome-extension://alpha.localhost",  # not a web origin
         None,  # no Origin at all
     ],
+    ids=["another-site", "another-tenant", "suffix-trick", "null", "extension", "none"],
 )
 async def test_foreign_or_missing_origin_is_refused(alpha, beta, origin):
     """Only the tenant's own http(s) origins may open a socket."""
