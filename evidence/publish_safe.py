@@ -73,6 +73,10 @@ IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 # starts and ends on a group boundary is tried.
 IPV6_RUN = re.compile(r"[0-9A-Fa-f:]*:[0-9A-Fa-f:]*:[0-9A-Fa-f:]*")
 _MAX_IPV6_RUN = 80
+# A test's id names its file and the test with "::" ("tests/x.py::test_y",
+# "tests/js/a.test.js::a hello"), and "::" alone is a valid IPv6 address:
+# that separator is read as a space before addresses are looked for.
+TEST_ID_SEPARATOR = re.compile(r"(?:(?<=\.py)|(?<=\.js))::")
 URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s\"'<>]*", re.IGNORECASE)
 DOTTED = re.compile(r"(?<![\w.-])[\w-]+(?:\.[\w-]+)+")
 NUMBER_OR_VERSION = re.compile(r"v?\d+(?:\.\d+)+")
@@ -188,7 +192,7 @@ def scan_text(name: str, text: str, secrets: Iterable[bytes] = ()) -> list[Findi
     """Everything in ``text`` that is not of a publishable form."""
     findings = []
     readable = _unescaped(text)
-    if addresses_in(readable):
+    if addresses_in(TEST_ID_SEPARATOR.sub(" ", readable)):
         findings.append(Finding(name, "holds an IP address"))
     if URL.search(readable):
         findings.append(Finding(name, "holds a URL"))

@@ -48,6 +48,7 @@ KEY_COUNTS = (
     ("js_vector_tests", "vectors_agree", "js_tests"),
     ("attacks_refused", "attacks_refused", "refused"),
     ("attack_tests_passed", "attacks_refused", "tests_passed"),
+    ("rule_deletions_caught", "rule_deletions_caught", "caught"),
 )
 
 

@@ -123,6 +123,7 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
     listening: bool  # in the hub: hearing the room's governance (and, in the room, its frames)
     mode: RoutingMode | None
     ended: bool
+    epoch_reached: int  # the highest epoch counter the room's log was seen to reach
 
     async def connect(self) -> None:
         """Accept, issue a fresh challenge, and count the attempt against the client's limit."""
@@ -135,6 +136,7 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
         self.challenge, self.challenge_deadline = None, 0.0
         self.ended = False
         self.closing = False
+        self.epoch_reached = 0
         self.tasks: list[asyncio.Task[None]] = []
         self.frame_budget = FrameBudget(self.tenant.policy.rate_limits.messages_per_minute)
         self.client = client_identity(self._address(), time.time())
@@ -427,7 +429,19 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
     # In the room ------------------------------------------------------------------
 
     async def _relay(self, frame: bytes) -> None:
+        """Pass an envelope on, unless it claims an epoch the room's log has not reached.
+
+        Members who see an epoch above their log stop sending until they catch up
+        (PROTOCOL §8.8), so one such envelope from a member would mute the room.
+        An honest member seals only in epochs whose REKEY the log holds; the log
+        is read again only when a counter is above the last one seen.
+        """
         place = self._place()
+        counter = int.from_bytes(frame[2:6], "big")
+        if counter > self.epoch_reached:
+            self.epoch_reached = (await place.log()).state.epoch
+            if counter > self.epoch_reached:
+                raise FrameRejected(CloseCode.UNEXPECTED_FRAME)
         await place.hub.frame(place.channel, self.tag, frame)
 
     async def _append(self, frame: bytes) -> None:

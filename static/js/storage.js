@@ -1,5 +1,5 @@
-// What a tab keeps of a room. By default nothing secret: the link, member keys and the
-// owner capability live only in this page's memory, so a reload or a closed tab drops
+// What a tab keeps of a room. By default nothing secret: the link and member keys
+// live only in this page's memory, so a reload or a closed tab drops
 // them. Only when the member ticks "Remember this room in this tab" does the page write
 // them to sessionStorage (this tab, until it closes; browsers may write it to disk),
 // and it wipes them the moment the member leaves, is removed, or the room ends.
@@ -19,7 +19,7 @@ export function loadRoom() {
   }
 }
 
-/** Remember `record` (link fragment, member seeds, name, owner capability): only on request. */
+/** Remember `record` (link fragment, member seeds, name): only on request. */
 export function saveRoom(record) {
   try {
     globalThis.sessionStorage.setItem(KEY, JSON.stringify(record));

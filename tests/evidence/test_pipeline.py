@@ -107,6 +107,7 @@ def test_the_publish_safe_scan_rejects(text, finding):
         ('{"mail": "ops@faß.example"}', "holds a hostname"),
         ('{"peer": "peer:2001:db8::1"}', "holds an IP address"),
         ('{"peer": "v6:fe80::1%eth0"}', "holds an IP address"),
+        ('{"test": "tests/x.py::2001:db8::1"}', "holds an IP address"),
     ],
 )
 def test_mallorys_leaks_that_no_denylist_named_are_refused(text, finding):
@@ -123,6 +124,7 @@ def test_mallorys_leaks_that_no_denylist_named_are_refused(text, finding):
         '{"field": "Tenant.display_name", "version": "v20.20.2", "took": 0.23}',
         '{"bundle": "qrcode-generator-2.0.4.js", "globs": "*/tests/ and */migrations/"}',
         '{"mac": "lrSXuAkhfwpezSUAdIH/KbBzuxp2QK//g524NBfZ7Vq=", "at": "12:30:01"}',
+        '{"tests": ["tests/attacks/test_a.py::test_b", "tests/js/a.test.js::a hello > e"]}',
     ],
 )
 def test_the_publish_safe_scan_accepts_what_the_allowlist_describes(text):

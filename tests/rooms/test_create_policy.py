@@ -9,6 +9,7 @@ from rooms.protocol import VERSION
 from rooms.protocol.frames import CloseCode, Kind
 from rooms.routing_modes import RoutingMode
 from tests.rooms.peers import (
+    ORIGIN,
     closed_with,
     create_refusal,
     finally_closed_with,
@@ -47,6 +48,15 @@ async def test_genesis_for_another_origin_is_refused(relay):
     assert await create_refusal(new_session(origin="http://beta.localhost")) == (
         CloseCode.CREATE_REFUSED
     )
+
+
+async def test_mallorys_genesis_for_another_site_is_refused_with_a_proof_for_this_one(relay):
+    """Mallory's join proof covers this connection's origin, but her genesis names another
+    site: stored here, it would send members to a room whose genesis their page refuses
+    (or let a relay pass one site's room off on another). 4107 all the same."""
+    mallory = new_session(origin="http://beta.localhost")
+    mallory.origin = ORIGIN  # the proof inside CREATE is made for this connection
+    assert await create_refusal(mallory) == CloseCode.CREATE_REFUSED
 
 
 async def test_an_existing_room_cannot_be_created_again(relay):

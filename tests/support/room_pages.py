@@ -88,7 +88,6 @@ def own_client(context, site, link: str, name: str, ed_seed: bytes | None = None
         "edSeed": (ed_seed or os.urandom(32)).hex(),
         "xSecret": os.urandom(32).hex(),
         "name": name,
-        "ownerCapability": None,
     }
     plant = "(stored) => sessionStorage.setItem('atopos.room.v1', JSON.stringify(stored))"
     page.evaluate(plant, stored)
