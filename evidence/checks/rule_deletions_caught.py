@@ -14,9 +14,9 @@ file back. A rule is:
 - *stale* when its code is not found exactly once (the catalogue no longer
   names the rule the file enforces: the check fails);
 - *unproven* when one of its tests does not pass even with the rule in place;
-- *broken* when the deletion stops a test file from loading at all, which
-  proves nothing about the rule (the catalogue must delete the rule, not the
-  file's syntax).
+- *broken* when the deletion stops a test file from loading, or the tests from
+  running at all, which proves nothing about the rule (the catalogue must
+  delete the rule, not the file's syntax).
 """
 
 from __future__ import annotations
@@ -52,7 +52,6 @@ class Verdict(StrEnum):
     STALE = "stale"
     UNPROVEN = "unproven"
     BROKEN = "broken"
-    COULD_NOT_RUN = "could not run"
 
 
 @dataclass(frozen=True)
@@ -102,8 +101,8 @@ def delete_and_run(rule: Rule, tree: Path, work: Path, baseline: Run) -> tuple[V
         result = run_tests(tree, work, list(rule.tests), rule.id, DELETION_TIMEOUT)
     finally:
         path.write_text(source, encoding="utf-8")
-    if result.problem:
-        return Verdict.COULD_NOT_RUN, result.problem
+    if result.problem:  # the same tests ran with the rule in place: the deletion did this
+        return Verdict.BROKEN, f"with the rule deleted the tests could not run ({result.problem})"
     if result.unloaded:
         return Verdict.BROKEN, "with the rule deleted a test file no longer loads"
     failing = [str(t) for t in rule.tests if result.outcomes.get(str(t)) in BROKEN_OUTCOMES]
@@ -144,15 +143,12 @@ def _unloaded(case: Case) -> bool:
 
 
 def judge(rules: list[Rule], verdicts: dict[str, tuple[Verdict, str]]) -> CheckResult:
-    """FAIL unless every rule was caught; ERROR when only runs failed to happen."""
-    violations: list[str] = []
-    problems: list[str] = []
-    for rule in rules:
-        verdict, why = verdicts[rule.id]
-        if verdict is Verdict.CAUGHT:
-            continue
-        line = f"{rule.id} {verdict.value} ({rule.file}: {rule.rule}): {why}"
-        (problems if verdict is Verdict.COULD_NOT_RUN else violations).append(line)
+    """FAIL unless every rule was caught."""
+    violations = [
+        f"{rule.id} {verdicts[rule.id][0].value} ({rule.file}: {rule.rule}): {verdicts[rule.id][1]}"
+        for rule in rules
+        if verdicts[rule.id][0] is not Verdict.CAUGHT
+    ]
     counts = {verdict.value.replace(" ", "_"): 0 for verdict in Verdict}
     for verdict, _ in verdicts.values():
         counts[verdict.value.replace(" ", "_")] += 1
@@ -172,7 +168,7 @@ def judge(rules: list[Rule], verdicts: dict[str, tuple[Verdict, str]]) -> CheckR
     caught = counts["caught"]
     return conclude(
         violations,
-        problems,
+        [],
         counts,
         f"all {len(rules)} rules caught: deleting any one fails a test",
         f"{len(rules) - caught} of {len(rules)} rules not shown caught when deleted",

@@ -654,3 +654,101 @@ def test_a_suite_that_ran_nothing_or_only_skipped_is_no_evidence():
         "JS: no test was collected"
     ]
     assert _suites.suite_problems("JS", skipped) == ["JS: every test was skipped"]
+
+
+# --- rule_deletions_caught ----------------------------------------------------------------
+
+SEEDED_RULES = """
+[[rule]]
+id = "R01"
+rule = "CREATE compares the genesis origin with the connection's"
+file = "rooms/admission.py"
+code = "if body.origin != origin or not genesis.signatures_valid():"
+deleted = "if not genesis.signatures_valid():"
+tests = [
+  "tests/rooms/test_create_policy.py::test_mallorys_genesis_for_another_site_is_refused_with_a_proof_for_this_one",
+]
+
+[[rule]]
+id = "R02"
+rule = "The same rule, listed with a test that never looks at origins"
+file = "rooms/admission.py"
+code = "if body.origin != origin or not genesis.signatures_valid():"
+deleted = "if not genesis.signatures_valid():"
+tests = [
+  "tests/rooms/test_create_policy.py::test_routing_mode_the_tenant_does_not_allow_is_refused",
+]
+
+[[rule]]
+id = "R03"
+rule = "A rule whose code the file no longer holds"
+file = "rooms/admission.py"
+code = "if body.origin != origin:"
+deleted = ""
+tests = ["tests/rooms/test_create_policy.py::test_genesis_for_another_origin_is_refused"]
+
+[[rule]]
+id = "R04"
+rule = "A deletion that breaks the module instead of the rule"
+file = "rooms/admission.py"
+code = "def check_create("
+deleted = "def check_create(("
+tests = ["tests/rooms/test_create_policy.py::test_genesis_for_another_origin_is_refused"]
+"""
+
+
+@pytest.mark.integration
+def test_a_rule_deletion_no_listed_test_notices_fails_the_check(tmp_path):
+    """Four rules on a copy of the tree: the origin comparison with the test that performs the
+    attack is caught; the same deletion listed with an unrelated test is not; a rule whose code
+    is gone is stale; a deletion that breaks the module proves nothing. Only R01 passes."""
+    root = seeded_tree(tmp_path, [*SUITE_PARTS, "evidence/rules.toml"])
+    (root / "evidence" / "rules.toml").write_text(SEEDED_RULES, encoding="utf-8")
+    result = run_check("rule_deletions_caught", root, tmp_path)
+    assert result.status is Status.FAIL
+    verdicts = {key: value["verdict"] for key, value in result.details["rules"].items()}
+    assert verdicts == {"R01": "caught", "R02": "not caught", "R03": "stale", "R04": "broken"}
+    assert [reason.split(" (")[0] for reason in result.reasons] == [
+        "R02 not caught", "R03 stale", "R04 broken",
+    ]  # fmt: skip
+    assert (root / "rooms" / "admission.py").read_text(encoding="utf-8") == (
+        PROJECT_ROOT / "rooms" / "admission.py"
+    ).read_text(encoding="utf-8")  # the examined tree is never edited
+
+
+def test_the_rules_catalogue_loads_and_names_existing_code():
+    """Every rule's code occurs exactly once in its file, and every test file exists."""
+    from evidence.rules import load_rules
+
+    rules = load_rules()
+    for rule in rules:
+        source = (PROJECT_ROOT / rule.file).read_text(encoding="utf-8")
+        assert source.count(rule.code) == 1, rule.id
+        assert all((PROJECT_ROOT / test.file).is_file() for test in rule.tests), rule.id
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ('[[rule]]\nid = "X1"\n', "must look like R01"),
+        (
+            SEEDED_RULES.replace('file = "rooms/admission.py"', 'file = "../etc/x.py"', 1),
+            "source file",
+        ),
+        (
+            SEEDED_RULES.replace(
+                'deleted = "if not', 'deleted = "if body.origin != origin or not', 1
+            ),
+            "must differ",
+        ),
+        (SEEDED_RULES.replace('id = "R02"', 'id = "R01"'), "unique"),
+        (SEEDED_RULES.replace('tests = ["tests/rooms', 'tests = ["rooms', 1), "must be tests/"),
+    ],
+)
+def test_a_malformed_rules_catalogue_is_refused(tmp_path, text, error):
+    from evidence.rules import RulesError, load_rules
+
+    path = tmp_path / "rules.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RulesError, match=error):
+        load_rules(path)
