@@ -11,13 +11,13 @@ the file; nothing here runs a test.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from evidence.claims import Claim
+from evidence.toml_tables import read_tables, require_unique
 
 ATTACKS_FILE = Path(__file__).resolve().parent / "attacks.toml"
 # The check that runs the catalogue: the claims its attacks prove name it.
@@ -81,18 +81,8 @@ def parse_test(text: str) -> TestRef:
 
 def load_attacks(path: Path = ATTACKS_FILE, claims: Iterable[Claim] | None = None) -> list[Attack]:
     """Every attack in file order; with ``claims``, also checks the two files agree."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise CatalogueError(f"cannot read {path.name}: {error}") from error
-    if set(raw) - {"attack"}:
-        raise CatalogueError(f"{path.name} holds only [[attack]] tables")
-    attacks = [_attack(entry) for entry in raw.get("attack", [])]
-    if not attacks:
-        raise CatalogueError(f"{path.name} lists no attack")
-    ids = [attack.id for attack in attacks]
-    if len(set(ids)) != len(ids):
-        raise CatalogueError("attack ids must be unique")
+    attacks = [_attack(entry) for entry in read_tables(path, "attack", CatalogueError)]
+    require_unique([attack.id for attack in attacks], "attack", CatalogueError)
     if claims is not None:
         agree(attacks, claims)
     return attacks

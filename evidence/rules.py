@@ -12,12 +12,12 @@ reads and validates the file; nothing here runs a test or edits a file.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from evidence.attacks import CatalogueError, TestRef, parse_test
+from evidence.toml_tables import read_tables, require_unique
 
 RULES_FILE = Path(__file__).resolve().parent / "rules.toml"
 _ID = re.compile(r"R\d{2,3}")
@@ -44,18 +44,8 @@ class Rule:
 
 def load_rules(path: Path = RULES_FILE) -> list[Rule]:
     """Every rule in file order."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise RulesError(f"cannot read {path.name}: {error}") from error
-    if set(raw) - {"rule"}:
-        raise RulesError(f"{path.name} holds only [[rule]] tables")
-    rules = [_rule(entry) for entry in raw.get("rule", [])]
-    if not rules:
-        raise RulesError(f"{path.name} lists no rule")
-    ids = [rule.id for rule in rules]
-    if len(set(ids)) != len(ids):
-        raise RulesError("rule ids must be unique")
+    rules = [_rule(entry) for entry in read_tables(path, "rule", RulesError)]
+    require_unique([rule.id for rule in rules], "rule", RulesError)
     return rules
 
 
