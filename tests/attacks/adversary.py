@@ -17,6 +17,7 @@ from rooms.protocol.errors import ProtocolError
 from rooms.protocol.frames import EventFrame, Kind
 from rooms.protocol.keys import EpochKeys
 from rooms.protocol.messages import Hello, InnerKind
+from tests.rooms.peers import Peer
 
 
 class SharedClock:
@@ -62,6 +63,14 @@ def appended(session: RoomSession, kind: EventKind) -> list[Event]:
     """The events of ``kind`` in ``session``'s accepted log, in order."""
     assert session.membership is not None
     return [event for event in session.membership.resolution.accepted if event.kind is kind]
+
+
+async def only_members_read(sender: Peer, receiver: Peer, thief: Peer, text: str) -> None:
+    """``sender`` writes ``text``: ``receiver`` shows it, and ``thief`` cannot open the frame."""
+    frame = sender.session.text(text)
+    await sender.send(frame)
+    assert (await receiver.pump(MessageReceived)).text == text
+    assert readable_by(thief.session, frame) is None
 
 
 def readable_by(thief: RoomSession, frame: bytes) -> str | None:

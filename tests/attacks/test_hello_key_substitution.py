@@ -13,13 +13,13 @@ import pytest
 
 from governance.events import EventKind
 from governance.payloads import Rekey, parse_payload
-from rooms.client.events import GovernanceChanged, MessageReceived
+from rooms.client.events import GovernanceChanged
 from rooms.protocol.keys import MemberKeys
 from tests.attacks.adversary import (
     appended,
     epochs_the_thief_can_take,
     forged_hello,
-    readable_by,
+    only_members_read,
 )
 from tests.rooms.peers import Peer
 
@@ -48,11 +48,7 @@ async def test_mallory_cannot_move_bobs_rekey_to_her_key_with_a_forged_hello(ali
     assert [entry.recipient for entry in payload.entries] == [bob.key]
     assert epochs_the_thief_can_take(mallory.session, [rekey]) == []
     assert bob.session.epoch == alice.session.epoch
-
-    after = alice.session.text("only bob may read this")
-    await alice.send(after)
-    assert (await bob.pump(MessageReceived)).text == "only bob may read this"
-    assert readable_by(mallory.session, after) is None
+    await only_members_read(alice, bob, mallory, "only bob may read this")
 
 
 async def test_a_hello_from_a_key_that_never_joined_gets_no_entry(alice, bob, mallory):

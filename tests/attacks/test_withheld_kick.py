@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import pytest
 
-from rooms.client.events import GovernanceChanged, MemberBehind, MessageReceived
+from rooms.client.events import GovernanceChanged, MemberBehind
 from rooms.client.session import OLD_EPOCH_GRACE_MS, SendingPaused
-from tests.attacks.adversary import envelope, governance, readable_by, texts
+from tests.attacks.adversary import envelope, governance, only_members_read, readable_by, texts
 from tests.attacks.test_hello_key_substitution import kick_and_rekey
 from tests.rooms.peers import Peer
 
@@ -56,10 +56,7 @@ async def test_a_member_shown_the_missing_events_by_another_catches_up(alice, bo
     await bob.settle()
     assert bob.session.state.epoch == 1
     assert bob.session.epoch == alice.session.epoch
-    after = bob.session.text("bob, caught up")
-    await bob.send(after)
-    assert (await alice.pump(MessageReceived)).text == "bob, caught up"
-    assert readable_by(mallory.session, after) is None
+    await only_members_read(bob, alice, mallory, "bob, caught up")
 
 
 async def test_a_member_who_sees_newer_keys_stops_sending(alice, bob, mallory):
