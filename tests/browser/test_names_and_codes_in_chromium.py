@@ -183,3 +183,23 @@ def test_a_zero_width_joined_name_renders_as_its_visible_letters(chromium, site)
     warning = alice.locator("#clash-warning")
     warning.wait_for()
     assert "names look alike" in warning.inner_text()
+
+
+def test_markup_in_a_name_or_a_message_shows_as_text_and_builds_nothing(chromium, site):
+    """Mallory names herself and writes in HTML: Alice's page shows the characters, no element."""
+    name = '<img src="/nowhere" id="from-name">'
+    text = '<img src="/nowhere" id="from-text"><b>bold</b>'
+    alice, _, link = create_room(chromium.new_context(), site, "Alice")
+    mallory, _ = own_client(chromium.new_context(), site, link, name)
+    mallory.wait_for_selector(READY)
+    mallory.wait_for_selector("#status[data-state='connected']")
+    entry = entry_of(alice, name)
+    entry.wait_for()
+    send(mallory, text)
+    wait_for_message(alice, text)
+
+    assert entry.locator("bdi.name").evaluate("(node) => node.textContent") == name
+    theirs = alice.locator(".message:not(.message--own)").last
+    assert theirs.locator(".message__text").evaluate("(node) => node.textContent") == text
+    assert theirs.locator("bdi.name").evaluate("(node) => node.textContent") == name
+    assert alice.locator("#from-name, #from-text, #room-app b").count() == 0

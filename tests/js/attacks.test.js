@@ -147,6 +147,18 @@ describe('sequence numbers', () => {
   });
 });
 
+describe('a removed member', () => {
+  it("Mallory's text in the epoch she still holds is not shown, even before the old-epoch grace ends", () => {
+    const world = room();
+    const { bob, mallory } = world;
+    kick(world, mallory);
+    assert.equal(bob.state.epoch, 1);
+    const heard = bob.receive(mallory.text('still here, trust me'));
+    assert.equal(heard.dropped, 'not-a-member');
+    assert.equal(heard.events.some((event) => event.type === 'message'), false);
+  });
+});
+
 describe('a relay that withholds a kick', () => {
   it('the admin hides what a member left behind sends after the grace, warns, and pushes the events', () => {
     const world = room();

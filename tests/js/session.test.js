@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 
 import { serverFrames } from '../../static/js/frames.js';
+import { signGenesis } from '../../static/js/genesis.js';
+import { memberKeys } from '../../static/js/keys.js';
 import { RoomSession } from '../../static/js/session.js';
 import { ORIGIN, RelayDouble, founded, joined } from './relay-double.js';
 
@@ -49,6 +51,14 @@ it('a hello from a key the log does not list is dropped', () => {
   assert.equal(alice.members.has(stranger.me.id), false);
 });
 
+it('a message from a key the log does not list is not shown', () => {
+  const { alice } = room();
+  const stranger = joined(alice, 'Stranger'); // holds the link and the epoch, never bound its keys
+  const heard = alice.receive(stranger.text('believe me, I am Bob'));
+  assert.deepEqual(heard.events, []);
+  assert.equal(heard.dropped, 'not-a-member');
+});
+
 it('messages arrive decrypted, and a replayed frame is dropped', () => {
   const { alice, bob } = room();
   const frame = alice.text('hello, bob');
@@ -75,6 +85,18 @@ it('a welcome with a swapped server shard is refused', () => {
   forged[5] ^= 1; // inside V
   const victim = RoomSession.fromFragment(ORIGIN, alice.fragment, 'Victim');
   assert.throws(() => victim.acceptWelcome(forged), (error) => error.code === 'shard-mismatch');
+});
+
+it("a genesis Mallory signed with the link, naming herself owner, is refused: it is not the link's", () => {
+  const { alice, welcome } = room();
+  const mallory = memberKeys();
+  const { roomId, authPk, authSeed } = alice.linkKeys;
+  const body = { ...alice.genesis.body, roomId, authPk, ownerEdPk: mallory.edPk, ownerXPk: mallory.xPk };
+  const forged = signGenesis(body, mallory.edSeed, authSeed); // same room, key, origin and V
+  const serverShard = welcome.subarray(2, 34);
+  const bob = RoomSession.fromFragment(ORIGIN, alice.fragment, 'Bob');
+  assert.throws(() => bob.acceptWelcome(serverFrames.welcome({ serverShard, genesis: forged.raw })), (error) => error.code === 'genesis-hash-mismatch');
+  assert.equal(bob.inRoom, false);
 });
 
 it('a LEFT frame or a bye removes the member', () => {
