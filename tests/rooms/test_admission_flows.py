@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from governance.join_rules import JoinRule
-from rooms.client.events import GovernanceChanged, KnockReceived, KnockWithdrawn, MemberJoined
+from rooms.client.events import (
+    GovernanceChanged,
+    KnockReceived,
+    KnockWithdrawn,
+    MemberJoined,
+    MessageReceived,
+)
 from rooms.protocol import VERSION
 from rooms.protocol.frames import CloseCode, Kind, RefusedFrame
 from rooms.protocol.link import split_link_url
@@ -64,6 +72,39 @@ async def test_a_declined_newcomer_is_told_and_closed(owner):
     knock = await owner.pump(KnockReceived)
     await owner.act(owner.session.decline(knock.ed_pk))
     assert await refused_with(bob) == ("declined", CloseCode.ADMISSION_REFUSED)
+
+
+async def test_a_waiting_newcomer_hears_nothing_of_the_room(owner):
+    """Mallory knocks and waits: Alice's message reaches Bob, her INVITE is appended, and
+    Mallory, not let in, receives neither the envelope nor the governance event."""
+    bob = await Peer.knock(owner.session, "Bob")
+    await bob.socket.receive_from()
+    await owner.act(owner.session.admit((await owner.pump(KnockReceived)).ed_pk))
+    await bob.welcomed(await bob.socket.receive_from())
+    await bob.meet(owner)
+    mallory = await Peer.knock(owner.session, "Mallory")
+    assert await mallory.socket.receive_from() == bytes([VERSION, Kind.PENDING])
+    await owner.pump(KnockReceived)
+    await owner.say("for members only")
+    assert (await bob.pump(MessageReceived)).text == "for members only"
+    await owner.act(owner.session.invite(uses=1)[0])
+    await owner.pump(GovernanceChanged)
+    await bob.pump(GovernanceChanged)
+    assert await mallory.nothing_arrives()
+
+
+async def test_a_waiting_newcomers_envelope_is_refused_and_reaches_nobody(owner):
+    """Mallory, knocking, sends an envelope (epoch 0, any size): closed 4105, and Alice
+    receives no envelope from someone the room never let in."""
+    mallory = await Peer.knock(owner.session, "Mallory")
+    assert await mallory.socket.receive_from() == bytes([VERSION, Kind.PENDING])
+    await owner.pump(KnockReceived)
+    await mallory.send(bytes([VERSION, Kind.ENVELOPE]) + bytes(4) + os.urandom(304))
+    assert await closed_with(mallory.socket) == CloseCode.UNEXPECTED_FRAME
+    kinds = []
+    while not await owner.nothing_arrives():
+        kinds.append((await owner.socket.receive_from())[1])
+    assert Kind.ENVELOPE not in kinds
 
 
 async def test_a_knock_withdrawn_by_leaving_disappears(owner):

@@ -7,15 +7,18 @@ import os
 
 import pytest
 
+from atopos_site.tenancy.namespace import TenantNamespace
 from governance.events import Event, EventKind
 from governance.join_rules import JoinRule
-from governance.payloads import Admit, Target
+from governance.payloads import Admit, Empty, Target
 from rooms.client.events import GovernanceChanged, MessageReceived
 from rooms.client.session import RoomSession
 from rooms.protocol import VERSION
 from rooms.protocol.binding import Binding
 from rooms.protocol.frames import EventFrame, Kind, RefusedFrame
 from rooms.protocol.keys import MemberKeys
+from rooms.redis_clients import redis_for
+from rooms.store import Appended, RoomStore
 from tests.rooms.peers import Peer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -143,3 +146,18 @@ async def test_concurrent_authors_re_base_instead_of_forking(alice, bob):
     assert {first.ed_pk, second.ed_pk} <= alice.session.state.members
     assert not alice.session.membership.forked
     assert alice.session.membership.head == bob.session.membership.head
+
+
+async def test_the_store_appends_only_on_top_of_its_head(alice, bob):
+    """Two relay processes that each checked an event against the same head cannot both
+    append it: the second is told stale (compare-and-set), and the log stays one chain."""
+    room_id, key = alice.session.keys.room_id, alice.session.member.signing_key
+    store = RoomStore(redis_for(room_id), TenantNamespace("alpha"))
+    room = await store.get(room_id)
+    assert room is not None
+    before = await store.log(room_id)
+    first = Event.create(EventKind.PROMOTE, room_id, room.head, key, Target(bob.key).encode())
+    second = Event.create(EventKind.LOCK, room_id, room.head, key, Empty().encode())
+    assert await store.append(room_id, room.head, first.id, first.raw) is Appended.APPENDED
+    assert await store.append(room_id, room.head, second.id, second.raw) is Appended.STALE
+    assert await store.log(room_id) == [*before, first.raw]

@@ -101,6 +101,8 @@ async def test_default_ports_are_elided_like_browsers_do(alpha):
         ("alpha.localhost", "http://alpha.localhost:9999", "ws"),
         ("alpha.localhost:8000", "http://alpha.localhost:9999", "ws"),
         ("alpha.localhost:8443", "https://alpha.localhost:8443", "ws"),
+        # A page on the default port is another origin than a socket on another port.
+        ("alpha.localhost:8000", "http://alpha.localhost", "ws"),
         # An https page may not drive a plain ws socket (and the reverse).
         ("alpha.localhost", "https://alpha.localhost", "ws"),
         ("alpha.localhost", "http://alpha.localhost", "wss"),
@@ -115,6 +117,7 @@ async def test_default_ports_are_elided_like_browsers_do(alpha):
         "another-port",
         "another-port-than-the-hosts",
         "https-port-over-ws",
+        "default-port-page-to-another-port",
         "https-page-ws-socket",
         "http-page-wss-socket",
         "default-port-spelled-out",
