@@ -8,10 +8,13 @@ from dataclasses import dataclass, replace
 import pytest
 
 from governance.events import Event, EventKind, event_id
-from governance.payloads import Kick, Rekey, Target, parse_payload
+from governance.payloads import Bind, Kick, Redeem, Rekey, Target, parse_payload
 from governance.rekey import Recipient, build_rekey
-from rooms.client.events import GovernanceChanged
+from governance.tickets import sign_redeem
+from rooms.client.events import GovernanceChanged, MessageReceived
 from rooms.client.session import RoomSession
+from rooms.protocol.binding import Binding, sign_link, sign_member
+from rooms.protocol.frames import KnockFrame
 from rooms.protocol.messages import Hello, InnerKind
 from tests.client.double import RelayDouble, founded, joined, signed
 
@@ -203,3 +206,95 @@ def test_a_replayed_old_rekey_changes_nothing(room):
     relay.run()
     assert carol.membership.resolution.rejected[event_id(again)] == "wrong-epoch"
     assert (carol.epoch, carol.membership.head) == (epoch, head)
+
+
+# X25519's point 0: its shared secret with any key is all zeros, so nothing can be sealed to it.
+LOW_ORDER = bytes(32)
+
+
+def bind_low_order(room: Room, mallory: RoomSession) -> None:
+    """Mallory, holding the link, binds the point 0 to herself in the open room."""
+    keys = mallory.keys
+    link_sig = sign_link(keys.auth_key(), keys.room_id, mallory.member.ed_pk, LOW_ORDER)
+    room.relay.appends.append(signed(mallory, EventKind.BIND, Bind(LOW_ORDER, link_sig).encode()))
+
+
+def redeem_low_order(room: Room, mallory: RoomSession) -> None:
+    """Mallory redeems an invite Alice made, naming the point 0 as her X25519 key."""
+    alice, relay = room.alice, room.relay
+    frames, _ = alice.invite()
+    relay.send(alice, frames)
+    relay.publish()
+    relay.run()
+    ((ticket_pk, secret),) = alice.invites.items()
+    now = mallory.clock()
+    proof = sign_redeem(secret, mallory.keys.room_id, mallory.member.ed_pk, LOW_ORDER, now)
+    payload = Redeem(ticket_pk, LOW_ORDER, now, proof).encode()
+    relay.appends.append(signed(mallory, EventKind.REDEEM, payload, alice.membership.head))
+
+
+def knock_low_order(room: Room, mallory: RoomSession) -> None:
+    """The relay shows Alice a knock whose binding (both signatures valid) names the point 0;
+    Alice admits whoever she is shown knocking."""
+    alice, relay, keys = room.alice, room.relay, mallory.keys
+    ed_pk = mallory.member.ed_pk
+    binding = Binding(
+        LOW_ORDER,
+        sign_member(mallory.member.signing_key, keys.room_id, LOW_ORDER),
+        sign_link(keys.auth_key(), keys.room_id, ed_pk, LOW_ORDER),
+    )
+    relay.inject(alice, KnockFrame(ed_pk, binding).encode())
+    relay.run()
+    if ed_pk in alice.knocks:
+        relay.send(alice, alice.admit(ed_pk))
+
+
+@pytest.mark.parametrize(
+    "way_in", [bind_low_order, redeem_low_order, knock_low_order], ids=["bind", "redeem", "knock"]
+)
+def test_a_low_order_x25519_key_never_stalls_the_next_rekey(room, way_in):
+    """Mallory gets the point 0 listed as her X25519 key: a REKEY sealed to every listed key
+    could then never be built, and the room would stay paused after the next kick. Her key
+    stays out of the log, and when Alice kicks Bob, Carol takes the new epoch."""
+    alice, carol, relay = room.alice, room.carol, room.relay
+    mallory = joined(alice, "Mallory")
+    way_in(room, mallory)
+    relay.publish()
+    relay.run()
+    assert mallory.member.ed_pk not in alice.state.members
+    kicked(room)
+    relay.publish()
+    relay.run()
+    assert carol.epoch.counter == 1
+    assert not carol.sending_paused
+
+
+def texts_shown(room: Room, session: RoomSession) -> list[str]:
+    return [e.text for e in room.relay.events_of(session) if isinstance(e, MessageReceived)]
+
+
+def test_a_kicked_member_writing_on_in_the_old_epoch_is_not_shown(room):
+    """Bob, kicked, still holds epoch 0 until the REKEY arrives; his modified client keeps
+    writing in it. Carol, who holds the kick, shows none of it."""
+    alice, bob, carol, relay = room.alice, room.bob, room.carol, room.relay
+    relay.show_all(signed(alice, EventKind.KICK, Kick(bob.member.ed_pk, None).encode()))
+    relay.run()
+    assert carol.sending_paused
+    assert carol.epoch.counter == 0
+    relay.send(bob, [bob._seal(InnerKind.TEXT, b"still here")])
+    relay.run()
+    assert "still here" not in texts_shown(room, carol)
+
+
+def test_a_link_holder_the_log_does_not_list_is_not_shown(room):
+    """A stranger with the link who never bound its keys to the log (so no re-key would
+    ever reach it) writes in epoch 0: Alice and Carol show nothing of it."""
+    alice, carol, relay = room.alice, room.carol, room.relay
+    stranger = joined(alice, "Stranger")
+    relay.add(stranger)
+    relay.send(stranger, [stranger.text("nobody listed me")])
+    relay.run()
+    assert "nobody listed me" not in texts_shown(room, alice) + texts_shown(room, carol)
+    relay.send(carol, [carol.text("members still are")])
+    relay.run()
+    assert texts_shown(room, alice)[-1] == "members still are"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from governance.errors import GovernanceError
 from governance.events import Event, EventKind
 from governance.forkchoice import resolve
 from governance.join_rules import JoinRule
-from governance.state import apply, initial_state
+from governance.payloads import Rekey, RekeyEntry
+from governance.state import MAX_LOG_BYTES, MAX_MEMBERS, apply, initial_state
 from tests.governance.builders import Actor, Log, admitted, chain, make_room
 
 OWNER = Actor.named("owner")
@@ -169,3 +172,45 @@ def test_a_member_cap_seals_the_room(log):
 def test_events_from_another_room_are_refused(log):
     other = Log(make_room("other"))
     assert refusal(log, [], lambda p: other.admit(OWNER, ADA, p)) == "wrong-room"
+
+
+def rekey(log: Log, author: Actor, kick_id: bytes, parent: bytes, *recipients: Actor) -> Event:
+    """A REKEY to epoch 1 answering ``kick_id`` (the rules read its entries, never open them)."""
+    entries = tuple(RekeyEntry(actor.pk, bytes(24), bytes(48)) for actor in recipients)
+    payload = Rekey(kick_id, 1, bytes(32), bytes(32), bytes(32), entries).encode()
+    return log.event(author, EventKind.REKEY, parent, payload)
+
+
+def test_a_rekey_answers_the_pending_kick_and_nothing_else(log):
+    """Ada, an admin, cannot quietly move the room to keys Ben never gets: a REKEY with no
+    kick pending, or naming an event that is not the pending kick, is refused no-kick."""
+    steps = [*admitted(log, ADA, BEN, CY), lambda p: log.promote(OWNER, ADA, p)]
+    assert refusal(log, steps, lambda p: rekey(log, ADA, p, p, OWNER, CY)) == "no-kick"
+    kicked = [*steps, lambda p: log.kick(OWNER, CY, p)]
+    not_the_kick = chain(log, steps)[-1].id
+    assert refusal(log, kicked, lambda p: rekey(log, ADA, not_the_kick, p, OWNER)) == "no-kick"
+    result = run(log, [*kicked, lambda p: rekey(log, ADA, p, p, OWNER, BEN)])
+    assert (result.state.epoch, result.state.pending_kick) == (1, None)
+
+
+def test_the_log_lists_at_most_256_keys_whatever_the_cap():
+    """Newcomers binding themselves to an open room with no cap: the 257th key is refused
+    room-full, so a REKEY sealed to every listed key still fits in one event."""
+    open_log = Log(make_room("crowd", JoinRule.OPEN))
+    crowd = [Actor.named(f"crowd-{index}") for index in range(MAX_MEMBERS)]
+    steps = [lambda p, actor=actor: open_log.bind(actor, p) for actor in crowd[:-1]]
+    assert len(run(open_log, steps).state.members) == MAX_MEMBERS
+    assert refusal(open_log, steps, lambda p: open_log.bind(crowd[-1], p)) == "room-full"
+
+
+def test_a_log_at_its_byte_cap_takes_nothing_but_the_end(log):
+    """A log one byte short of room for the next event refuses it log-full; END_ROOM still
+    ends the room, so a flooded log never traps its members."""
+    state = initial_state(log.room.genesis)
+    lock = log.lock(OWNER, log.room.root)
+    full = replace(state, log_bytes=MAX_LOG_BYTES - len(lock.raw) + 1)
+    with pytest.raises(GovernanceError) as error:
+        apply(full, lock)
+    assert error.value.code == "log-full"
+    assert apply(replace(full, log_bytes=MAX_LOG_BYTES - len(lock.raw)), lock).locked
+    assert apply(full, log.end(OWNER, log.room.root)).ended

@@ -103,3 +103,16 @@ def test_a_replay_after_the_guard_forgot_the_frame_is_stale():
     with pytest.raises(ProtocolError) as failure:
         guard.accept(EPOCH.epoch_id, frame, now_ms=NOW + 200_000)
     assert failure.value.code == "stale"
+
+
+def test_a_replay_after_the_clock_steps_back_is_still_stale():
+    """The receiver's clock runs ahead, the guard forgets an old frame, then the clock is set
+    back: the relay's replay of that frame is refused stale, never taken as new."""
+    guard = ReplayGuard(admitted_at_ms=NOW)
+    frame = Plaintext(InnerKind.TEXT, SENDER, NOW, HEAD, NOW, b"x")
+    guard.accept(EPOCH.epoch_id, frame, now_ms=NOW)
+    later = Plaintext(InnerKind.TEXT, SENDER, NOW + 200_000, HEAD, NOW + 200_000, b"y")
+    guard.accept(EPOCH.epoch_id, later, now_ms=NOW + 200_000)
+    with pytest.raises(ProtocolError) as failure:
+        guard.accept(EPOCH.epoch_id, frame, now_ms=NOW + 1_000)
+    assert failure.value.code == "stale"
