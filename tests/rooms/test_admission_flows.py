@@ -12,6 +12,7 @@ from rooms.client.events import (
     KnockReceived,
     KnockWithdrawn,
     MemberJoined,
+    MemberLeft,
     MessageReceived,
 )
 from rooms.protocol import VERSION
@@ -65,6 +66,20 @@ async def test_an_admitted_newcomer_gets_the_log_and_the_same_phrase(owner):
     assert (await owner.pump(MemberJoined)).member.name == "Bob"
 
 
+async def test_admitting_one_newcomer_lets_no_other_in(owner):
+    """Bob and Mallory both knock; Alice admits Bob only: Bob is welcomed, and Mallory keeps
+    waiting, with no WELCOME and no server shard."""
+    bob = await Peer.knock(owner.session, "Bob")
+    assert await bob.socket.receive_from() == bytes([VERSION, Kind.PENDING])
+    bob_knock = await owner.pump(KnockReceived)
+    mallory = await Peer.knock(owner.session, "Mallory")
+    assert await mallory.socket.receive_from() == bytes([VERSION, Kind.PENDING])
+    await owner.pump(KnockReceived)
+    await owner.act(owner.session.admit(bob_knock.ed_pk))
+    await bob.welcomed(await bob.socket.receive_from())
+    assert await mallory.nothing_arrives()
+
+
 async def test_a_declined_newcomer_is_told_and_closed(owner):
     """DECLINE: the newcomer gets REFUSED declined and 4403; members stop showing the knock."""
     bob = await Peer.knock(owner.session, "Bob")
@@ -90,6 +105,22 @@ async def test_a_waiting_newcomer_hears_nothing_of_the_room(owner):
     await owner.act(owner.session.invite(uses=1)[0])
     await owner.pump(GovernanceChanged)
     await bob.pump(GovernanceChanged)
+    assert await mallory.nothing_arrives()
+
+
+async def test_a_waiting_newcomer_is_not_told_who_leaves(owner):
+    """Mallory knocks and waits; Bob, a member, leaves: Alice is told, and Mallory, not let
+    in, learns no member's key from the departure."""
+    bob = await Peer.knock(owner.session, "Bob")
+    await bob.socket.receive_from()
+    await owner.act(owner.session.admit((await owner.pump(KnockReceived)).ed_pk))
+    await bob.welcomed(await bob.socket.receive_from())
+    await bob.meet(owner)
+    mallory = await Peer.knock(owner.session, "Mallory")
+    assert await mallory.socket.receive_from() == bytes([VERSION, Kind.PENDING])
+    await owner.pump(KnockReceived)
+    await bob.leave()
+    assert (await owner.pump(MemberLeft)).member.ed_pk == bob.key
     assert await mallory.nothing_arrives()
 
 

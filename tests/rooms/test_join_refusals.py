@@ -66,6 +66,15 @@ async def test_an_ended_room(alice):
     assert await refusal_of(late.join_frame) == (False, UNAVAILABLE)
 
 
+async def test_a_room_whose_expiry_passed_on_the_relays_clock(alice, monkeypatch):
+    """Redis, on its own clock, still holds Alice's room, but the room's expiry has passed on
+    the relay's: her link gets exactly what a missing room gets, never a WELCOME."""
+    past_expiry = alice.session.expires_at * 1000 + 1
+    monkeypatch.setattr("rooms.consumers.now_ms", lambda: past_expiry)
+    late = RoomSession(alice.session.origin, alice.session.link, "Late")
+    assert await refusal_of(late.join_frame) == (False, UNAVAILABLE)
+
+
 async def test_a_replayed_join_proof(alice):
     """A JOIN captured on one socket fails on another: the challenge differs."""
     session = RoomSession(alice.session.origin, alice.session.link, "Bob")

@@ -55,3 +55,17 @@ async def test_a_room_cap_set_by_its_admins_seals_the_room(relay):
     outcomes = await asyncio.gather(*(attempt_join(alice) for _ in range(6)))
     assert outcomes.count("in") == 2
     assert outcomes.count(CloseCode.ROOM_FULL) == 4
+
+
+async def test_members_who_stay_keep_their_places_past_the_liveness_deadline(relay, monkeypatch):
+    """A place is held until the member's socket goes, not until its first liveness deadline:
+    Alice and Bob stay while several deadlines (here shortened) pass, and a room capped at
+    two still turns Mallory away."""
+    monkeypatch.setattr("rooms.store.MEMBER_DEADLINE_MS", 1000)
+    monkeypatch.setattr("rooms.consumers.HEARTBEAT_SECONDS", 0.1)
+    await set_policy(max_members_per_room=2)
+    alice = await Peer.create("Alice")
+    bob = await Peer.join(alice.session, "Bob")
+    await bob.meet(alice)
+    await asyncio.sleep(2.5)
+    assert await attempt_join(alice) == CloseCode.ROOM_FULL

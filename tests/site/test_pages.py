@@ -163,6 +163,27 @@ def test_room_page_import_map_pins_every_shipped_module(client, alpha, settings)
     assert list(json.loads(maps[0])) == ["integrity"]  # no remapping: every URL stays plain
 
 
+def test_a_module_only_a_computed_import_reaches_is_pinned_too(tmp_path, settings):
+    """No literal specifier names js/plugin.js (the entry builds its URL at run time), yet the
+    import map holds it to the release's hash: a copy Mallory swapped into the static files
+    is refused by the browser like any other module."""
+    from atopos_site import sri
+
+    (tmp_path / "js").mkdir()
+    (tmp_path / "js" / "entry.js").write_text(
+        "const name = 'plugin';\nexport const load = () => import(`./${name}.js`);\n"
+    )
+    (tmp_path / "js" / "plugin.js").write_text("export const plugin = 1;\n")
+    settings.STATICFILES_DIRS = [tmp_path]
+    finders.get_finder.cache_clear()
+    try:
+        assert sri.module_graph("js/entry.js") == []
+        pinned = json.loads(sri.import_map("js/entry.js"))["integrity"]
+        assert pinned["/static/js/plugin.js"] == sri.integrity("js/plugin.js")
+    finally:
+        finders.get_finder.cache_clear()
+
+
 def test_module_graph_follows_every_import_form(tmp_path, settings):
     """Multi-line, re-export, side-effect and literal dynamic imports; comments are not imports."""
     from atopos_site import sri
