@@ -717,7 +717,9 @@ def test_a_rule_deletion_no_listed_test_notices_fails_the_check(tmp_path):
 
 
 def test_the_rules_catalogue_loads_and_names_existing_code():
-    """Every rule's code occurs exactly once in its file, and every test file exists."""
+    """Every rule's code occurs exactly once in its file, every test file exists, and what the
+    check publishes of a rule passes the publish-safe scan."""
+    from evidence.publish_safe import scan_text
     from evidence.rules import load_rules
 
     rules = load_rules()
@@ -725,6 +727,8 @@ def test_the_rules_catalogue_loads_and_names_existing_code():
         source = (PROJECT_ROOT / rule.file).read_text(encoding="utf-8")
         assert source.count(rule.code) == 1, rule.id
         assert all((PROJECT_ROOT / test.file).is_file() for test in rule.tests), rule.id
+        published = " ".join([rule.rule, rule.file, *map(str, rule.tests)])
+        assert scan_text("checks/rule_deletions_caught.json", published) == [], rule.id
 
 
 @pytest.mark.parametrize(

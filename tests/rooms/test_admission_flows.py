@@ -89,9 +89,8 @@ async def test_a_declined_newcomer_is_told_and_closed(owner):
     assert await refused_with(bob) == ("declined", CloseCode.ADMISSION_REFUSED)
 
 
-async def test_a_waiting_newcomer_hears_nothing_of_the_room(owner):
-    """Mallory knocks and waits: Alice's message reaches Bob, her INVITE is appended, and
-    Mallory, not let in, receives neither the envelope nor the governance event."""
+async def bob_in_and_mallory_waiting(owner: Peer) -> tuple[Peer, Peer]:
+    """Bob knocked and was let in; Mallory knocked and waits (Alice has seen her knock)."""
     bob = await Peer.knock(owner.session, "Bob")
     await bob.socket.receive_from()
     await owner.act(owner.session.admit((await owner.pump(KnockReceived)).ed_pk))
@@ -100,6 +99,13 @@ async def test_a_waiting_newcomer_hears_nothing_of_the_room(owner):
     mallory = await Peer.knock(owner.session, "Mallory")
     assert await mallory.socket.receive_from() == bytes([VERSION, Kind.PENDING])
     await owner.pump(KnockReceived)
+    return bob, mallory
+
+
+async def test_a_waiting_newcomer_hears_nothing_of_the_room(owner):
+    """Mallory knocks and waits: Alice's message reaches Bob, her INVITE is appended, and
+    Mallory, not let in, receives neither the envelope nor the governance event."""
+    bob, mallory = await bob_in_and_mallory_waiting(owner)
     await owner.say("for members only")
     assert (await bob.pump(MessageReceived)).text == "for members only"
     await owner.act(owner.session.invite(uses=1)[0])
@@ -111,14 +117,7 @@ async def test_a_waiting_newcomer_hears_nothing_of_the_room(owner):
 async def test_a_waiting_newcomer_is_not_told_who_leaves(owner):
     """Mallory knocks and waits; Bob, a member, leaves: Alice is told, and Mallory, not let
     in, learns no member's key from the departure."""
-    bob = await Peer.knock(owner.session, "Bob")
-    await bob.socket.receive_from()
-    await owner.act(owner.session.admit((await owner.pump(KnockReceived)).ed_pk))
-    await bob.welcomed(await bob.socket.receive_from())
-    await bob.meet(owner)
-    mallory = await Peer.knock(owner.session, "Mallory")
-    assert await mallory.socket.receive_from() == bytes([VERSION, Kind.PENDING])
-    await owner.pump(KnockReceived)
+    bob, mallory = await bob_in_and_mallory_waiting(owner)
     await bob.leave()
     assert (await owner.pump(MemberLeft)).member.ed_pk == bob.key
     assert await mallory.nothing_arrives()
