@@ -126,12 +126,17 @@ def test_an_invite_only_rule_is_told_to_all_and_the_plain_link_is_withdrawn(room
     open_invite_panel(bob)
     expect(bob.locator("#share-link")).to_be_visible()
     open_invite_panel(alice)
+    before = phrase(bob)
     alice.select_option("#rule-select", "invite")
     alice.fill("#cap-input", "3")
     alice.click("#rule-form button")
     for page in (bob, room.carol, alice):
         expect(notice(page, "New people now need an invite link.")).to_be_visible()
         expect(notice(page, "The room now holds at most 3 people.")).to_be_visible()
+    assert phrase(bob) != before
+    expect(
+        notice(bob, f"The safety phrase changed: compare it again. It is now {phrase(bob)}.")
+    ).to_be_visible()
     expect(bob.locator("#share-rule")).to_have_text(
         "This link alone lets nobody in. Ask an admin for an invite link."
     )
@@ -166,9 +171,17 @@ def test_a_promotion_is_told_to_everyone_and_gives_the_new_admin_the_tools(room)
     """Alice makes Bob an admin: all read it; Bob's phone now offers invite links, bounded alike."""
     bob, alice = room.bob, room.alice
     bob_code = own_code(bob)
+    before = phrase(room.carol)
     alice.get_by_role("button", name="Make admin: Bob").click()
     for page in (bob, room.carol, alice):
         expect(notice(page, f"Bob ({bob_code}) is now an admin.")).to_be_visible()
+    assert phrase(room.carol) not in (before, "")
+    expect(
+        notice(
+            room.carol,
+            f"The safety phrase changed: compare it again. It is now {phrase(room.carol)}.",
+        )
+    ).to_be_visible()
     expect(bob.locator("#share-rule")).to_have_text(
         "This link alone lets nobody in: create an invite link below."
     )
