@@ -11,8 +11,8 @@ import { RoomConnection, socketUrl } from './transport.js';
 import { ChatView } from './ui/chat.js';
 import { memberCode } from './ui/codes.js';
 import { byId, el, showView } from './ui/dom.js';
-import { describeDuration } from './ui/format.js';
-import { GovernanceView, refusalText, refusedActionText } from './ui/governance.js';
+import { describeCountdown, vanishingWarning } from './ui/format.js';
+import { CHANGE_NOTICES, GovernanceView, refusalText, refusedActionText } from './ui/governance.js';
 import { ownName } from './ui/names.js';
 import { clashLines, codeNode, findClashes, nameNode } from './ui/people.js';
 import { drawQr } from './ui/qr.js';
@@ -22,6 +22,7 @@ const status = byId('status');
 const origin = window.location.origin;
 let connection = null;
 let expiryTimer = null;
+let warnedSession = null; // the session whose room we already warned is about to vanish
 let chat = null;
 let governance = null;
 let remember = false; // the member ticked "Remember this room in this tab"
@@ -77,14 +78,23 @@ function over(title, detail) {
   showView('ended-view');
 }
 
+const WARN_BEFORE_SECONDS = 5 * 60;
+
 function showExpiry(session) {
+  const warning = byId('expiry-warning');
   const update = () => {
     const left = session.expiresAt - Date.now() / 1000;
-    byId('expiry').textContent = left > 0 ? `Vanishes in ${describeDuration(left)}` : 'Vanishing now';
+    byId('expiry').textContent = left > 0 ? `Vanishes in ${describeCountdown(left)}` : 'Vanishing now';
+    // Written once (an alert that changed every second would drown the conversation for a
+    // screen reader), and not again when a reconnect shows the chat afresh.
+    if (left > 0 && left <= WARN_BEFORE_SECONDS && warnedSession !== session) {
+      warnedSession = session;
+      warning.textContent = vanishingWarning(left);
+    }
   };
   update();
   clearInterval(expiryTimer);
-  expiryTimer = setInterval(update, 30_000);
+  expiryTimer = setInterval(update, 1000); // the countdown moves every second in its last minutes
 }
 
 function refreshMembers(session) {
@@ -138,6 +148,7 @@ function handleEvents(session, events) {
         ' still uses the keys from before a removal, so the removed person may read what they send. Their newer messages are hidden; their app was sent the changes.',
       );
     else if (event.type === 'behind') chat.addNotice(...who(event.member), " has not seen the room's latest changes; their app was sent them.");
+    else if (Object.hasOwn(CHANGE_NOTICES, event.type)) chat.addNotice(...CHANGE_NOTICES[event.type](event, who));
   }
   governance.render();
   chat.setPaused(session.sendingPaused);

@@ -78,6 +78,8 @@ export class RoomSession {
     this.askedEpoch = -1;
     this.askedCatchUp = new Set();
     this.headSinceMs = 0;
+    this.announcing = false; // false while a fresh member catches up on the log it entered with
+    this.shownPhrase = null; // the safety phrase this member was last told about
   }
 
   /** A creator's session: fresh link shard, server shard and genesis. */
@@ -228,6 +230,8 @@ export class RoomSession {
    *  newcomer in an open room first binds its keys to the log (BIND) and says hello once the
    *  log lists it, so nobody learns its X25519 key from anything but the signed log. */
   entered() {
+    this.announcing = true;
+    this.shownPhrase = this.phrase;
     if (this.membership.isMember(this.me.id)) return this.introduction();
     const state = this.state;
     if (state.joinRule === 'open' && !state.locked && !state.ended) {
@@ -255,6 +259,7 @@ export class RoomSession {
     const epoch0 = firstEpoch(roomSecret(this.linkShard, serverShard, this.genesisHash));
     const now = this.clock();
     this.membership = new Membership(genesis, epoch0, this.member, now);
+    this.announcing = false;
     this.outbox = new Outbox(genesis.body.roomId, this.member.edSeed);
     this.guard = new ReplayGuard(now);
     this.members = new Map([[toHex(this.member.edPk), this.me]]);
@@ -452,6 +457,8 @@ export class RoomSession {
   merge(raws) {
     const membership = this.membership;
     const before = this.governanceView();
+    const stateBefore = membership.state;
+    const wasListed = membership.isMember(this.me.id);
     const behind = membership.current === null;
     const head = membership.head;
     const replies = [];
@@ -459,6 +466,7 @@ export class RoomSession {
     if (!equal(membership.head, head)) this.headSinceMs = this.clock();
     replies.push(...this.outbox.settle(acceptedIn(membership.resolution), (known) => membership.knows(known), membership.state, membership.head));
     const events = this.settledKnocks().map((id) => ({ type: 'knock-withdrawn', id }));
+    events.push(...this.changes(stateBefore, wasListed));
     events.push(...this.refusals());
     if (membership.isMember(this.me.id)) {
       if (!this.introduced || (behind && membership.current !== null)) replies.push(...this.introduction());
@@ -468,6 +476,47 @@ export class RoomSession {
     const after = this.governanceView();
     if (changed(before, after)) events.push(after);
     return { events, replies };
+  }
+
+  /** What everyone is told a merge changed: the states before and after, not the events,
+   *  so a fork switch or a log pushed twice says each change once. Nothing for the log a
+   *  member enters with, for its own arrival, or once it is out. */
+  changes(before, wasListed) {
+    const after = this.membership.state;
+    const removed = [...after.removed].filter((id) => !before.removed.has(id)).map((id) => this.departed(id));
+    const announce = this.announcing && wasListed && this.membership.isMember(this.me.id);
+    const phrase = this.phrase;
+    // A kick's REKEY follows at once and changes the phrase again: tell it once, after that.
+    const phraseChanged = phrase !== this.shownPhrase && after.pendingKick === null;
+    if (!announce) {
+      this.shownPhrase = phrase;
+      return [];
+    }
+    const events = removed.map((gone) => ({ type: 'removed', member: gone }));
+    const promoted = after.admins.filter((id) => !before.admins.includes(id));
+    // A removed admin is told as removed, not as demoted.
+    const demoted = before.admins.filter((id) => !after.admins.includes(id) && !after.removed.has(id));
+    events.push(...promoted.map((id) => ({ type: 'promoted', member: this.known(id) })));
+    events.push(...demoted.map((id) => ({ type: 'demoted', member: this.known(id) })));
+    if (after.locked && !before.locked) events.push({ type: 'locked' });
+    if (after.joinRule !== before.joinRule) events.push({ type: 'join-rule', rule: after.joinRule });
+    if (after.cap !== before.cap) events.push({ type: 'cap', cap: after.cap });
+    if (phraseChanged) {
+      this.shownPhrase = phrase;
+      events.push({ type: 'phrase', phrase });
+    }
+    return events;
+  }
+
+  /** A member as presented (or by key alone), no longer shown as here: the log removed it. */
+  departed(id) {
+    const gone = this.known(id);
+    this.members.delete(id);
+    return gone;
+  }
+
+  known(id) {
+    return this.members.get(id) ?? member(fromHex(id), new Uint8Array(0), '');
   }
 
   refused({ head, reason }) {

@@ -24,6 +24,18 @@ export function joined(room, name, clock = undefined) {
   return session;
 }
 
+/** Alice's open room with Bob and Carol, whose keys the log binds, all introduced. */
+export function trio() {
+  const alice = founded('Alice');
+  const relay = new RelayDouble(alice);
+  relay.enter(alice);
+  const bob = joined(alice, 'Bob');
+  relay.enter(bob);
+  const carol = joined(alice, 'Carol');
+  relay.enter(carol);
+  return { alice, bob, carol, relay };
+}
+
 /** An event `session` signs on its head (or on `parent`). */
 export function signed(session, kind, payload, parent = null) {
   return createEvent(kind, session.linkKeys.roomId, parent ?? session.membership.head, session.member.edSeed, payload).raw;

@@ -11,19 +11,7 @@ import { encode, parsePayload } from '../../static/js/gov/payloads.js';
 import { ticketPublicKey } from '../../static/js/gov/tickets.js';
 import { randomBytes } from '../../static/js/crypto.js';
 import { SendingPaused } from '../../static/js/session.js';
-import { RelayDouble, founded, joined, signed } from './relay-double.js';
-
-/** Alice's open room with Bob and Carol, whose keys the log binds, all introduced. */
-function trio() {
-  const alice = founded('Alice');
-  const relay = new RelayDouble(alice);
-  relay.enter(alice);
-  const bob = joined(alice, 'Bob');
-  relay.enter(bob);
-  const carol = joined(alice, 'Carol');
-  relay.enter(carol);
-  return { alice, bob, carol, relay };
-}
+import { RelayDouble, founded, joined, signed, trio } from './relay-double.js';
 
 /** Alice kicks Bob; the relay shows the kick, then her REKEY, to Alice and Carol. */
 function kickBob({ alice, bob, carol, relay }) {

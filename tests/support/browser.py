@@ -7,7 +7,11 @@ from urllib.parse import urlsplit
 
 from atopos_site.testing.chromium import CHROMIUM, CHROMIUM_FLAGS
 
-__all__ = ["CHROMIUM", "CHROMIUM_FLAGS", "PageRecord", "origin"]
+__all__ = ["CHROMIUM", "CHROMIUM_FLAGS", "DESKTOP", "PHONE", "PageRecord", "origin"]
+
+# Browser context options for the two sizes every room page is checked at.
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 
 # Collects CSP violations in the page itself; Playwright injects this through
 # the DevTools protocol, which the page's CSP does not govern.

@@ -20,11 +20,20 @@ def open_watched(context, url: str):
     return page, record
 
 
-def create_room(context, site, name: str = "Alice", rule: str = "open", remember: bool = False):
+def create_room(
+    context,
+    site,
+    name: str = "Alice",
+    rule: str = "open",
+    remember: bool = False,
+    lifetime_seconds: int | None = None,
+):
     """Create a room through the form; returns (page, record, link)."""
     page, record = open_watched(context, site.url("/r/"))
     page.fill("#create-name", name)
     page.select_option("#create-rule", rule)
+    if lifetime_seconds is not None:
+        page.select_option("#create-lifetime", str(lifetime_seconds))
     page.set_checked("#create-remember", remember)
     page.click("#create-form button")
     page.wait_for_selector(READY)

@@ -2,17 +2,41 @@
 // to join, member roles and actions, join rule, lock and invite links. Admin controls
 // only appear for admins, but every action is checked again by the relay and by every
 // member, so hiding a button is a courtesy, not a defence.
+import { MAX_TICKET_USES } from '../gov/payloads.js';
 import { seniority } from '../gov/state.js';
 import { codeStart, memberCode } from './codes.js';
 import { byId, el } from './dom.js';
 import { describeDuration } from './format.js';
 import { codeNode, nameNode, personLabel } from './people.js';
 
+/** What the room link does under each rule, for admins and for everyone else. */
 export const RULE_TEXT = Object.freeze({
   open: 'Anyone with this link can join while the room lasts. Share it only with people you trust, over a channel you trust.',
   approval: 'Anyone with this link can ask to join; an admin lets each person in.',
-  invite: 'This link alone no longer lets anyone in: create an invite link below for each newcomer.',
-  locked: 'The room is locked: nobody new can join.',
+  invite: 'This link alone lets nobody in: create an invite link below.',
+  'invite-member': 'This link alone lets nobody in. Ask an admin for an invite link.',
+  locked: 'This room is locked: nobody new can join.',
+});
+
+// The plain link and its QR code admit nobody under these rules, so they are not offered.
+const LINK_ADMITS_NOBODY = new Set(['invite', 'invite-member', 'locked']);
+
+const RULE_CHANGE_TEXT = Object.freeze({
+  open: 'Anyone with the link can now join.',
+  approval: "New people now need an admin's approval.",
+  invite: 'New people now need an invite link.',
+});
+
+/** The notice everyone sees for a change the room's log made (session.js changes()),
+ *  by event type; `who(member)` draws a person as name and code nodes. */
+export const CHANGE_NOTICES = Object.freeze({
+  removed: ({ member }, who) => [...who(member), ' was removed by an admin.'],
+  promoted: ({ member }, who) => [...who(member), ' is now an admin.'],
+  demoted: ({ member }, who) => [...who(member), ' is no longer an admin.'],
+  locked: () => ['The room is now locked: nobody new can join.'],
+  'join-rule': ({ rule }) => [RULE_CHANGE_TEXT[rule]],
+  cap: ({ cap }) => [cap ? `The room now holds at most ${cap} people.` : 'The room no longer has a limit of its own on how many people it holds.'],
+  phrase: ({ phrase }) => ['The safety phrase changed: compare it again. It is now ', el('strong', { text: phrase }), '.'],
 });
 
 // What the relay says when it refuses something is a code; the page shows only its own
@@ -80,8 +104,10 @@ export class GovernanceView {
     });
     byId('invite-form').addEventListener('submit', (event) => {
       event.preventDefault();
-      this.actions.invite(Number(byId('invite-uses').value), Number(byId('invite-expiry').value));
+      const uses = this.inviteUses();
+      if (uses !== null) this.actions.invite(uses, Number(byId('invite-expiry').value));
     });
+    byId('invite-uses').addEventListener('input', () => this.showUsesError(''));
     const kickDialog = byId('kick-dialog');
     kickDialog.addEventListener('close', () => {
       if (kickDialog.returnValue === 'kick' && this.kickTarget) this.actions.kick(this.kickTarget);
@@ -103,15 +129,43 @@ export class GovernanceView {
     byId('fork-warning').hidden = !session.membership.forked;
     byId('paused-note').hidden = !session.sendingPaused;
     byId('end-button').hidden = state.owner !== session.me.id;
-    const rule = state.locked ? 'locked' : state.joinRule;
+    const rule = state.locked ? 'locked' : state.joinRule === 'invite' && !session.isAdmin ? 'invite-member' : state.joinRule;
     byId('share-rule').textContent = RULE_TEXT[rule];
+    byId('share-plain').hidden = LINK_ADMITS_NOBODY.has(rule);
+    byId('invite-uses').max = String(this.maxInviteUses());
     byId('admin-tools').hidden = !session.isAdmin;
     byId('rule-select').value = state.joinRule;
     if (document.activeElement !== byId('cap-input')) byId('cap-input').value = String(state.cap);
     const controls = [...byId('rule-form').elements, byId('lock-button'), ...byId('invite-form').elements];
     for (const control of controls) control.disabled = state.locked;
+    if (state.locked) this.showUsesError('');
     this.renderKnocks();
     this.renderInvites();
+  }
+
+  /** The most people one invite may admit: the protocol's bound, and the room's cap if set. */
+  maxInviteUses() {
+    const cap = this.session.state.cap;
+    return cap > 0 ? Math.min(cap, MAX_TICKET_USES) : MAX_TICKET_USES;
+  }
+
+  /** The number of uses typed, or null (and the reason shown by the field) if out of bounds. */
+  inviteUses() {
+    const field = byId('invite-uses');
+    const max = this.maxInviteUses();
+    const uses = Number(field.value);
+    const valid = field.value.trim() !== '' && Number.isInteger(uses) && uses >= 1 && uses <= max;
+    const limit = max < MAX_TICKET_USES ? ` (the room holds at most ${max} people)` : '';
+    this.showUsesError(valid ? '' : `Enter a whole number of people from 1 to ${max}${limit}.`);
+    if (!valid) field.focus();
+    return valid ? uses : null;
+  }
+
+  showUsesError(text) {
+    const error = byId('invite-uses-error');
+    error.textContent = text;
+    error.hidden = text === '';
+    byId('invite-uses').setAttribute('aria-invalid', String(text !== ''));
   }
 
   /** People asking to join, each by code (a knock carries no name); look-alike codes warned. */
@@ -144,8 +198,9 @@ export class GovernanceView {
   renderInvites() {
     const session = this.session;
     const now = Date.now();
+    // A locked room admits nobody, invite or not: its invites are not offered either.
     const items = [...session.state.invites.entries()]
-      .filter(([, invite]) => !invite.revoked && invite.used < invite.uses && invite.expiresAtMs > now)
+      .filter(([, invite]) => !session.state.locked && !invite.revoked && invite.used < invite.uses && invite.expiresAtMs > now)
       .map(([pk, invite]) => {
         const link = session.invites.has(pk) ? session.inviteUrl(pk) : null;
         const left = invite.uses - invite.used;
