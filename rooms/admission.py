@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from atopos_site.tenancy.policy import TenantPolicy
 from governance.join_rules import JoinRule
 from rooms.protocol.errors import ProtocolError
-from rooms.protocol.frames import CloseCode, CreateFrame, FrameRejected, JoinFrame
+from rooms.protocol.frames import CloseCode, CreateFrame, FrameRejected, JoinFrame, PeekFrame
 from rooms.protocol.genesis import Genesis
-from rooms.protocol.joinproof import verify_join
+from rooms.protocol.joinproof import verify_join, verify_peek
 from rooms.protocol.keys import room_id_for
 from rooms.protocol.labels import Label, unkeyed_hash
 from rooms.protocol.signatures import SigningKey, is_valid_point
@@ -114,6 +114,30 @@ def join_proof_valid(
     )
     bound = join.binding.valid(join.room_id, key, join.ed_pk)
     return proof and bound and room is not None and challenge is not None
+
+
+def parse_peek(frame: bytes) -> PeekFrame:
+    """A PEEK frame, or FrameRejected(MALFORMED)."""
+    try:
+        return PeekFrame.decode(frame)
+    except ProtocolError:
+        raise FrameRejected(CloseCode.MALFORMED) from None
+
+
+def peek_proof_valid(
+    peek: PeekFrame, room: StoredRoom | None, origin: str, challenge: bytes | None
+) -> bool:
+    """True only for a live room, an unexpired challenge and a valid peek proof; a
+    signature is verified either way, so a missing room costs the same work."""
+    key = room.auth_pk if room is not None else _ABSENT_ROOM_KEY
+    proof = verify_peek(
+        key,
+        peek.peek_signature,
+        origin,
+        peek.room_id,
+        challenge if challenge is not None else bytes(32),
+    )
+    return proof and room is not None and challenge is not None
 
 
 def lifetime_allows(room: StoredRoom, now_ms: int) -> bool:
