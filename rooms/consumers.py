@@ -351,9 +351,8 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
         peek = parse_peek(frame)
         store = RoomStore(redis_for(peek.room_id), self.tenant.namespace)
         room = await store.get(peek.room_id)
-        if not peek_proof_valid(peek, room, self.origin, challenge):
-            raise FrameRejected(CloseCode.ROOM_UNAVAILABLE)
-        if room is None or not lifetime_allows(room, now_ms()):
+        proven = peek_proof_valid(peek, room, self.origin, challenge)
+        if not proven or room is None or not lifetime_allows(room, now_ms()):
             raise FrameRejected(CloseCode.ROOM_UNAVAILABLE)
         await self.send_frame(available_frame())
         await self.refuse(CloseCode.NORMAL)

@@ -364,13 +364,10 @@ async function openLink(fragment) {
   status.textContent = 'Checking the link…';
   const { linkShard } = parseFragment(fragment);
   const { roomId } = RoomSession.fromFragment(origin, fragment, '').linkKeys;
-  if (await askWhetherOpen(roomId)) {
-    offerTakeOver(roomId);
-    return;
-  }
   // A peek proves the link without joining: nobody in the room sees it (PROTOCOL §5.2).
-  const verdict = await peekRoom({ url: socketUrl(origin), origin, linkShard });
-  if (verdict === 'unavailable') over(UNAVAILABLE_TITLE, UNAVAILABLE_DETAIL, 'room-unavailable (4004)');
+  const [elsewhere, verdict] = await Promise.all([askWhetherOpen(roomId), peekRoom({ url: socketUrl(origin), origin, linkShard })]);
+  if (elsewhere) offerTakeOver(roomId);
+  else if (verdict === 'unavailable') over(UNAVAILABLE_TITLE, UNAVAILABLE_DETAIL, 'room-unavailable (4004)');
   else setUpJoin(fragment);
 }
 
