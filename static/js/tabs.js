@@ -8,7 +8,7 @@ import { toHex } from './bytes.js';
 import { unkeyedHash } from './labels.js';
 
 const TAB_LABEL = 'atopos1-tab'; // a BLAKE2b personalisation used for nothing else
-const ANSWER_MS = 250; // a tab in the room answers within milliseconds; this bounds the wait
+const ANSWER_MS = 120; // a tab in the room answers within milliseconds; this bounds the wait
 
 function channelFor(roomId) {
   if (typeof globalThis.BroadcastChannel !== 'function') return null;

@@ -61,7 +61,7 @@ def altered_key(link: str) -> str:
     return Link(bytes(shard), parsed.genesis_hash).url(origin)
 
 
-@SIZES
+@pytest.mark.parametrize("size", [PHONE], ids=["phone"])
 def test_a_link_pasted_with_trailing_punctuation_opens_the_join_form(
     chromium, site, alices_room, size
 ):
@@ -132,7 +132,7 @@ def test_a_typo_in_the_hash_part_is_said_plainly_with_the_code_apart(chromium, s
     assert page.inner_text("#error-code") == "Code: genesis-hash-mismatch"
 
 
-@SIZES
+@pytest.mark.parametrize("size", [PHONE], ids=["phone"])
 def test_a_link_opened_on_another_host_names_the_host_it_was_made_for(
     chromium, site, alices_room, size
 ):
@@ -151,7 +151,7 @@ def test_a_link_opened_on_another_host_names_the_host_it_was_made_for(
     assert page.url == site.url("/r/", host="127.0.0.1")
 
 
-@SIZES
+@pytest.mark.parametrize("size", [DESKTOP], ids=["desktop"])
 def test_a_link_with_percent_23_for_the_hash_opens_and_says_the_key_reached_the_server(
     chromium, site, alices_room, size
 ):
