@@ -71,6 +71,7 @@ def test_a_link_pasted_with_trailing_punctuation_opens_the_join_form(
     page.wait_for_selector("#join-view:not([hidden])")
     assert page.evaluate("document.activeElement.id") == "join-name"
     assert shown_within_width(page, "#join-form button")
+    assert not page.is_visible("#path-key-note")  # the key stayed in the fragment
     assert no_link_in_address_bar(page, site)
     assert record.page_errors == []
     assert page.evaluate("window.__cspViolations") == []
