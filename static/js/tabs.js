@@ -37,38 +37,30 @@ export function holdRoom(roomId, handOver) {
   };
 }
 
-/** Whether another tab of this profile is in the room; resolves within ANSWER_MS. */
-export function askWhetherOpen(roomId) {
-  const channel = channelFor(roomId);
-  if (channel === null) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const done = (answer) => {
-      clearTimeout(timer);
-      channel.close();
-      resolve(answer);
-    };
-    const timer = setTimeout(() => done(false), ANSWER_MS);
-    channel.onmessage = ({ data }) => {
-      if (data?.type === 'here') done(true);
-    };
-    channel.postMessage({ type: 'here?' });
-  });
-}
-
-/** Ask the tab in the room to hand it over: its stored-room record, or null if none answers. */
-export function takeOver(roomId) {
+/** Post `question` on the room's channel; the first answer of type `answer`, or null after `waitMs`. */
+function ask(roomId, question, answer, waitMs) {
   const channel = channelFor(roomId);
   if (channel === null) return Promise.resolve(null);
   return new Promise((resolve) => {
-    const done = (room) => {
+    const done = (data) => {
       clearTimeout(timer);
       channel.close();
-      resolve(room);
+      resolve(data);
     };
-    const timer = setTimeout(() => done(null), ANSWER_MS * 5);
+    const timer = setTimeout(() => done(null), waitMs);
     channel.onmessage = ({ data }) => {
-      if (data?.type === 'handed-over') done(data.room ?? null);
+      if (data?.type === answer) done(data);
     };
-    channel.postMessage({ type: 'take-over' });
+    channel.postMessage({ type: question });
   });
+}
+
+/** Whether another tab of this profile is in the room; resolves within ANSWER_MS. */
+export async function askWhetherOpen(roomId) {
+  return (await ask(roomId, 'here?', 'here', ANSWER_MS)) !== null;
+}
+
+/** Ask the tab in the room to hand it over: its stored-room record, or null if none answers. */
+export async function takeOver(roomId) {
+  return (await ask(roomId, 'take-over', 'handed-over', ANSWER_MS * 10))?.room ?? null;
 }
