@@ -28,7 +28,7 @@ let expiryTimer = null;
 let chat = null;
 let governance = null;
 let remember = false; // the member ticked "Remember this room in this tab"
-let rejoined = false; // this page came back to a room it remembered (a reload)
+let backNote = ''; // what the conversation says first when this page came back to a room
 let releaseTab = () => {}; // stops answering other tabs about the room this tab is in
 
 const STATUS_TEXT = {
@@ -211,9 +211,9 @@ function governanceActions() {
 /** In the room: say what a reload keeps, and answer other tabs of this browser. */
 function entered(session) {
   enterChat(session);
-  if (rejoined) {
-    rejoined = false;
-    chat.addNotice('You are back after a reload. Earlier messages are not kept, not by this tab and not by the server: only what is sent from now on shows here.');
+  if (backNote) {
+    chat.addNotice(backNote);
+    backNote = '';
   }
   releaseTab();
   releaseTab = holdRoom(session.linkKeys.roomId, () => {
@@ -371,6 +371,13 @@ async function openLink(fragment) {
   else setUpJoin(fragment);
 }
 
+/** A remembered room: a duplicated tab copies session storage, so ask the other tabs first. */
+async function rejoin(session) {
+  const { roomId } = session.linkKeys;
+  if (await askWhetherOpen(roomId)) offerTakeOver(roomId);
+  else connect({ session });
+}
+
 function offerTakeOver(roomId) {
   status.textContent = '';
   showView('elsewhere-view');
@@ -385,6 +392,7 @@ function offerTakeOver(roomId) {
       return;
     }
     remember = handed.remember;
+    backNote = 'You moved this room here from another tab. Earlier messages are not kept: only what is sent from now on shows here.';
     markInRoom();
     connect({ session: RoomSession.fromStorage(origin, handed.record) });
   };
@@ -426,9 +434,9 @@ function route() {
   try {
     if (remembered) {
       remember = true;
-      rejoined = true;
+      backNote = 'You are back after a reload. Earlier messages are not kept, not by this tab and not by the server: only what is sent from now on shows here.';
       markInRoom();
-      connect({ session: RoomSession.fromStorage(origin, stored) });
+      rejoin(RoomSession.fromStorage(origin, stored));
     } else if (address.kind === 'link') {
       forgetRoom(); // this tab now holds another room: what it remembered of the last one goes
       markInRoom();

@@ -203,6 +203,9 @@ def test_a_second_tab_offers_to_take_the_room_over(chromium, site, alices_room, 
     first.wait_for_selector("#ended-view:not([hidden])")
     assert first.inner_text("#ended-title") == "This room moved to another tab"
     second.wait_for_selector("#status[data-state='connected']")
+    moved = second.locator(".message--notice", has_text="You moved this room here from another tab")
+    assert moved.is_visible()
+    assert "Earlier messages are not kept" in moved.inner_text()
     send(second, "from the second tab")
     wait_for_message(alice, "from the second tab")
     assert "Bob [you]" in member_names(second)
