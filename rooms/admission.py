@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from atopos_site.tenancy.policy import TenantPolicy
 from governance.join_rules import JoinRule
 from rooms.protocol.errors import ProtocolError
-from rooms.protocol.frames import CloseCode, CreateFrame, FrameRejected, JoinFrame
+from rooms.protocol.frames import CloseCode, CreateFrame, FrameRejected, JoinFrame, PeekFrame
 from rooms.protocol.genesis import Genesis
-from rooms.protocol.joinproof import verify_join
+from rooms.protocol.joinproof import verify_join, verify_peek
 from rooms.protocol.keys import room_id_for
 from rooms.protocol.labels import Label, unkeyed_hash
 from rooms.protocol.signatures import SigningKey, is_valid_point
@@ -97,23 +97,42 @@ def parse_join(frame: bytes) -> JoinFrame:
     return join
 
 
+def _proof_inputs(room: StoredRoom | None, challenge: bytes | None) -> tuple[bytes, bytes]:
+    """The key and challenge a proof is verified with: a fixed key nobody holds when the
+    room is missing, zeros for a spent challenge, so every refusal costs the same work."""
+    key = room.auth_pk if room is not None else _ABSENT_ROOM_KEY
+    return key, challenge if challenge is not None else bytes(32)
+
+
 def join_proof_valid(
     join: JoinFrame, room: StoredRoom | None, origin: str, challenge: bytes | None
 ) -> bool:
     """True only for a live room, an unexpired challenge, a valid proof and a valid binding
     of the member's keys; the same signature checks run either way."""
-    key = room.auth_pk if room is not None else _ABSENT_ROOM_KEY
+    key, fresh = _proof_inputs(room, challenge)
     proof = verify_join(
-        key,
-        join.join_signature,
-        origin,
-        join.room_id,
-        challenge if challenge is not None else bytes(32),
-        join.ed_pk,
-        join.x_pk,
+        key, join.join_signature, origin, join.room_id, fresh, join.ed_pk, join.x_pk
     )
     bound = join.binding.valid(join.room_id, key, join.ed_pk)
     return proof and bound and room is not None and challenge is not None
+
+
+def parse_peek(frame: bytes) -> PeekFrame:
+    """A PEEK frame, or FrameRejected(MALFORMED)."""
+    try:
+        return PeekFrame.decode(frame)
+    except ProtocolError:
+        raise FrameRejected(CloseCode.MALFORMED) from None
+
+
+def peek_proof_valid(
+    peek: PeekFrame, room: StoredRoom | None, origin: str, challenge: bytes | None
+) -> bool:
+    """True only for a live room, an unexpired challenge and a valid peek proof; a
+    signature is verified either way, so a missing room costs the same work."""
+    key, fresh = _proof_inputs(room, challenge)
+    proof = verify_peek(key, peek.peek_signature, origin, peek.room_id, fresh)
+    return proof and room is not None and challenge is not None
 
 
 def lifetime_allows(room: StoredRoom, now_ms: int) -> bool:

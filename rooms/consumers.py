@@ -30,7 +30,14 @@ from atopos_site.tenancy.asgi import header
 from atopos_site.tenancy.policy import ResolvedTenant
 from governance.events import EventKind
 from governance.forkchoice import Resolution
-from rooms.admission import check_create, join_proof_valid, lifetime_allows, parse_join
+from rooms.admission import (
+    check_create,
+    join_proof_valid,
+    lifetime_allows,
+    parse_join,
+    parse_peek,
+    peek_proof_valid,
+)
 from rooms.hub import RoomHub, hub_for, new_tag
 from rooms.protocol.binding import Binding
 from rooms.protocol.codec import Reader
@@ -45,6 +52,7 @@ from rooms.protocol.frames import (
     LeftFrame,
     RefusedFrame,
     WelcomeFrame,
+    available_frame,
     classify_client_frame,
     created_frame,
     head_frame,
@@ -288,6 +296,8 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
             await self._join(frame, challenge)
         elif kind is Kind.CREATE:
             await self._create(frame, challenge)
+        elif kind is Kind.PEEK:
+            await self._peek(frame, challenge)
         else:
             raise FrameRejected(CloseCode.UNEXPECTED_FRAME)
 
@@ -328,6 +338,24 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
             await self.send_frame(head_frame(Kind.INVITE_REQUIRED, log.head))
         else:
             await self.refuse_admission(decision.reason)
+
+    async def _peek(self, frame: bytes, challenge: bytes | None) -> None:
+        """Say whether a room is there to a link holder, without letting it in.
+
+        Nothing is registered and nobody is told: no member, no knock, no place
+        against a cap. Every unavailable case closes with 4004 after the same work
+        as a JOIN's, and an available room gets AVAILABLE and a normal close, so
+        the socket can carry nothing else (a JOIN needs a new socket and challenge,
+        and counts against joins_per_minute again, as this peek did).
+        """
+        peek = parse_peek(frame)
+        store = RoomStore(redis_for(peek.room_id), self.tenant.namespace)
+        room = await store.get(peek.room_id)
+        proven = peek_proof_valid(peek, room, self.origin, challenge)
+        if not proven or room is None or not lifetime_allows(room, now_ms()):
+            raise FrameRejected(CloseCode.ROOM_UNAVAILABLE)
+        await self.send_frame(available_frame())
+        await self.refuse(CloseCode.NORMAL)
 
     async def _create(self, frame: bytes, challenge: bytes | None) -> None:
         if challenge is None:

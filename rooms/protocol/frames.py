@@ -29,6 +29,7 @@ BUCKETS: dict[RoutingMode, tuple[int, ...]] = {
 MAX_CREATE_SIZE = 2 + 2 + 512 + 32 + 64
 JOIN_SIZE = 2 + 16 + 32 + BINDING_SIZE + 64
 DECLINE_SIZE = 2 + 32
+PEEK_SIZE = 2 + 16 + 64
 _REASON = re.compile(rb"[a-z0-9-]{1,40}")
 MIN_EVENT_FRAME = 2 + 1 + 1 + 16 + 32 + 32 + 2 + 64
 MAX_EVENT_SIZE = 32 * 1024  # one governance event (a REKEY to 256 members is ~26.8 KiB)
@@ -43,6 +44,7 @@ class Kind(IntEnum):
     # 0x03 was END (owner capability) in protocol v1: rooms now end by a signed END_ROOM event.
     EVENT = 0x04
     DECLINE = 0x05
+    PEEK = 0x06
     ENVELOPE = 0x10
     CHALLENGE = 0x81
     WELCOME = 0x82
@@ -53,9 +55,12 @@ class Kind(IntEnum):
     KNOCK = 0x87
     REFUSED = 0x88
     INVITE_REQUIRED = 0x89
+    AVAILABLE = 0x8A
 
 
-CLIENT_KINDS = frozenset({Kind.CREATE, Kind.JOIN, Kind.EVENT, Kind.DECLINE, Kind.ENVELOPE})
+CLIENT_KINDS = frozenset(
+    {Kind.CREATE, Kind.JOIN, Kind.EVENT, Kind.DECLINE, Kind.PEEK, Kind.ENVELOPE}
+)
 
 
 class CloseCode(IntEnum):
@@ -117,6 +122,7 @@ def classify_client_frame(frame: bytes, mode: RoutingMode | None) -> Kind:
         Kind.JOIN: size == JOIN_SIZE,
         Kind.EVENT: MIN_EVENT_FRAME <= size <= MAX_EVENT_FRAME,
         Kind.DECLINE: size == DECLINE_SIZE,
+        Kind.PEEK: size == PEEK_SIZE,
         Kind.ENVELOPE: mode is None or size in envelope_frame_sizes(mode),
     }[kind]
     if not allowed:
@@ -188,6 +194,24 @@ class JoinFrame:
     def decode(cls, frame: bytes) -> JoinFrame:
         reader = _body(frame, Kind.JOIN, "malformed")
         decoded = cls(reader.take(16), reader.take(32), Binding.read(reader), reader.take(64))
+        reader.end()
+        return decoded
+
+
+@dataclass(frozen=True, slots=True)
+class PeekFrame:
+    """A link holder asks whether its room is there, without joining (PROTOCOL §5.2)."""
+
+    room_id: bytes
+    peek_signature: bytes
+
+    def encode(self) -> bytes:
+        return _prefix(Kind.PEEK) + self.room_id + self.peek_signature
+
+    @classmethod
+    def decode(cls, frame: bytes) -> PeekFrame:
+        reader = _body(frame, Kind.PEEK, "malformed")
+        decoded = cls(reader.take(16), reader.take(64))
         reader.end()
         return decoded
 
@@ -323,6 +347,11 @@ class LeftFrame:
         decoded = cls(reader.take(32))
         reader.end()
         return decoded
+
+
+def available_frame() -> bytes:
+    """AVAILABLE: the room a PEEK proved the link of is there; the relay then closes."""
+    return _prefix(Kind.AVAILABLE)
 
 
 def created_frame() -> bytes:

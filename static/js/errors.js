@@ -6,5 +6,6 @@ export class ProtocolError extends Error {
     super(detail ? `${code}: ${detail}` : code);
     this.name = 'ProtocolError';
     this.code = code;
+    this.detail = detail;
   }
 }

@@ -12,6 +12,7 @@ export const Kind = Object.freeze({
   // 0x03 was END in protocol v1: rooms now end by a signed END_ROOM event.
   EVENT: 0x04,
   DECLINE: 0x05,
+  PEEK: 0x06,
   ENVELOPE: 0x10,
   CHALLENGE: 0x81,
   WELCOME: 0x82,
@@ -22,6 +23,7 @@ export const Kind = Object.freeze({
   KNOCK: 0x87,
   REFUSED: 0x88,
   INVITE_REQUIRED: 0x89,
+  AVAILABLE: 0x8a,
 });
 
 export const CloseCode = Object.freeze({
@@ -71,6 +73,11 @@ export function frameKind(frame) {
 
 export function encodeCreate({ genesis, serverShard, joinSignature }) {
   return concat(prefix(Kind.CREATE), u16(genesis.length), genesis, serverShard, joinSignature);
+}
+
+/** PEEK: the link proof for a challenge, asking only whether the room is there. */
+export function encodePeek({ roomId, peekSignature }) {
+  return concat(prefix(Kind.PEEK), roomId, peekSignature);
 }
 
 /** JOIN: the link proof for a challenge, and the member keys' binding (binding.js). */

@@ -30,3 +30,49 @@ export function parseFragment(fragment) {
     ticket: parts.length === 4 ? b64uDecode(parts[3], 32, 'link-malformed') : null,
   };
 }
+
+// What a chat app or a sentence glues to a pasted link: none of these is a b64u
+// character, and a link's last part is never empty, so no valid character goes.
+const PASTED_TAIL = /[\s.,;:!?)\]}'"»>]+$/u;
+// '%23' typed for '#': the browser sends what follows it to the server, in the path.
+const ENCODED_HASH = /%23/i;
+
+/** A fragment as pasted: percent-escapes decoded and trailing punctuation removed. */
+export function cleanFragment(raw) {
+  let text = raw.replace(/^#/, '');
+  try {
+    text = decodeURIComponent(text);
+  } catch {
+    // a stray '%': left as typed, and parsing then refuses it
+  }
+  return text.trim().replace(PASTED_TAIL, '');
+}
+
+/** Whether a fragment was meant as a room link (not an in-page anchor such as #main). */
+export function looksLikeLink(fragment) {
+  return /^v\d/i.test(fragment) || fragment.includes('.');
+}
+
+/**
+ * What the address of the room page holds, from `location`'s pathname, hash and href:
+ * - { kind: 'none' }: nothing after /r/ (a new room, or a page anchor);
+ * - { kind: 'link', fragment, inPath }: a link; `inPath` when '%23' stood for '#', so the
+ *   key reached the server in the request's path;
+ * - { kind: 'incomplete' }: a '#' with nothing, or something broken, after it (a link
+ *   that lost its fragment or its end on the way).
+ */
+export function readAddress({ pathname, hash, href }) {
+  const encoded = pathname.search(ENCODED_HASH);
+  const inPath = encoded >= 0;
+  const raw = inPath ? pathname.slice(encoded + 3) : hash.slice(1);
+  if (!inPath && !raw) return { kind: href.endsWith('#') ? 'incomplete' : 'none' };
+  const fragment = cleanFragment(raw);
+  if (!inPath && !looksLikeLink(fragment)) return { kind: 'none' };
+  try {
+    parseFragment(fragment);
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    return { kind: error.code === 'link-version' ? 'old-version' : 'incomplete', inPath };
+  }
+  return { kind: 'link', fragment, inPath };
+}

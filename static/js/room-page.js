@@ -5,8 +5,11 @@
 // remember the room (storage.js); then sessionStorage keeps them until they leave.
 import { ProtocolError } from './errors.js';
 import { CloseCode } from './frames.js';
+import { parseFragment, readAddress } from './link.js';
+import { peekRoom } from './peek.js';
 import { RoomSession, SendingPaused } from './session.js';
 import { forgetRoom, loadRoom, markInRoom, saveRoom, unmarkInRoom, wasInRoom } from './storage.js';
+import { askWhetherOpen, holdRoom, takeOver } from './tabs.js';
 import { RoomConnection, socketUrl } from './transport.js';
 import { ChatView } from './ui/chat.js';
 import { memberCode } from './ui/codes.js';
@@ -26,6 +29,8 @@ let warnedSession = null; // the session whose room we already warned is about t
 let chat = null;
 let governance = null;
 let remember = false; // the member ticked "Remember this room in this tab"
+let backNote = ''; // what the conversation says first when this page came back to a room
+let releaseTab = () => {}; // stops answering other tabs about the room this tab is in
 
 const STATUS_TEXT = {
   connecting: 'Connecting…',
@@ -50,29 +55,64 @@ function waiting(why) {
   showView('waiting-view');
 }
 
-/** Read the fragment once and erase it from the address bar and this history entry. */
-function takeFragment() {
-  const fragment = window.location.hash.slice(1);
-  if (fragment) unmarkInRoom();
-  return fragment;
+/** Read the address once and erase any link in it from the address bar and this history entry. */
+function takeAddress() {
+  const address = readAddress(window.location);
+  if (address.kind !== 'none') unmarkInRoom();
+  byId('path-key-note').hidden = !address.inPath;
+  return address;
 }
 
-function fail(title, detail) {
+/** The technical code, for whoever helps: a muted line under the words a person acts on. */
+function showCode(id, code) {
+  byId(id).textContent = code ? `Code: ${code}` : '';
+  byId(id).hidden = !code;
+}
+
+function fail(title, detail, code = '') {
   unmarkInRoom();
   byId('error-title').textContent = title;
   byId('error-detail').textContent = detail;
+  byId('error-host').hidden = true;
+  showCode('error-code', code);
   status.textContent = '';
   showView('error-view');
 }
 
-function over(title, detail) {
+/** The page origin a genesis names, if it is one a link can point to; else null. */
+function linkableOrigin(named) {
+  try {
+    const url = new URL(named);
+    return ['http:', 'https:'].includes(url.protocol) && url.origin === named ? named : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A link made on another host: name it, and link to its room page without the key. */
+function failElsewhere(named, code) {
+  const host = linkableOrigin(named);
+  fail('This link was made for another site', host ? `It belongs to ${host}, not ${origin}.` : 'It belongs to another address than this one.', code);
+  if (host === null) return;
+  byId('error-host-link').href = `${host}/r/`;
+  byId('error-host-link').textContent = `${host}/r/`;
+  byId('error-host').hidden = false;
+}
+
+const UNAVAILABLE_TITLE = 'This room has ended, or the link is not complete';
+const UNAVAILABLE_DETAIL =
+  'Ask for the link again. Rooms vanish when their owner ends them or when they expire, and the server then forgets them, so a room that ended and a link with a letter missing look the same.';
+
+function over(title, detail, code = '') {
   connection?.leave();
   connection = null;
+  releaseTab();
   clearInterval(expiryTimer);
   forgetRoom();
   unmarkInRoom();
   byId('ended-title').textContent = title;
   byId('ended-detail').textContent = detail;
+  showCode('ended-code', code);
   status.textContent = '';
   status.dataset.state = 'ended';
   showView('ended-view');
@@ -179,6 +219,54 @@ function governanceActions() {
   };
 }
 
+/** In the room: say what a reload keeps, and answer other tabs of this browser. */
+function entered(session) {
+  enterChat(session);
+  if (backNote) {
+    chat.addNotice(backNote);
+    backNote = '';
+  }
+  releaseTab();
+  releaseTab = holdRoom(session.linkKeys.roomId, () => {
+    const record = session.toStorage();
+    connection?.leave();
+    session.wipe();
+    over('This room moved to another tab', 'You took it over in another tab of this browser, which now holds its keys. This tab has none left.');
+    return { record, remember };
+  });
+}
+
+function roomOver(code) {
+  if (code === CloseCode.KICKED) {
+    connection?.session?.wipe();
+    over('You were removed from this room', 'An admin removed you. The room has new keys that this tab does not have.');
+  } else if (code === CloseCode.ROOM_UNAVAILABLE && !connection?.session?.inRoom) {
+    over(UNAVAILABLE_TITLE, UNAVAILABLE_DETAIL, `room-unavailable (${code})`);
+  } else {
+    over(
+      'This room has ended',
+      code === CloseCode.ROOM_EXPIRED
+        ? 'It reached the end of its lifetime. The server has forgotten it.'
+        : 'Rooms vanish when their owner ends them or when they expire. The server has forgotten this one.',
+    );
+  }
+}
+
+function connectionFailed(reason, code, detail) {
+  forgetRoom();
+  // `code` is the relay's refusal reason here: only our own words for it are shown
+  if (reason === 'not-admitted' || reason === 'invite-required') fail(...refusalText(code));
+  else if (reason === 'full') fail('This room is full', 'It has as many people as it may hold. Try again later.');
+  else if (code === 'genesis-origin-mismatch') failElsewhere(detail, code);
+  else if (reason === 'unverifiable')
+    fail(
+      'This link is not complete, or was changed',
+      "The room this server holds does not match the link, so nothing was decrypted. Ask for the link again and copy it whole.",
+      code,
+    );
+  else fail('The room could not be opened', 'The server refused the connection. Try again later, or ask for the link again.', `refused (${Number(code) || 'unknown'})`);
+}
+
 function connect({ session = null, makeSession = null }) {
   connection = new RoomConnection({
     session,
@@ -187,30 +275,10 @@ function connect({ session = null, makeSession = null }) {
     callbacks: {
       onStatus: setStatus,
       onWaiting: waiting,
-      onEntered: enterChat,
+      onEntered: entered,
       onEvents: (events) => handleEvents(connection.session, events),
-      onOver: (code) => {
-        if (code === CloseCode.KICKED) {
-          connection?.session?.wipe();
-          over('You were removed from this room', 'An admin removed you. The room has new keys that this tab does not have.');
-          return;
-        }
-        over(
-          'This room has ended',
-          code === CloseCode.ROOM_EXPIRED
-            ? 'It reached the end of its lifetime. The server has forgotten it.'
-            : 'Rooms vanish when their owner ends them or when they expire. The server has forgotten this one.',
-        );
-      },
-      onFailed: (reason, code) => {
-        forgetRoom();
-        // `code` is the relay's refusal reason here: only our own words for it are shown
-        if (reason === 'not-admitted' || reason === 'invite-required') fail(...refusalText(code));
-        else if (reason === 'full') fail('This room is full', 'It has as many people as it may hold. Try again later.');
-        else if (reason === 'unverifiable')
-          fail('This link could not be verified', `The server's answer does not match the link (${code}). Nothing was decrypted.`);
-        else fail('The room could not be opened', `The server refused the connection (code ${Number(code) || 'unknown'}).`);
-      },
+      onOver: roomOver,
+      onFailed: connectionFailed,
     },
   });
   connection.start();
@@ -278,20 +346,67 @@ function setUpCreate() {
   byId('create-name').focus();
 }
 
+let joinFragment = ''; // the link the join form is for (a pasted link replaces it)
+
 function setUpJoin(fragment) {
-  byId('join-form').addEventListener('submit', (event) => {
-    event.preventDefault();
-    byId('join-form').querySelector('button').disabled = true;
-    remember = byId('join-remember').checked;
-    const session = RoomSession.fromFragment(origin, fragment, ownName(byId('join-name').value));
-    // Remembered from the start, so a reload while waiting to be let in knocks with the
-    // same code. Not with an invite link: the stored record never holds the ticket.
-    if (remember && session.ticket === null) saveRoom(session.toStorage());
-    connect({ session });
-  });
+  joinFragment = fragment;
+  const form = byId('join-form');
+  form.querySelector('button').disabled = false;
+  if (!form.dataset.ready) {
+    form.dataset.ready = 'yes';
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      form.querySelector('button').disabled = true;
+      remember = byId('join-remember').checked;
+      const session = RoomSession.fromFragment(origin, joinFragment, ownName(byId('join-name').value));
+      // Remembered from the start, so a reload while waiting to be let in knocks with the
+      // same code. Not with an invite link: the stored record never holds the ticket.
+      if (remember && session.ticket === null) saveRoom(session.toStorage());
+      connect({ session });
+    });
+  }
   showView('join-view');
   status.textContent = '';
   byId('join-name').focus();
+}
+
+/** A link: is the room open in another tab here, is it there at all; then the name form. */
+async function openLink(fragment) {
+  status.textContent = 'Checking the link…';
+  const { linkShard } = parseFragment(fragment);
+  const { roomId } = RoomSession.fromFragment(origin, fragment, '').linkKeys;
+  // A peek proves the link without joining: nobody in the room sees it (PROTOCOL §5.2).
+  const [elsewhere, verdict] = await Promise.all([askWhetherOpen(roomId), peekRoom({ url: socketUrl(origin), origin, linkShard })]);
+  if (elsewhere) offerTakeOver(roomId);
+  else if (verdict === 'unavailable') over(UNAVAILABLE_TITLE, UNAVAILABLE_DETAIL, 'room-unavailable (4004)');
+  else setUpJoin(fragment);
+}
+
+/** A remembered room: a duplicated tab copies session storage, so ask the other tabs first. */
+async function rejoin(session) {
+  const { roomId } = session.linkKeys;
+  if (await askWhetherOpen(roomId)) offerTakeOver(roomId);
+  else connect({ session });
+}
+
+function offerTakeOver(roomId) {
+  status.textContent = '';
+  showView('elsewhere-view');
+  const button = byId('take-over-button');
+  button.focus();
+  button.onclick = async () => {
+    button.disabled = true;
+    const handed = await takeOver(roomId);
+    button.disabled = false;
+    if (handed === null) {
+      fail('The other tab did not answer', 'It may have closed or left the room. Open the room link again.', 'no-handover');
+      return;
+    }
+    remember = handed.remember;
+    backNote = 'You moved this room here from another tab. Earlier messages are not kept: only what is sent from now on shows here.';
+    markInRoom();
+    connect({ session: RoomSession.fromStorage(origin, handed.record) });
+  };
 }
 
 function setUpControls() {
@@ -322,21 +437,27 @@ function showForgotten() {
   showView('forgotten-view');
 }
 
-function main() {
-  setUpControls();
-  const fragment = takeFragment();
+function route() {
+  const address = takeAddress();
   const stored = loadRoom();
-  const remembered = Boolean(stored?.edSeed) && (!fragment || stored.fragment === fragment);
+  const fragment = address.kind === 'link' ? address.fragment : '';
+  const remembered = Boolean(stored?.edSeed) && (address.kind === 'none' || stored.fragment === fragment);
   try {
     if (remembered) {
       remember = true;
+      backNote = 'You are back after a reload. Earlier messages are not kept, not by this tab and not by the server: only what is sent from now on shows here.';
       markInRoom();
-      connect({ session: RoomSession.fromStorage(origin, stored) });
-    } else if (fragment) {
+      rejoin(RoomSession.fromStorage(origin, stored));
+    } else if (address.kind === 'link') {
       forgetRoom(); // this tab now holds another room: what it remembered of the last one goes
-      RoomSession.fromFragment(origin, fragment, ''); // validates the link before anything else
       markInRoom();
-      setUpJoin(fragment);
+      openLink(fragment);
+    } else if (address.kind === 'incomplete') {
+      forgetRoom();
+      fail('This link is not complete', 'Part of it was lost on the way: the key is the long part after “#”. Ask for the link again and copy it whole.', 'link-incomplete');
+    } else if (address.kind === 'old-version') {
+      forgetRoom();
+      fail('This link is for another version of Atopos', 'This site cannot open it. Ask for a new link made on this site.', 'link-version');
     } else if (wasInRoom()) {
       showForgotten();
     } else {
@@ -345,8 +466,27 @@ function main() {
   } catch (error) {
     if (!(error instanceof ProtocolError)) throw error;
     forgetRoom();
-    fail('This link is not valid', 'It is incomplete or was changed. Ask for the link again.');
+    fail('This link is not complete, or was changed', 'Ask for the link again and copy it whole.', error.code);
   }
+}
+
+/** A link pasted into the address bar of this open page changes only the fragment. */
+function linkPasted() {
+  const busy = connection !== null && !['left', 'failed', 'over'].includes(connection.state);
+  if (readAddress(window.location).kind === 'none') return; // an in-page anchor
+  if (!busy) {
+    // Start from a clean page: nothing of the room that was here carries over.
+    window.location.reload();
+    return;
+  }
+  markInRoom(); // the pasted link leaves the address bar
+  chat?.addNotice('That link was not opened here, because this tab is in a room. Leave this room first, or open the link in a new tab.');
+}
+
+function main() {
+  setUpControls();
+  window.addEventListener('hashchange', linkPasted);
+  route();
 }
 
 main();

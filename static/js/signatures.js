@@ -5,6 +5,7 @@ import { ed25519Sign, ed25519StrictVerify } from './crypto.js';
 export const Prefix = Object.freeze({
   GENESIS: utf8('atopos/v2/genesis\0'),
   JOIN: utf8('atopos/v2/join\0'),
+  PEEK: utf8('atopos/v2/peek\0'), // asks whether a room is there, without joining (PEEK)
   EVENT: utf8('atopos/v2/event\0'),
   TICKET: utf8('atopos/v2/ticket\0'),
   MEMBER: utf8('atopos/v2/member\0'), // a member key pair bound to a room (binding.js)

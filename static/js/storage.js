@@ -37,14 +37,21 @@ export function forgetRoom() {
   }
 }
 
+/** This page's address without a link: no fragment, and nothing from a '%23' written for '#'. */
+function addressWithoutLink() {
+  const { pathname, search } = globalThis.location;
+  const encodedHash = pathname.search(/%23/i);
+  return encodedHash < 0 ? pathname + search : pathname.slice(0, encodedHash);
+}
+
 /** Mark this history entry as a room page (no secret: a reload then explains itself). */
 export function markInRoom() {
-  globalThis.history.replaceState({ [MARK]: true }, '', globalThis.location.pathname + globalThis.location.search);
+  globalThis.history.replaceState({ [MARK]: true }, '', addressWithoutLink());
 }
 
 /** Clear the mark (the room is over: a reload offers a new room). */
 export function unmarkInRoom() {
-  globalThis.history.replaceState(null, '', globalThis.location.pathname + globalThis.location.search);
+  globalThis.history.replaceState(null, '', addressWithoutLink());
 }
 
 /** Whether this history entry was a room page before the reload. */

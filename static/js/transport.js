@@ -20,7 +20,9 @@ export function socketUrl(origin) {
  * onEntered(session), onEvents(events), onOver(code), onFailed(reason, code).
  * `why` is 'approval' (an admin must let us in) or 'invite' (redeeming a ticket);
  * onFailed's reason is 'full', 'refused', 'unverifiable', 'invite-required' or
- * 'not-admitted' (then `code` is the relay's reason, e.g. 'declined' or 'ticket-used').
+ * 'not-admitted' (then `code` is the relay's reason, e.g. 'declined' or 'ticket-used');
+ * with 'unverifiable', `detail` is the ProtocolError's (the genesis's origin for
+ * 'genesis-origin-mismatch').
  * `makeSession(serverTimeMs)` builds a creator's session once the relay's clock is known.
  */
 export class RoomConnection {
@@ -64,7 +66,7 @@ export class RoomConnection {
       else if (this.state === 'open') this.deliver(this.session.receive(frame));
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
-      this.fail('unverifiable', error.code);
+      this.fail('unverifiable', error.code, error.detail);
     }
   }
 
@@ -163,13 +165,13 @@ export class RoomConnection {
     this.timer = setTimeout(() => this.open(), seconds * 1000);
   }
 
-  fail(reason, code) {
+  fail(reason, code, detail = '') {
     this.state = 'failed';
     clearTimeout(this.timer);
     clearInterval(this.ticker);
     if (this.socket) this.socket.close(1000);
     this.socket = null;
-    this.callbacks.onFailed(reason, code);
+    this.callbacks.onFailed(reason, code, detail);
   }
 
   /** Say goodbye and close; nothing more happens on this connection. */

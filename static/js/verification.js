@@ -12,7 +12,8 @@ export function verifyGenesisForLink(raw, serverShard, linkKeys, expectedHash, o
   if (!equal(body.roomId, linkKeys.roomId)) throw new ProtocolError('genesis-room-mismatch');
   if (!equal(body.authPk, linkKeys.authPk)) throw new ProtocolError('genesis-auth-mismatch');
   if (!genesisSignaturesValid(genesis)) throw new ProtocolError('genesis-bad-signature');
-  if (body.origin !== origin) throw new ProtocolError('genesis-origin-mismatch');
+  // The detail names the origin the link was made for: the page tells the person where it belongs.
+  if (body.origin !== origin) throw new ProtocolError('genesis-origin-mismatch', body.origin);
   if (serverShard.length !== 32 || !equal(vcommit(linkKeys.linkShard, serverShard), body.vcommit)) {
     throw new ProtocolError('shard-mismatch');
   }

@@ -34,8 +34,13 @@ def playwright_instance(chromium):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """A real daphne serving the localhost and acme.localhost tenants."""
-    with live_site(tmp_path_factory.mktemp("browser")) as running:
+    """A real daphne serving the localhost and acme.localhost tenants.
+
+    Every browser here shares one address, and opening a link costs two join attempts
+    (the peek, then the JOIN): the limit is raised so tests never wait on it.
+    """
+    options = ["--joins-per-minute", "120"]
+    with live_site(tmp_path_factory.mktemp("browser"), tenant_options=options) as running:
         yield running
 
 

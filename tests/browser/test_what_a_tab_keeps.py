@@ -48,6 +48,7 @@ def test_alice_and_bob_keep_no_key_in_their_tabs_by_default(chromium, site):
 
     bob_context = chromium.new_context()
     page, _ = open_watched(bob_context, link)
+    page.wait_for_selector("#join-view:not([hidden])")  # once the link's room is known to be there
     assert_remember_is_offered_and_off(page, "join")
     page.close()
     bob, _ = join_room(bob_context, link, "Bob")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 import pytest
 import websockets
 
+from rooms.protocol.link import Link
 from tests.support.live_site import LiveSite, live_site
 from tests.support.processes import http_get
 
@@ -15,6 +17,9 @@ pytestmark = pytest.mark.integration
 CLIENT_V4 = "203.0.113.77"
 CLIENT_V6 = "2001:db8:0:7::77"
 ROOM_SECRET_PATH = "/r/S3cretRoomIdZ7x"
+# A room link with "%23" typed for "#": the key travels in the request's path.
+KEY_IN_PATH = Link(os.urandom(32), os.urandom(16))
+KEY_IN_PATH_PATH = "/r/%23" + KEY_IN_PATH.fragment()
 
 
 def fetch(site: LiveSite, path: str, forwarded_for: str, host: str = "localhost") -> int:
@@ -46,6 +51,7 @@ def chatty_site(tmp_path_factory):
         assert fetch(site, "/", CLIENT_V4) == 200
         assert fetch(site, "/security/", CLIENT_V6) == 200
         assert fetch(site, ROOM_SECRET_PATH, CLIENT_V4) == 404
+        assert fetch(site, KEY_IN_PATH_PATH, CLIENT_V4) == 200  # the page reads the link
         assert fetch(site, "/", CLIENT_V4, host="unknown.localhost") == 404
         asyncio.run(open_socket(site, CLIENT_V4))
         yield site
@@ -76,3 +82,12 @@ def test_room_routes_are_redacted(log_output):
     """What followed /r/ in a requested path is not in the log."""
     assert "S3cretRoomIdZ7x" not in log_output
     assert "/r/[redacted]" in log_output
+
+
+def test_a_key_sent_in_the_path_leaves_no_trace(log_output):
+    """A link opened with "%23" for "#" put its key in the request line: no piece of the
+    key or of the genesis hash, in any encoding, is in the log."""
+    _, key, genesis_hash = KEY_IN_PATH.fragment().split(".")
+    pieces = {part[start : start + 8] for part in (key, genesis_hash) for start in range(0, 15)}
+    assert not [piece for piece in pieces if piece in log_output]
+    assert "GET /r/[redacted]" in log_output

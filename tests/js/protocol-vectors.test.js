@@ -6,9 +6,9 @@ import { toHex } from '../../static/js/bytes.js';
 import { ed25519StrictVerify, plainVerify } from '../../static/js/crypto.js';
 import { openEnvelope, seal } from '../../static/js/envelope.js';
 import { bindingValid, makeBinding } from '../../static/js/binding.js';
-import { decodeChallenge, decodeKnock, decodeLeft, decodeWelcome, encodeCreate, encodeDecline, encodeJoin, serverFrames } from '../../static/js/frames.js';
+import { decodeChallenge, decodeKnock, decodeLeft, decodeWelcome, encodeCreate, encodeDecline, encodeJoin, encodePeek, serverFrames } from '../../static/js/frames.js';
 import { eventId, genesisHash, signGenesis } from '../../static/js/genesis.js';
-import { joinProofBody, signJoin } from '../../static/js/joinproof.js';
+import { joinProofBody, peekProofBody, signJoin, signPeek } from '../../static/js/joinproof.js';
 import { bindTag, deriveLinkKeys, firstEpoch, memberKeys, roomSecret, vcommit } from '../../static/js/keys.js';
 import { formatFragment, parseFragment } from '../../static/js/link.js';
 import { ReplayGuard } from '../../static/js/replay.js';
@@ -79,6 +79,16 @@ describe('derivation chain', () => {
       };
       for (const [field, value] of Object.entries(actual)) assert.equal(toHex(value), outputs[field], field);
       assert.equal(formatFragment(linkShard, g), outputs.link_fragment);
+    });
+
+    it(`${name}: peek proof and frame match, and the proof is no join proof`, () => {
+      const keys = deriveLinkKeys(b(inputs.link_shard));
+      const args = [inputs.origin, keys.roomId, b(inputs.challenge)];
+      assert.equal(toHex(peekProofBody(...args)), outputs.peek_proof_body);
+      const peekSignature = signPeek(keys.authSeed, ...args);
+      assert.equal(toHex(peekSignature), outputs.peek_signature);
+      assert.notEqual(outputs.peek_signature, outputs.join_signature);
+      assert.equal(toHex(encodePeek({ roomId: keys.roomId, peekSignature })), outputs.frames.peek);
     });
 
     it(`${name}: join proof and frames match`, () => {

@@ -15,11 +15,20 @@ from rooms.protocol.frames import (
     JoinFrame,
     KnockFrame,
     LeftFrame,
+    PeekFrame,
     WelcomeFrame,
+    available_frame,
     created_frame,
 )
 from rooms.protocol.genesis import Genesis, GenesisBody
-from rooms.protocol.joinproof import join_proof_body, sign_join, verify_join
+from rooms.protocol.joinproof import (
+    join_proof_body,
+    peek_proof_body,
+    sign_join,
+    sign_peek,
+    verify_join,
+    verify_peek,
+)
 from rooms.protocol.keys import (
     MemberKeys,
     derive_link_keys,
@@ -121,6 +130,22 @@ def test_join_proof_matches_and_verifies(case):
     assert signature.hex() == expected["join_signature"]
     assert verify_join(keys.auth_pk, signature, *args)
     assert not verify_join(keys.auth_pk, signature, "https://evil.example", *args[1:])
+
+
+@pytest.mark.parametrize("case", DERIVATIONS, ids=lambda case: case["name"])
+def test_peek_proof_matches_and_verifies_only_as_a_peek(case):
+    """The peek proof matches, verifies for its exact inputs only, and is no join proof."""
+    given, expected = case["inputs"], case["outputs"]
+    keys = derive_link_keys(b(given["link_shard"]))
+    args = (given["origin"], keys.room_id, b(given["challenge"]))
+    assert peek_proof_body(*args).hex() == expected["peek_proof_body"]
+    signature = sign_peek(keys.auth_key(), *args)
+    assert signature.hex() == expected["peek_signature"]
+    assert verify_peek(keys.auth_pk, signature, *args)
+    assert not verify_peek(keys.auth_pk, signature, "https://evil.example", *args[1:])
+    assert not verify_peek(keys.auth_pk, b(expected["join_signature"]), *args)
+    assert PeekFrame.decode(b(expected["frames"]["peek"])) == PeekFrame(keys.room_id, signature)
+    assert available_frame().hex() == expected["frames"]["available"]
 
 
 @pytest.mark.parametrize("case", DERIVATIONS, ids=lambda case: case["name"])

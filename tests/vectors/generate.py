@@ -33,11 +33,13 @@ from rooms.protocol.frames import (
     JoinFrame,
     KnockFrame,
     LeftFrame,
+    PeekFrame,
     WelcomeFrame,
+    available_frame,
     created_frame,
 )
 from rooms.protocol.genesis import Genesis, GenesisBody
-from rooms.protocol.joinproof import join_proof_body, sign_join
+from rooms.protocol.joinproof import join_proof_body, peek_proof_body, sign_join, sign_peek
 from rooms.protocol.keys import (
     EpochKeys,
     LinkKeys,
@@ -117,6 +119,7 @@ def derivation_case(room: Room) -> dict[str, Any]:
         keys.auth_key(), ORIGIN, keys.room_id, room.challenge, owner.ed_pk, owner.x_pk
     )
     binding = Binding.make(member.signing_key, keys.auth_key(), keys.room_id, member.x_pk)
+    peek_signature = sign_peek(keys.auth_key(), ORIGIN, keys.room_id, room.challenge)
     return {
         "name": room.tag,
         "inputs": {
@@ -168,6 +171,8 @@ def derivation_case(room: Room) -> dict[str, Any]:
                 join_proof_body(ORIGIN, keys.room_id, room.challenge, member.ed_pk, member.x_pk)
             ),
             "join_signature": hx(join_signature),
+            "peek_proof_body": hx(peek_proof_body(ORIGIN, keys.room_id, room.challenge)),
+            "peek_signature": hx(peek_signature),
             "frames": {
                 "challenge": hx(ChallengeFrame(room.challenge, NOW_MS).encode()),
                 "join": hx(JoinFrame(keys.room_id, member.ed_pk, binding, join_signature).encode()),
@@ -176,6 +181,8 @@ def derivation_case(room: Room) -> dict[str, Any]:
                 "decline": hx(DeclineFrame(member.ed_pk).encode()),
                 "welcome": hx(WelcomeFrame(room.server_shard, room.genesis.raw).encode()),
                 "created": hx(created_frame()),
+                "peek": hx(PeekFrame(keys.room_id, peek_signature).encode()),
+                "available": hx(available_frame()),
                 "left": hx(LeftFrame(member.ed_pk).encode()),
             },
         },
