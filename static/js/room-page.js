@@ -159,14 +159,13 @@ function enterChat(session) {
   drawQr(byId('share-qr'), link);
   showExpiry(session);
   showView('chat-view');
-  if (session.isOwner && !app.dataset.shared) {
-    app.dataset.shared = 'yes';
-    toggleShare(true);
-    byId('share-link').focus();
-    byId('share-link').select();
-  } else {
-    byId('composer-text').focus();
+  // The conversation and the composer come first, for the owner too: the invite and
+  // admin tools open from the Invite button. A room with nobody else in it says where.
+  if (session.isOwner && session.members.size === 1 && !app.dataset.hinted) {
+    app.dataset.hinted = 'yes';
+    chat.addNotice('Nobody else is here yet. Press ', el('strong', { text: 'Invite' }), " to share the room's link.");
   }
+  byId('composer-text').focus();
 }
 
 function handleEvents(session, events) {

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.browser import DESKTOP, PHONE
-from tests.support.room_pages import create_room, join_room, own_code
+from tests.support.room_pages import create_room, join_room, open_invite_panel, own_code
 
 pytestmark = pytest.mark.browser
 
@@ -29,12 +29,6 @@ def notice(page, text: str):
 
 def phrase(page) -> str:
     return page.inner_text("#safety-phrase")
-
-
-def open_invite_panel(page) -> None:
-    if page.locator("#share-panel").is_hidden():
-        page.click("#share-toggle")
-    expect(page.locator("#share-panel")).to_be_visible()
 
 
 def inside_viewport(page, selector: str) -> bool:

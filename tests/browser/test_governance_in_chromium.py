@@ -18,6 +18,7 @@ from tests.support.room_pages import (
     create_room,
     join_room,
     member_names,
+    open_invite_panel,
     send,
     wait_for_message,
 )
@@ -61,6 +62,7 @@ def test_a_declined_newcomer_is_told_so(chromium, site):
 
 def invite_link(page, uses: str = "1") -> str:
     """Create an invite link in the share panel and return it."""
+    open_invite_panel(page)
     page.fill("#invite-uses", uses)
     page.click("#invite-form button")
     field = page.locator("#invite-list .invite__link").last
@@ -167,6 +169,7 @@ def test_a_locked_room_turns_newcomers_away(chromium, site):
     """Lock: the next person with the link is told the room is locked."""
     alice, _, link = create_room(chromium.new_context(), site, "Alice")
     phrase = alice.inner_text("#safety-phrase")
+    open_invite_panel(alice)
     alice.click("#lock-button")
     alice.click("#lock-dialog button[value='lock']")
     alice.wait_for_selector("#lock-button:disabled")  # the LOCK is in Alice's merged log

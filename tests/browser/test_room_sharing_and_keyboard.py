@@ -8,7 +8,13 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from tests.support.room_pages import READY, create_room, open_watched, send, wait_for_message
+from tests.support.room_pages import (
+    READY,
+    create_room,
+    open_invite_panel,
+    open_watched,
+    wait_for_message,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -16,6 +22,7 @@ pytestmark = pytest.mark.browser
 def test_the_qr_code_decodes_to_the_room_link(chromium, site):
     """The QR code drawn in the page holds exactly the link shown beside it."""
     page, _, link = create_room(chromium.new_context(), site)
+    open_invite_panel(page)
     image = Image.open(io.BytesIO(page.locator("#share-qr").screenshot()))
     [decoded] = zxingcpp.read_barcodes(image)
     assert decoded.text == link
@@ -27,6 +34,7 @@ def test_the_copy_button_puts_the_link_on_the_clipboard(chromium, site):
     origin = site.url("").rstrip("/")
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
     page, _, link = create_room(context, site)
+    open_invite_panel(page)
     page.click("#copy-button")
     page.wait_for_selector("#copy-status:has-text('Link copied.')")
     assert page.evaluate("navigator.clipboard.readText()") == link
@@ -45,10 +53,10 @@ def test_a_room_can_be_created_and_used_with_the_keyboard_alone(chromium, site):
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     page.wait_for_selector(READY)
-    assert page.evaluate("document.activeElement.id") == "share-link"
-    page.focus("#composer-text")
     page.wait_for_selector("#composer-text:not([disabled])")
-    send(page, "typed, not clicked")
+    assert page.evaluate("document.activeElement.id") == "composer-text"
+    page.keyboard.type("typed, not clicked")
+    page.keyboard.press("Enter")
     wait_for_message(page, "typed, not clicked")
     assert record.console_errors == []
 
@@ -59,4 +67,6 @@ def test_live_regions_announce_status_and_messages(chromium, site):
     assert page.get_attribute("#status", "role") == "status"
     assert page.get_attribute("#messages", "role") == "log"
     assert page.get_attribute("#messages", "aria-live") == "polite"
+    assert page.get_attribute("#share-toggle", "aria-expanded") == "false"
+    page.click("#share-toggle")
     assert page.get_attribute("#share-toggle", "aria-expanded") == "true"

@@ -115,3 +115,10 @@ def ground_seed(code_start: str) -> bytes:
 def own_code(page) -> str:
     """The 16-digit code the page shows for its own member."""
     return page.locator("#member-list li:has(.badge--you) .code").inner_text()
+
+
+def open_invite_panel(page) -> None:
+    """Open the invite panel (it starts closed: the conversation comes first)."""
+    if page.locator("#share-panel").is_hidden():
+        page.click("#share-toggle")
+    page.locator("#share-panel").wait_for()

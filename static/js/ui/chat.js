@@ -2,7 +2,7 @@
 // textContent; names only ever as ui/people.js draws them.
 import { utf8 } from '../bytes.js';
 import { maxTextBytes } from '../messages.js';
-import { byId, el } from './dom.js';
+import { byId, el, replaceKeepingFocus } from './dom.js';
 import { clockTime } from './format.js';
 import { displayName } from './names.js';
 import { personNodes } from './people.js';
@@ -68,15 +68,21 @@ export class ChatView {
     }
   }
 
-  /** A message from `member` (ours when `own`): name, "you" marker and code, time, text. */
+  /** A message from `member` (ours when `own`): name, "you" marker and code, time, text.
+   *  A screen reader hears "<name>: <text>" (the code and time are for eyes, and the
+   *  member list carries the code); the text's own direction comes from its first letters. */
   addMessage(member, text, timeMs, own) {
     const meta = el(
       'div',
-      { className: 'message__meta' },
+      { className: 'message__meta', attrs: { 'aria-hidden': 'true' } },
       ...personNodes(member, own ? member.id : null),
       el('time', { text: clockTime(timeMs), attrs: { datetime: new Date(timeMs).toISOString() } }),
     );
-    this.append(el('li', { className: own ? 'message message--own' : 'message' }, meta, el('p', { className: 'message__text', text })));
+    // The same cleaned name the page shows, isolated, but not a second `.name` on screen.
+    const said = el('bdi', { text: displayName(member.name), attrs: { dir: 'auto' } });
+    const spoken = el('span', { className: 'visually-hidden' }, said, own ? ' (you): ' : ': ');
+    const body = el('p', { className: 'message__text', text, attrs: { dir: 'auto' } });
+    this.append(el('li', { className: own ? 'message message--own' : 'message' }, spoken, meta, body));
   }
 
   /** A line from the page itself; `parts` are strings and nodes (names come as nodes). */
@@ -95,6 +101,6 @@ export class ChatView {
     const items = [...members.values()]
       .sort((a, b) => (a.id === selfId ? -1 : b.id === selfId ? 1 : displayName(a.name).localeCompare(displayName(b.name))))
       .map((member) => el('li', { className: 'member', attrs: { 'data-id': member.id } }, ...personNodes(member, selfId), ...extras(member)));
-    this.memberList.replaceChildren(...items);
+    replaceKeepingFocus(this.memberList, items);
   }
 }

@@ -5,7 +5,7 @@
 import { MAX_TICKET_USES } from '../gov/payloads.js';
 import { seniority } from '../gov/state.js';
 import { codeStart, memberCode } from './codes.js';
-import { byId, el } from './dom.js';
+import { byId, el, replaceKeepingFocus } from './dom.js';
 import { describeDuration } from './format.js';
 import { codeNode, nameNode, personLabel } from './people.js';
 
@@ -187,12 +187,12 @@ export class GovernanceView {
         'li',
         { className: alike.length ? 'knock knock--clash' : 'knock', attrs: { 'data-id': id } },
         codeNode(id),
-        this.button('Let in', () => this.actions.admit(id), 'button--primary', `Let in ${memberCode(id)}`),
-        this.button('Decline', () => this.actions.decline(id), '', `Decline ${memberCode(id)}`),
+        this.button('Let in', () => this.actions.admit(id), 'button--primary', `Let in ${memberCode(id)}`, 'admit'),
+        this.button('Decline', () => this.actions.decline(id), '', `Decline ${memberCode(id)}`, 'decline'),
         warning,
       );
     });
-    byId('knock-list').replaceChildren(...items);
+    replaceKeepingFocus(byId('knock-list'), items);
   }
 
   renderInvites() {
@@ -209,14 +209,14 @@ export class GovernanceView {
           'li',
           { className: 'invite', attrs: { 'data-ticket': pk } },
           link
-            ? el('input', { className: 'invite__link', attrs: { type: 'text', readonly: '', value: link, 'aria-label': 'Invite link' } })
+            ? el('input', { className: 'invite__link', attrs: { type: 'text', readonly: '', value: link, 'aria-label': 'Invite link', 'data-action': 'link' } })
             : el('span', { className: 'muted', text: 'Made by another admin' }),
           el('span', { className: 'muted small', text: detail }),
-          link ? this.button('Copy', () => this.actions.copy(link)) : '',
-          this.button('Revoke', () => this.actions.revoke(pk)),
+          link ? this.button('Copy', () => this.actions.copy(link), '', null, 'copy') : '',
+          this.button('Revoke', () => this.actions.revoke(pk), '', null, 'revoke'),
         );
       });
-    byId('invite-list').replaceChildren(...items);
+    replaceKeepingFocus(byId('invite-list'), items);
   }
 
   /** Role badge and, for admins, the actions allowed on `member` (for the member list). */
@@ -233,7 +233,7 @@ export class GovernanceView {
     return [
       ...extras,
       ...actions.map((action) =>
-        this.button(MEMBER_ACTIONS[action], () => this.ask(action, member), 'button--small', `${MEMBER_ACTIONS[action]}: ${personLabel(member)}`),
+        this.button(MEMBER_ACTIONS[action], () => this.ask(action, member), 'button--small', `${MEMBER_ACTIONS[action]}: ${personLabel(member)}`, action),
       ),
     ];
   }
@@ -250,9 +250,11 @@ export class GovernanceView {
     byId('kick-dialog').showModal();
   }
 
-  button(text, onClick, className = '', label = null) {
+  /** A button; `action` names it within its list item, so focus can find it again after a redraw. */
+  button(text, onClick, className = '', label = null, action = null) {
     const button = el('button', { className: `button ${className}`.trim(), text, attrs: { type: 'button' } });
     if (label) button.setAttribute('aria-label', label);
+    if (action) button.dataset.action = action;
     button.addEventListener('click', onClick);
     return button;
   }

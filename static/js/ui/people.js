@@ -8,7 +8,7 @@ import { cleanName, displayName, nameSkeleton } from './names.js';
 
 /** A member's name, cleaned and isolated from the text around it. */
 export function nameNode(raw, fallback) {
-  return el('bdi', { className: 'name', text: displayName(raw, fallback) });
+  return el('bdi', { className: 'name', text: displayName(raw, fallback), attrs: { dir: 'auto' } });
 }
 
 /** A member's 16-digit code, in four groups. */
