@@ -14,7 +14,7 @@ NODE_STAMP := node_modules/.package-lock.json
 
 BENCH ?= full
 
-.PHONY: help lock run test test-py test-js test-fast lint format typecheck vendor vectors bench bench-js security-evidence clean
+.PHONY: help lock run test test-py test-js test-fast lint format typecheck vendor vectors bench bench-js security-evidence bundle-hash clean
 
 help: ## List every target with what it does
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -63,6 +63,13 @@ format: $(DEV_STAMP) ## Apply ruff's formatting and safe fixes
 
 typecheck: $(DEV_STAMP) ## mypy --strict with the Django plugin
 	$(BIN)/mypy atopos_site rooms governance evidence
+
+# docs/ARCHITECTURE.md, "Which code runs": coreutils and openssl only, no code of ours.
+bundle-hash: ## Print the client bundle hash of this checkout (the footer's and the evidence's), from static/ alone
+	@cd static && find . -type f \( -name '*.js' -o -name '*.mjs' \) ! -path '*/.*' | sed 's|^\./||' \
+	  | LC_ALL=C sort | while read -r file; do \
+	    printf '/static/%s sha384-%s\n' "$$file" "$$(openssl dgst -sha384 -binary "$$file" | base64 -w0)"; \
+	  done | sha256sum | cut -d' ' -f1
 
 vendor: ## Rebuild static/vendor/ from package-lock.json (reproducible: same bytes every time)
 	npm ci --no-audit --no-fund

@@ -17,6 +17,8 @@ from csp.middleware import CSPMiddleware as BaseCSPMiddleware
 from csp.middleware import PolicyParts
 from django.http import HttpRequest, HttpResponseBase
 
+from atopos_site.admin_policy import ADMIN_CSP_REPLACE, on_operator_host
+
 _HASHES = "_atopos_inline_script_hashes"
 
 
@@ -34,7 +36,10 @@ def admit_inline_script(request: HttpRequest, text: str) -> None:
 
 
 class CSPMiddleware(BaseCSPMiddleware):
-    """django-csp's middleware, plus the hashes of the inline elements this page admitted."""
+    """django-csp's middleware, plus the hashes of the inline elements this page admitted.
+
+    The operator host's responses get the admin's policy (atopos_site.admin_policy).
+    """
 
     def get_policy_parts(
         self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
@@ -45,4 +50,6 @@ class CSPMiddleware(BaseCSPMiddleware):
             update = dict(parts.update or {})
             update["script-src"] = [*update.get("script-src", []), *hashes]
             parts.update = update
+        if on_operator_host(request):
+            parts.replace = {**(parts.replace or {}), **ADMIN_CSP_REPLACE}
         return parts

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
+from pathlib import Path
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -12,6 +15,7 @@ from django.views.decorators.http import require_safe
 
 from evidence import artifacts
 
+FAVICON = "img/favicon.svg"
 # RFC 9116 asks for an expiry under a year away; it moves with each deploy day.
 SECURITY_TXT_LIFETIME = dt.timedelta(days=180)
 
@@ -71,3 +75,23 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     return HttpResponse(
         "User-agent: *\nDisallow: /r/\nDisallow: /ws/\n", content_type="text/plain; charset=utf-8"
     )
+
+
+@lru_cache(maxsize=1)
+def _favicon_bytes() -> bytes:
+    found = finders.find(FAVICON)
+    if not isinstance(found, str):
+        raise FileNotFoundError(f"static file {FAVICON!r} not found")
+    return Path(found).read_bytes()
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for by themselves: the site's SVG icon.
+
+    The bytes themselves rather than a redirect: a permanent redirect to the
+    hashed static name would outlive the release that served it.
+    """
+    response = HttpResponse(_favicon_bytes(), content_type="image/svg+xml")
+    response["Cache-Control"] = "max-age=86400"
+    return response

@@ -28,6 +28,7 @@ from atopos_site.env import (
     ip_networks,
     redis_urls,
 )
+from atopos_site.release import configured_release
 from atopos_site.routes import PUBLIC_ROUTE_SEGMENTS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -133,6 +134,10 @@ if ATOPOS_EVIDENCE_DIR.exists() and not ATOPOS_EVIDENCE_DIR.is_dir():
         f"ATOPOS_EVIDENCE_DIR must be a directory, got the file {str(ATOPOS_EVIDENCE_DIR)!r}"
     )
 
+# The commit this process runs, shown in every footer: a deployment without
+# .git names it; otherwise the checkout's HEAD at start-up, else "unknown".
+ATOPOS_RELEASE = configured_release("ATOPOS_RELEASE", BASE_DIR)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -176,6 +181,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "atopos_site.tenancy.context.tenant",
+                "atopos_site.running_code.context",
             ],
             "libraries": {"sri": "atopos_site.sri"},
         },

@@ -201,6 +201,29 @@ def _entry_parts(entry: str, stamp: tuple[tuple[str, float], ...]) -> _EntryPart
     return _EntryParts(text, tuple((module_url(path), integrity(path)) for path in graph))
 
 
+# --- the client bundle hash -------------------------------------------------------------
+
+
+def bundle_manifest() -> str:
+    """One line per shipped module, sorted by URL: ``<URL> <SRI value>``.
+
+    docs/ARCHITECTURE.md ("Which code runs") defines it, and ``make bundle-hash``
+    recomputes its digest from a checkout without this code.
+    """
+    return "".join(f"{module_url(path)} {integrity(path)}\n" for path in shipped_modules())
+
+
+def bundle_hash() -> str:
+    """The client bundle hash: the SHA-256 (hex) of :func:`bundle_manifest`."""
+    return _bundle_hash(_release_stamp())
+
+
+@lru_cache(maxsize=4)
+def _bundle_hash(stamp: tuple[tuple[str, float], ...]) -> str:
+    del stamp  # part of the cache key only: once per release, once per edit in dev
+    return hashlib.sha256(bundle_manifest().encode("ascii")).hexdigest()
+
+
 # --- tags -------------------------------------------------------------------------------
 
 

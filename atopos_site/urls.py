@@ -22,4 +22,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("disclosure/", pages.disclosure, name="disclosure"),
     path(".well-known/security.txt", pages.security_txt, name="security-txt"),
     path("robots.txt", pages.robots_txt, name="robots-txt"),
+    path("favicon.ico", pages.favicon, name="favicon"),
 ]

@@ -66,6 +66,7 @@ COMPLETENESS_KEYS = (
     "claims_proven",
     "claims_unproven",
 )
+_BUNDLE_HASH = re.compile(r"[0-9a-f]{64}")
 _COMMIT = re.compile(r"[0-9a-f]{40}")
 # What a reader sees for each state of a check's artifact (text, never colour alone).
 STATUS_LABELS = {
@@ -213,6 +214,8 @@ class RunSummary:
     checks: dict[str, CheckEntry]
     # "modified" when the run examined uncommitted changes on top of git_commit.
     worktree: str = "unknown"
+    # The client bundle hash of the examined code; "" in runs that did not record one.
+    bundle_hash: str = ""
 
     @property
     def readable_key_counts(self) -> list[tuple[str, int]]:
@@ -269,7 +272,17 @@ def _summary(ref: str, raw: Any) -> RunSummary:
         key_counts=_counts(raw.get("key_counts"), "key_counts"),
         checks={check_id: _check_entry(check_id, entry) for check_id, entry in checks.items()},
         worktree=str(raw.get("worktree")) if raw.get("worktree") in WORKTREE_STATES else "unknown",
+        bundle_hash=_bundle_hash(raw.get("bundle_hash")),
     )
+
+
+def _bundle_hash(value: Any) -> str:
+    """A recorded bundle hash (64 hex digits), or "" when absent; anything else is malformed."""
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not _BUNDLE_HASH.fullmatch(value):
+        raise Malformed("bundle_hash is not a SHA-256 hex digest")
+    return value
 
 
 def read_summary(ref: str) -> RunSummary | None:

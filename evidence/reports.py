@@ -39,6 +39,7 @@ def evidence_summary(summary: dict[str, Any], attacks: Sequence[AttackLine] = ()
         "",
         f"- Run: `{summary['run_id']}` on {summary['run_date']} ({summary['target']})",
         f"- Commit: `{summary['git_commit']}` (working tree: {summary.get('worktree', 'unknown')})",
+        f"- Client bundle: `{summary.get('bundle_hash', 'not recorded')}` (`make bundle-hash`)",
         f"- Overall: **{summary['overall']}**",
         f"- Checks: {done['checks_passed']} passed, {done['checks_failed']} failed, "
         f"{done['checks_error']} could not run, of {done['checks_run']} run "

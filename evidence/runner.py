@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from atopos_site import release
+from atopos_site.sri import bundle_hash
 from evidence.attacks import CHECK_ID as ATTACKS_CHECK
 from evidence.attacks import Attack, CatalogueError, load_attacks
 from evidence.check import Check, CheckResult, Status
@@ -67,17 +69,7 @@ class Outcome:
 
 def git_commit(root: Path = PROJECT_ROOT) -> str:
     """The commit the examined code is at, or "unknown" outside a git checkout."""
-    git = shutil.which("git")
-    if git is None:
-        return "unknown"
-    try:
-        result = subprocess.run(  # noqa: S603 -- git itself, fixed arguments
-            [git, "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return "unknown"
-    commit = result.stdout.strip()
-    return commit if result.returncode == 0 and len(commit) == 40 else "unknown"
+    return release.git_commit(root)
 
 
 def worktree_state(root: Path = PROJECT_ROOT) -> str:
@@ -161,6 +153,8 @@ def build_summary(
         "run_id": run_id,
         "run_date": run_date,
         "git_commit": commit,
+        # The client bundle hash of the examined checkout (docs/ARCHITECTURE.md, "Which code runs").
+        "bundle_hash": bundle_hash(),
         "worktree": worktree_state(),
         "target": "remote" if remote else "local",
         "overall": overall,

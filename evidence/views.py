@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from atopos_site.running_code import RunningCode, compare, running_code
 from evidence import artifacts
 
 RUNS_SHOWN = 50
@@ -27,7 +28,16 @@ def _report_context(report: artifacts.Report) -> dict[str, object]:
         "runs": artifacts.list_runs(RUNS_SHOWN),
         "latest_run_id": _latest_run_id(),
         "source_url": settings.ATOPOS_SOURCE_URL.rstrip("/"),
+        **_code_comparison(report.summary),
     }
+
+
+def _code_comparison(summary: artifacts.RunSummary | None) -> dict[str, object]:
+    """The code the run examined beside the code this site runs, and whether they match."""
+    if summary is None:
+        return {}
+    examined = RunningCode(summary.git_commit, summary.bundle_hash)
+    return {"examined_code": examined, "comparison": compare(running_code(), examined)}
 
 
 def _latest_run_id() -> str:

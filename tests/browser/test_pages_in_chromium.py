@@ -117,5 +117,7 @@ def test_with_javascript_off_the_room_page_says_why_and_what_to_do(chromium, sit
         assert box is not None
         assert box["width"] <= viewport["width"]
         assert page.locator("#create-view").is_hidden()
+        # Nothing will load: the page must not promise that something is loading.
+        assert page.get_by_text("Loading the encrypted client").is_hidden()
     finally:
         context.close()

@@ -273,6 +273,14 @@ def test_malformed_summary_means_no_run(client, alpha, evidence_dir):
     assert get(client, "/security/evidence/latest/summary.json").status_code == 404
 
 
+def test_a_summary_with_a_malformed_bundle_hash_means_no_run(client, alpha, evidence_dir):
+    """A recorded bundle hash must be 64 hex digits: anything else makes the summary invalid."""
+    write_run(evidence_dir, NEW_RUN, {})
+    bad = {**summary(NEW_RUN, {}), "bundle_hash": "<script>"}
+    write_json(evidence_dir / "latest" / "summary.json", bad)
+    assert artifacts.latest_summary() is None
+
+
 def test_symlink_out_of_the_evidence_dir_is_not_followed(client, alpha, evidence_dir, tmp_path):
     """A link that leads outside ATOPOS_EVIDENCE_DIR reads as missing."""
     check = TWO_CHECKS.checks[0]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from atopos_site.sri import bundle_hash
 from evidence.check import Check, CheckResult, Kind, Status
 from evidence.claims import Claim, ClaimsFileError, all_check_ids, judge, load_claims
 from evidence.context import Context
@@ -210,6 +211,8 @@ def test_a_run_writes_the_documented_layout(tmp_path):
     )  # fmt: skip
     assert summary["claims"][0]["status"] == "unproven"  # beta never ran
     assert summary["completeness"]["checks_passed"] == 1
+    # The client bundle this checkout serves, to be matched against a site's footer.
+    assert summary["bundle_hash"] == bundle_hash()
 
 
 def test_publishing_replaces_latest_and_keeps_the_run(tmp_path):

@@ -8,7 +8,7 @@ from tests.support.processes import ROOT
 
 READERS = re.compile(
     r"\b(?:env_str|env_bool|env_int|env_choice|env_list|env_secret|admin_path|admin_host|"
-    r"database_from_url|redis_urls|ip_networks)\(\s*\"([A-Z][A-Z0-9_]*)\""
+    r"database_from_url|redis_urls|ip_networks|configured_release)\(\s*\"([A-Z][A-Z0-9_]*)\""
 )
 SECRET_READER = re.compile(r"\benv_secret\(\s*\"([A-Z][A-Z0-9_]*)\"")
 TABLE_ROW = re.compile(r"^\| `([A-Z][A-Z0-9_]*)` \|", re.MULTILINE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import runpy
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ VARIABLES = (
     "ATOPOS_TENANT_CACHE_SECONDS", "ATOPOS_SECURITY_CONTACT",
     "ATOPOS_SOURCE_URL", "ATOPOS_HSTS_SECONDS", "ATOPOS_HSTS_INCLUDE_SUBDOMAINS",
     "ATOPOS_SSL_REDIRECT", "ATOPOS_TRUST_X_FORWARDED_PROTO", "ATOPOS_LOG_LEVEL",
-    "ATOPOS_STATIC_ROOT", "ATOPOS_EVIDENCE_DIR",
+    "ATOPOS_STATIC_ROOT", "ATOPOS_EVIDENCE_DIR", "ATOPOS_RELEASE",
 )  # fmt: skip
 
 
@@ -56,6 +57,7 @@ def load_settings(monkeypatch: pytest.MonkeyPatch, **variables: str) -> dict[str
         ({"REDIS_URL": "tcp://cache"}, r"REDIS_URL URL #1 must start with redis://"),
         ({**PROD_BASE, "REDIS_URL": ""}, r"REDIS_URL is required when ATOPOS_ENV=prod"),
         ({"ATOPOS_ADMIN_PATH": "ad min"}, r"ATOPOS_ADMIN_PATH must be one path segment"),
+        ({"ATOPOS_RELEASE": "v1.2 (final)"}, r"ATOPOS_RELEASE must be a git commit"),
         ({"ATOPOS_ADMIN_PATH": "static"}, r"ATOPOS_ADMIN_PATH must not reuse a public route"),
         ({"ATOPOS_ADMIN_PATH": "ops"}, r"set ATOPOS_ADMIN_PATH and ATOPOS_ADMIN_HOST together"),
         ({"ATOPOS_ADMIN_HOST": "ops.localhost"}, r"set ATOPOS_ADMIN_PATH and ATOPOS_ADMIN_HOST"),
@@ -139,3 +141,13 @@ def test_evidence_dir_defaults_to_the_project_and_takes_relative_or_absolute_pat
     assert relative["ATOPOS_EVIDENCE_DIR"] == root / "var" / "evidence-out"
     absolute = load_settings(monkeypatch, ATOPOS_EVIDENCE_DIR=str(tmp_path))
     assert absolute["ATOPOS_EVIDENCE_DIR"] == tmp_path
+
+
+def test_the_release_is_the_one_set_else_the_checkouts_commit(monkeypatch):
+    """ATOPOS_RELEASE names the commit where there is no .git; otherwise git's HEAD."""
+    assert load_settings(monkeypatch, ATOPOS_RELEASE="0123abc")["ATOPOS_RELEASE"] == "0123abc"
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=SETTINGS_FILE.parent, capture_output=True, text=True,
+        check=True,
+    ).stdout.strip()  # fmt: skip
+    assert load_settings(monkeypatch)["ATOPOS_RELEASE"] == head
