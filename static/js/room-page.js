@@ -166,6 +166,9 @@ function enterChat(session) {
     chat.addNotice('Nobody else is here yet. Press ', el('strong', { text: 'Invite' }), " to share the room's link.");
   }
   byId('composer-text').focus();
+  // On a phone the composer is docked over the page's bottom: bring the whole conversation
+  // above it (the phone styles give the log a scroll margin; elsewhere nothing moves).
+  byId('messages').scrollIntoView({ block: 'nearest' });
 }
 
 function handleEvents(session, events) {

@@ -160,6 +160,10 @@ def test_alices_half_typed_message_keeps_focus_when_bob_talks(room):
     wait_for_message(alice, "hello")
     assert focused_id(alice) == "composer-text"
     assert alice.input_value("#composer-text") == "half a thought"
+    # the newest message shows above the composer, not under it
+    newest = box(alice, "#messages li:last-child")
+    assert newest["y"] >= 0
+    assert newest["y"] + newest["height"] <= box(alice, ".composer-dock")["y"]
 
 
 def test_a_screen_reader_hears_who_said_what(room):
