@@ -166,9 +166,9 @@ function enterChat(session) {
     chat.addNotice('Nobody else is here yet. Press ', el('strong', { text: 'Invite' }), " to share the room's link.");
   }
   byId('composer-text').focus();
-  // On a phone the composer is docked over the page's bottom: bring the whole conversation
-  // above it (the phone styles give the log a scroll margin; elsewhere nothing moves).
-  byId('messages').scrollIntoView({ block: 'nearest' });
+  // Where the composer is docked at the screen's bottom (phones), the room's header, log
+  // and composer fill the screen once the page scrolls past the site's own header.
+  if (getComputedStyle(document.querySelector('.composer-dock')).position === 'fixed') byId('chat-view').scrollIntoView({ block: 'start' });
 }
 
 function handleEvents(session, events) {
