@@ -11,6 +11,7 @@ import re
 import pytest
 
 from rooms.protocol.link import Link, split_link_url
+from tests.support.browser import DESKTOP, PHONE
 from tests.support.room_pages import (
     READY,
     ask_to_join,
@@ -23,8 +24,6 @@ from tests.support.room_pages import (
 )
 
 pytestmark = pytest.mark.browser
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 SIZES = pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
 UNAVAILABLE = "This room has ended, or the link is not complete"
 
