@@ -49,6 +49,11 @@ _MAX_DECODES = 4
 # redacted from its first start on: too much rather than too little.
 _PREFIX_WINDOW = 64
 _MAX_STARTS = 64
+# A link's fragment holds its key. A link mangled on the way ("/r%23v2.…" with
+# its slash lost, "/%23v2.…") reaches the server with the key in a path that
+# no room prefix covers, so everything from a "#", raw or encoded at any depth,
+# is removed wherever it stands in a run.
+_FRAGMENT_MARK = re.compile(r"#|%(?:25)*23", re.IGNORECASE)
 _FORMATTER = logging.Formatter()
 
 
@@ -87,7 +92,10 @@ def _room_segment(rest: str) -> str | None:
 
 
 def _redact_run(match: re.Match[str]) -> str:
-    run = match.group(0)
+    whole = match.group(0)
+    fragment = _FRAGMENT_MARK.search(whole)
+    run = whole if fragment is None else whole[: fragment.start()]
+    tail = "" if fragment is None else ROUTE_MARK
     first = None
     for tried, start in enumerate(_SEGMENT_START.finditer(run)):
         position = start.start()
@@ -98,11 +106,11 @@ def _redact_run(match: re.Match[str]) -> str:
         segment = _room_segment(run[position:])
         if segment is not None:
             return run[:position] + segment + ROUTE_MARK
-    return run
+    return run + tail
 
 
 def redact(text: str) -> str:
-    """``text`` with IP addresses and anything after a room-route prefix removed."""
+    """``text`` with IP addresses, and anything after a room-route prefix or a "#", removed."""
     text = _IPV6.sub(_address_or_keep, text)
     text = _IPV4.sub(_address_or_keep, text)
     return _RUN.sub(_redact_run, text)

@@ -120,6 +120,19 @@ def test_mallory_spelling_a_room_route_oddly_still_gets_it_redacted(spelling):
     assert "S3cret" not in redact(f'- - - [02/Dec/2026:12:06:49] "GET {spelling}" 404 1667')
 
 
+@pytest.mark.parametrize(
+    "mangled",
+    ["/r%23v2.S3cret", "/%23v2.S3cret", "/r#v2.S3cret", "/x/%2523v2.S3cret", "/R%23v2.S3cret"],
+    ids=["slash-lost", "path-lost", "raw-hash", "double-encoded", "upper-case"],
+)
+def test_a_mangled_link_keeps_its_key_out_of_the_log(mangled):
+    """Bob's link lost its "/" or "r/" on the way: the 404 for it logs no part of the key."""
+    line = emit("django.request", "Not Found: %s", mangled)
+    assert "S3cret" not in line
+    assert line.endswith("[redacted]")
+    assert "S3cret" not in redact(f'- - - [03/Dec/2026:08:50:00] "GET {mangled}" 404 1667')
+
+
 def test_a_long_ordinary_run_is_kept_and_read_quickly():
     """A 64 KiB base64-like run (no room prefix) is kept as it is, in well under a second."""
     blob = "a+b/c=" * 11_000
