@@ -45,9 +45,10 @@ test-js: ## The browser client's modules against the shared vectors, under node 
 test-fast: $(DEV_STAMP) ## Python tests without daphne processes or the browser
 	$(BIN)/python -m pytest -m "not integration and not browser" $(PYTEST_ARGS)
 
-lint: $(DEV_STAMP) $(NODE_STAMP) ## ruff (lint rules, formatting) and ESLint (the browser client)
+lint: $(DEV_STAMP) $(NODE_STAMP) ## ruff (lint rules, formatting), the import contracts (lint-imports) and ESLint (the browser client)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	node_modules/.bin/eslint .
 
 $(NODE_STAMP): package-lock.json
@@ -62,7 +63,7 @@ format: $(DEV_STAMP) ## Apply ruff's formatting and safe fixes
 	$(BIN)/ruff check --fix .
 
 typecheck: $(DEV_STAMP) ## mypy --strict with the Django plugin
-	$(BIN)/mypy atopos_site rooms governance evidence
+	$(BIN)/mypy atopos_protocol atopos_client atopos_site rooms governance evidence
 
 # docs/ARCHITECTURE.md, "Which code runs": coreutils and openssl only, no code of ours.
 bundle-hash: ## Print the client bundle hash of this checkout (the footer's and the evidence's), from static/ alone

@@ -17,7 +17,7 @@ from daphne.ws_protocol import WebSocketProtocol
 from twisted.internet.interfaces import IPushProducer
 from zope.interface import implementer  # type: ignore[import-untyped]  # zope ships no hints
 
-SLOW_READER_CLOSE_CODE = 4200  # CloseCode.SLOW_READER in rooms.protocol.frames
+SLOW_READER_CLOSE_CODE = 4200  # CloseCode.SLOW_READER in atopos_protocol.frames
 # Queued on top of Twisted's own 64 KiB buffer before a reader counts as gone.
 SHED_AFTER_BYTES = 1024 * 1024
 

@@ -14,12 +14,12 @@ import sys
 import time
 from typing import Any
 
+from atopos_client.envelope import Plaintext, open_envelope, seal
+from atopos_client.keys import first_epoch
+from atopos_client.messages import InnerKind
+from atopos_protocol.routing_modes import RoutingMode
 from bench.run import machine
 from bench.servers import ROOT, start_lab
-from rooms.protocol.envelope import Plaintext, open_envelope, seal
-from rooms.protocol.keys import first_epoch
-from rooms.protocol.messages import InnerKind
-from rooms.routing_modes import RoutingMode
 
 SIZES = (("1KiB", 900), ("16KiB", 8000))
 CHROMIUM = os.environ.get("ATOPOS_CHROMIUM", "/usr/bin/chromium")

@@ -38,14 +38,14 @@ import matplotlib.pyplot as plt
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Origin
 
+from atopos_client.session import RoomSession
+from atopos_protocol.frames import ChallengeFrame, EventFrame, Kind
+from atopos_protocol.governance.events import Event, EventKind
+from atopos_protocol.governance.payloads import SetJoinRule
+from atopos_protocol.join_rules import JoinRule
 from atopos_site.embedded_redis import start_embedded_redis
 from atopos_site.testing.live_site import LiveSite, live_site
 from bench.run import machine
-from governance.events import Event, EventKind
-from governance.join_rules import JoinRule
-from governance.payloads import SetJoinRule
-from rooms.client.session import RoomSession
-from rooms.protocol.frames import ChallengeFrame, EventFrame, Kind
 
 OUT = Path(__file__).resolve().parent.parent / "var" / "bench" / "governance"
 LENGTHS = (10, 100, 1000)

@@ -20,9 +20,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
+from atopos_client.session import RoomSession
+from atopos_protocol.frames import ChallengeFrame, Kind
 from bench.servers import Variant
-from rooms.client.session import RoomSession
-from rooms.protocol.frames import ChallengeFrame, Kind
 
 BODY = "x" * 900  # 985 bytes of plaintext: the 1024 bucket, a 1078-byte frame
 FRAMES_PER_MEMBER = 32

@@ -12,7 +12,7 @@ described here, and everything else of those shapes is refused.
   a number or a version (``0.23``, ``2.0.4``, ``v20.20.2``); a file name with
   one of :data:`FILE_EXTENSIONS` (``session.js``, ``summary.json``); or a
   name that resolves to a real object in our code or in a library listed in
-  :data:`CODE_ROOTS` (``rooms.protocol.labels.Label.RID``,
+  :data:`CODE_ROOTS` (``atopos_protocol.labels.Label.RID``,
   ``nacl.public.SealedBox``, ``Tenant.display_name``). Any other dotted name
   (``foo.corp``, ``host.internal``, ``db.prod``) is taken for a hostname.
   So is the single word ``localhost``.
@@ -49,6 +49,8 @@ FILE_EXTENSIONS = frozenset(
 )
 # First labels of dotted code names, and the object each stands for.
 CODE_ROOTS = {
+    "atopos_protocol": "atopos_protocol",
+    "atopos_client": "atopos_client",
     "atopos_site": "atopos_site",
     "rooms": "rooms",
     "governance": "governance",

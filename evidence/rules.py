@@ -22,7 +22,9 @@ from evidence.toml_tables import read_tables, require_unique
 RULES_FILE = Path(__file__).resolve().parent / "rules.toml"
 _ID = re.compile(r"R\d{2,3}")
 # Where rules live: the relay, the protocol and its clients, the site's gates.
-_SOURCE = re.compile(r"(?:rooms|governance|atopos_site|static/js)/[\w./-]+\.(?:py|js)")
+_SOURCE = re.compile(
+    r"(?:atopos_protocol|atopos_client|rooms|governance|atopos_site|static/js)/[\w./-]+\.(?:py|js)"
+)
 _FIELDS = frozenset({"id", "rule", "file", "code", "deleted", "tests"})
 
 

@@ -1,1 +1,5 @@
-"""Room governance: join rules, the signed event log and fork-choice (pure Python)."""
+"""The relay's governance rules: what the relay accepts into a room's signed log.
+
+The log itself (events, state, fork-choice) is protocol, shared with
+participants, in ``atopos_protocol.governance``.
+"""

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from atopos_protocol.errors import ProtocolError
+from atopos_protocol.frames import CloseCode, CreateFrame, FrameRejected, JoinFrame, PeekFrame
+from atopos_protocol.genesis import Genesis
+from atopos_protocol.join_rules import JoinRule
+from atopos_protocol.joinproof import verify_join, verify_peek
+from atopos_protocol.labels import unkeyed_hash
+from atopos_protocol.room_id import room_id_for
+from atopos_protocol.signatures import SigningKey, is_valid_point
 from atopos_site.tenancy.policy import TenantPolicy
-from governance.join_rules import JoinRule
-from rooms.protocol.errors import ProtocolError
-from rooms.protocol.frames import CloseCode, CreateFrame, FrameRejected, JoinFrame, PeekFrame
-from rooms.protocol.genesis import Genesis
-from rooms.protocol.joinproof import verify_join, verify_peek
-from rooms.protocol.keys import room_id_for
-from rooms.protocol.labels import Label, unkeyed_hash
-from rooms.protocol.signatures import SigningKey, is_valid_point
+from rooms.server_keys import ServerLabel
 from rooms.store import StoredRoom
 
 MIN_LIFETIME_SECONDS = 5 * 60
@@ -25,7 +26,7 @@ CLOCK_ALLOWANCE_SECONDS = 60
 # Join rules a room may start under (locked is reached by an event, never at birth).
 ENFORCED_JOIN_RULES = frozenset({JoinRule.OPEN, JoinRule.APPROVAL, JoinRule.INVITE})
 # A valid key nobody holds the secret of: missing rooms cost a real verification.
-_ABSENT_ROOM_KEY = SigningKey(unkeyed_hash(Label.SERVER, b"absent-room")).public_key
+_ABSENT_ROOM_KEY = SigningKey(unkeyed_hash(ServerLabel.SERVER, b"absent-room")).public_key
 
 
 @dataclass(frozen=True, slots=True)

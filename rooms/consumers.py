@@ -1,6 +1,6 @@
 """The room relay: one WebSocket per member, binary frames only (PROTOCOL §5, §8.7).
 
-The consumer stays thin: frame shape checks live in ``rooms.protocol.frames``,
+The consumer stays thin: frame shape checks live in ``atopos_protocol.frames``,
 the CREATE/JOIN rules in ``rooms.admission``, who-gets-in and what-may-be-
 appended in ``rooms.room_governance``, every Redis key in ``rooms.store`` and
 the fan-out in ``rooms.hub``. It never decodes an envelope and never logs a
@@ -26,22 +26,9 @@ from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from atopos_site.tenancy.asgi import header
-from atopos_site.tenancy.policy import ResolvedTenant
-from governance.events import EventKind
-from governance.forkchoice import Resolution
-from rooms.admission import (
-    check_create,
-    join_proof_valid,
-    lifetime_allows,
-    parse_join,
-    parse_peek,
-    peek_proof_valid,
-)
-from rooms.hub import RoomHub, hub_for, new_tag
-from rooms.protocol.binding import Binding
-from rooms.protocol.codec import Reader
-from rooms.protocol.frames import (
+from atopos_protocol.binding import Binding
+from atopos_protocol.codec import Reader
+from atopos_protocol.frames import (
     ChallengeFrame,
     CloseCode,
     DeclineFrame,
@@ -57,6 +44,20 @@ from rooms.protocol.frames import (
     created_frame,
     head_frame,
 )
+from atopos_protocol.governance.events import EventKind
+from atopos_protocol.governance.forkchoice import Resolution
+from atopos_protocol.routing_modes import RoutingMode
+from atopos_site.tenancy.asgi import header
+from atopos_site.tenancy.policy import ResolvedTenant
+from rooms.admission import (
+    check_create,
+    join_proof_valid,
+    lifetime_allows,
+    parse_join,
+    parse_peek,
+    peek_proof_valid,
+)
+from rooms.hub import RoomHub, hub_for, new_tag
 from rooms.rate_limits import FrameBudget
 from rooms.redis_clients import redis_for
 from rooms.room_governance import (
@@ -67,7 +68,6 @@ from rooms.room_governance import (
     entry_for,
     log_cache,
 )
-from rooms.routing_modes import RoutingMode
 from rooms.server_keys import client_identity
 from rooms.store import Admission, Appended, Knocked, RateCounter, RoomStore, StoredRoom
 

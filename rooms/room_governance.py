@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 
-from governance.errors import GovernanceError
-from governance.events import Event, EventKind, event_id
-from governance.forkchoice import Resolution, resolve
-from governance.join_rules import JoinRule
-from governance.payloads import Admit, Invite, Kick, Redeem, parse_payload
-from governance.state import apply
-from rooms.protocol.genesis import Genesis
+from atopos_protocol.genesis import Genesis
+from atopos_protocol.governance.errors import GovernanceError
+from atopos_protocol.governance.events import Event, EventKind, event_id
+from atopos_protocol.governance.forkchoice import Resolution, resolve
+from atopos_protocol.governance.payloads import Admit, Invite, Kick, Redeem, parse_payload
+from atopos_protocol.governance.state import apply
+from atopos_protocol.join_rules import JoinRule
 from rooms.store import RoomStore, StoredRoom
 
 # How far a REDEEM's own time may stray from the relay's clock: a ticket that

@@ -11,15 +11,25 @@ from functools import lru_cache
 
 from django.conf import settings
 
-from rooms.protocol.codec import u32
-from rooms.protocol.labels import Label, kdf, unkeyed_hash
+from atopos_protocol.codec import u32
+from atopos_protocol.labels import DerivationLabel, kdf, unkeyed_hash
 
 DAY_SECONDS = 86_400
 
 
+class ServerLabel(DerivationLabel):
+    """Labels of the server's own keys: never on the wire, and none repeats a protocol label."""
+
+    SERVER = "atopos1-server"
+    TOMBKEY = "atopos1-tombkey"
+    TOMB = "atopos1-tomb"
+    RLDAY = "atopos1-rlday"
+    CLIENT = "atopos1-client"
+
+
 @lru_cache(maxsize=8)
 def _server_key(secret_key: str) -> bytes:
-    return unkeyed_hash(Label.SERVER, secret_key.encode("utf-8"))
+    return unkeyed_hash(ServerLabel.SERVER, secret_key.encode("utf-8"))
 
 
 def server_key() -> bytes:
@@ -29,8 +39,8 @@ def server_key() -> bytes:
 
 def tombstone_id(tenant_slug: str, room_id: bytes) -> str:
     """A keyed hash of the room id under a per-tenant key: blocks re-creation, reveals nothing."""
-    tenant_key = kdf(server_key(), Label.TOMBKEY, tenant_slug.encode("ascii"))
-    return kdf(tenant_key, Label.TOMB, room_id, size=16).hex()
+    tenant_key = kdf(server_key(), ServerLabel.TOMBKEY, tenant_slug.encode("ascii"))
+    return kdf(tenant_key, ServerLabel.TOMB, room_id, size=16).hex()
 
 
 # One IPv6 subscriber usually holds a whole /64 and can pick any address in
@@ -53,6 +63,6 @@ def rate_limit_subject(address: str) -> str:
 
 def client_identity(address: str, now_seconds: float) -> str:
     """The day's keyed hash of a client (see rate_limit_subject); the address is never kept."""
-    day_key = kdf(server_key(), Label.RLDAY, u32(int(now_seconds // DAY_SECONDS)))
+    day_key = kdf(server_key(), ServerLabel.RLDAY, u32(int(now_seconds // DAY_SECONDS)))
     subject = rate_limit_subject(address)
-    return kdf(day_key, Label.CLIENT, subject.encode("utf-8"), size=16).hex()
+    return kdf(day_key, ServerLabel.CLIENT, subject.encode("utf-8"), size=16).hex()

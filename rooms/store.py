@@ -14,8 +14,8 @@ from enum import Enum
 
 from redis.asyncio import Redis
 
+from atopos_protocol.routing_modes import RoutingMode
 from atopos_site.tenancy.namespace import TenantNamespace
-from rooms.routing_modes import RoutingMode
 from rooms.server_keys import tombstone_id
 
 MEMBER_DEADLINE_MS = 90_000

@@ -7,11 +7,11 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from atopos_protocol.routing_modes import RoutingMode
 from atopos_site.tenancy.middleware import tenant_of
 from atopos_site.tenancy.policy import TenantPolicy
 from atopos_site.text import describe_duration
 from rooms.admission import MIN_LIFETIME_SECONDS
-from rooms.routing_modes import RoutingMode
 
 # Lifetimes offered when creating a room, filtered by the tenant's maximum.
 LIFETIME_CHOICES = (15 * 60, 3600, 2 * 3600, 6 * 3600, 12 * 3600, 86_400, 3 * 86_400, 7 * 86_400)

@@ -12,11 +12,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
+from atopos_protocol.join_rules import INITIAL_JOIN_RULES, JoinRule
+from atopos_protocol.routing_modes import RoutingMode
 from atopos_site.tenancy.hostnames import normalize_hostname
 from atopos_site.tenancy.namespace import SLUG_PATTERN
 from atopos_site.tenancy.policy import RateLimits, ResolvedTenant, TenantPolicy
-from governance.join_rules import INITIAL_JOIN_RULES, JoinRule
-from rooms.routing_modes import RoutingMode
 
 MIN_ROOM_TTL_SECONDS = 5 * 60
 MAX_ROOM_TTL_SECONDS = 7 * 24 * 3600

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from atopos_protocol.join_rules import JoinRule
+from atopos_protocol.routing_modes import RoutingMode
 from atopos_site.tenancy.namespace import TenantNamespace
-from governance.join_rules import JoinRule
-from rooms.routing_modes import RoutingMode
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,19 +23,19 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
-from atopos_site.tenancy.namespace import TenantNamespace
-from evidence.live.wire import RecordingConnection, loopback_options
-from rooms.client.connection import (
+from atopos_client.connection import (
     AdmissionRefused,
     HandshakeRefused,
     RoomClient,
     RoomUnavailable,
     socket_url,
 )
-from rooms.client.events import Event, GovernanceChanged
-from rooms.client.session import RoomSession
-from rooms.protocol.frames import ChallengeFrame, Kind, RefusedFrame
-from rooms.protocol.link import split_link_url
+from atopos_client.events import Event, GovernanceChanged
+from atopos_client.link import split_link_url
+from atopos_client.session import RoomSession
+from atopos_protocol.frames import ChallengeFrame, Kind, RefusedFrame
+from atopos_site.tenancy.namespace import TenantNamespace
+from evidence.live.wire import RecordingConnection, loopback_options
 
 if TYPE_CHECKING:
     from evidence.live.recording import LiveEvidence

@@ -3,10 +3,9 @@
 The static checks judge what the *server* may do, so they must agree on what
 the server is. Server code is:
 
-* ``atopos_site/**``, ``rooms/**`` and ``governance/**``, except
-  ``rooms/client/`` (the Python client), ``rooms/protocol/`` (protocol code
-  shared with clients, see ``SHARED_TREES``) and ``governance/rekey.py``
-  (opens re-key entries with a member's secret: only ``rooms.client`` uses it);
+* ``atopos_site/**``, ``rooms/**`` and ``governance/**`` (``atopos_client/``,
+  a participant's device, and ``atopos_protocol/``, shared with clients, see
+  ``SHARED_TREES``, are packages of their own);
 * the part of ``evidence`` the site loads: its Django entry modules
   (``EVIDENCE_ENTRIES``) and every ``evidence`` module they import, however
   deeply (the checks and the live recorder run on a reviewer's machine and are
@@ -25,11 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SERVER_TREES = ("atopos_site", "rooms", "governance")
-# Client code that lives inside the server packages.
-CLIENT_TREES = ("rooms/client", "rooms/protocol")
-CLIENT_FILES = ("governance/rekey.py",)
+# Client code that lives inside the server packages: none since the layout split.
+CLIENT_TREES: tuple[str, ...] = ()
+CLIENT_FILES: tuple[str, ...] = ()
 # Protocol code both sides import: it runs inside the server process too.
-SHARED_TREES = ("rooms/protocol",)
+SHARED_TREES = ("atopos_protocol",)
 EVIDENCE_PACKAGE = "evidence"
 EVIDENCE_ENTRIES = ("urls.py", "views.py", "apps.py", "models.py", "admin.py")
 SKIPPED_DIRS = frozenset({"migrations", "tests", "testing", "__pycache__"})

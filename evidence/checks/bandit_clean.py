@@ -35,7 +35,7 @@ from evidence.checks._source import evidence_served_files, python_files, relativ
 from evidence.context import Context
 
 BANDIT_MODULE = "bandit"
-TARGETS = ("atopos_site", "rooms", "governance")
+TARGETS = ("atopos_protocol", "atopos_site", "rooms", "governance")
 EXCLUDED = ("*/migrations/*", "*/tests/*", "*/testing/*")
 TIMEOUT_SECONDS = 600
 SEVERITIES = ("high", "medium", "low", "undefined")

@@ -13,15 +13,15 @@ from __future__ import annotations
 import base64
 import binascii
 
+from atopos_client.envelope import open_envelope
+from atopos_client.keys import SHARD_SIZE, first_epoch, room_secret
+from atopos_protocol.errors import ProtocolError
+from atopos_protocol.frames import Kind as FrameKind
+from atopos_protocol.routing_modes import RoutingMode
 from evidence.check import Check, CheckResult, Kind, could_not_run, judged
 from evidence.context import Context
 from evidence.live.keyspace import KeyRecord
 from evidence.live.wire import WireFrame
-from rooms.protocol.envelope import open_envelope
-from rooms.protocol.errors import ProtocolError
-from rooms.protocol.frames import Kind as FrameKind
-from rooms.protocol.keys import SHARD_SIZE, first_epoch, room_secret
-from rooms.routing_modes import RoutingMode
 
 
 def shard_candidates(records: list[KeyRecord]) -> set[bytes]:

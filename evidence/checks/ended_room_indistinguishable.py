@@ -31,16 +31,16 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
+from atopos_client.connection import RoomClient, socket_url
+from atopos_client.keys import MemberKeys, derive_link_keys
+from atopos_client.link import Link, split_link_url
+from atopos_client.session import RoomSession
+from atopos_protocol.frames import ChallengeFrame, CloseCode, CreateFrame
+from atopos_protocol.genesis import Genesis
+from atopos_protocol.joinproof import sign_join
+from atopos_protocol.signatures import SigningKey
 from evidence.check import Check, CheckResult, Kind, could_not_run, judged
 from evidence.context import Context
-from rooms.client.connection import RoomClient, socket_url
-from rooms.client.session import RoomSession
-from rooms.protocol.frames import ChallengeFrame, CloseCode, CreateFrame
-from rooms.protocol.genesis import Genesis
-from rooms.protocol.joinproof import sign_join
-from rooms.protocol.keys import MemberKeys, derive_link_keys
-from rooms.protocol.link import Link, split_link_url
-from rooms.protocol.signatures import SigningKey
 
 ROUNDS = 25
 # A deployment we do not run keeps its own join limit (20 sockets a minute by

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+from atopos_protocol.frames import FrameRejected, classify_client_frame, envelope_frame_sizes
+from atopos_protocol.frames import Kind as FrameKind
+from atopos_protocol.routing_modes import RoutingMode
 from evidence.check import Check, CheckResult, Kind, judged
 from evidence.context import Context
 from evidence.live.wire import WireFrame
-from rooms.protocol.frames import FrameRejected, classify_client_frame, envelope_frame_sizes
-from rooms.protocol.frames import Kind as FrameKind
-from rooms.routing_modes import RoutingMode
 
 
 def judge(frames: list[WireFrame], mode: RoutingMode = RoutingMode.DIRECT) -> CheckResult:

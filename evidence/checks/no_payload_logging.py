@@ -1,7 +1,7 @@
 """C08: no server logging call is handed a frame, a payload, key material or an address.
 
 Scope: every server module (``evidence.checks._source``) and the protocol
-package both sides share (``rooms/protocol``), since its frame parsing runs
+package both sides share (``atopos_protocol``), since its frame parsing runs
 inside the relay.
 
 A *logging call* is ``<logger>.<level>(...)`` where the receiver is named

@@ -33,6 +33,13 @@ from typing import TYPE_CHECKING
 
 from websockets.exceptions import ConnectionClosed
 
+from atopos_client.connection import RoomClient
+from atopos_client.events import Event, MemberJoined, MessageReceived
+from atopos_client.link import split_link_url
+from atopos_client.session import RoomSession
+from atopos_protocol.frames import CloseCode, DeclineFrame
+from atopos_protocol.frames import Kind as FrameKind
+from atopos_protocol.join_rules import JoinRule
 from evidence.check import Check, CheckResult, Kind, could_not_run, judged
 from evidence.checks._sockets import (
     Tenant,
@@ -51,13 +58,6 @@ from evidence.checks._sockets import (
 )
 from evidence.live.recording import ROOMY_TENANTS as ROOMY
 from evidence.live.wire import RecordingConnection, recording_python_clients
-from governance.join_rules import JoinRule
-from rooms.client.connection import RoomClient
-from rooms.client.events import Event, MemberJoined, MessageReceived
-from rooms.client.session import RoomSession
-from rooms.protocol.frames import CloseCode, DeclineFrame
-from rooms.protocol.frames import Kind as FrameKind
-from rooms.protocol.link import split_link_url
 
 if TYPE_CHECKING:
     from evidence.context import Context

@@ -34,6 +34,18 @@ from typing import TYPE_CHECKING
 
 from websockets.exceptions import ConnectionClosed
 
+from atopos_client.connection import RoomClient
+from atopos_client.events import Event, MemberJoined, MessageReceived
+from atopos_client.session import RoomSession
+from atopos_protocol import VERSION
+from atopos_protocol.frames import (
+    TRANSPORT_MAX_FRAME,
+    CloseCode,
+    DeclineFrame,
+    envelope_frame_sizes,
+)
+from atopos_protocol.frames import Kind as FrameKind
+from atopos_protocol.routing_modes import RoutingMode
 from evidence.check import Check, CheckResult, Kind, could_not_run, judged
 from evidence.checks._sockets import (
     add_tenant,
@@ -50,18 +62,6 @@ from evidence.checks._sockets import (
 from evidence.live.canaries import encodings
 from evidence.live.recording import ROOMY_TENANTS as ROOMY
 from evidence.live.wire import recording_python_clients
-from rooms.client.connection import RoomClient
-from rooms.client.events import Event, MemberJoined, MessageReceived
-from rooms.client.session import RoomSession
-from rooms.protocol import VERSION
-from rooms.protocol.frames import (
-    TRANSPORT_MAX_FRAME,
-    CloseCode,
-    DeclineFrame,
-    envelope_frame_sizes,
-)
-from rooms.protocol.frames import Kind as FrameKind
-from rooms.routing_modes import RoutingMode
 
 if TYPE_CHECKING:
     from evidence.context import Context

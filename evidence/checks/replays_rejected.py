@@ -31,6 +31,15 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
+from atopos_client.connection import RoomClient
+from atopos_client.events import MemberJoined, MessageReceived, RoomClosed
+from atopos_client.link import split_link_url
+from atopos_client.session import RoomSession
+from atopos_protocol.frames import CreateFrame, EventFrame, RefusedFrame
+from atopos_protocol.frames import Kind as FrameKind
+from atopos_protocol.governance.events import Event, EventKind, event_id
+from atopos_protocol.join_rules import JoinRule
+from atopos_protocol.joinproof import sign_join
 from evidence.check import Check, CheckResult, Kind, could_not_run, judged
 from evidence.checks._sockets import (
     Tenant,
@@ -51,15 +60,6 @@ from evidence.checks._sockets import (
 )
 from evidence.live.recording import ROOMY_TENANTS as ROOMY
 from evidence.live.wire import RecordingConnection, recording_python_clients
-from governance.events import Event, EventKind, event_id
-from governance.join_rules import JoinRule
-from rooms.client.connection import RoomClient
-from rooms.client.events import MemberJoined, MessageReceived, RoomClosed
-from rooms.client.session import RoomSession
-from rooms.protocol.frames import CreateFrame, EventFrame, RefusedFrame
-from rooms.protocol.frames import Kind as FrameKind
-from rooms.protocol.joinproof import sign_join
-from rooms.protocol.link import split_link_url
 
 if TYPE_CHECKING:
     from evidence.context import Context

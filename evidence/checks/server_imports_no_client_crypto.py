@@ -1,221 +1,110 @@
-"""C02, C03: no server module reaches the client's shard combiner or decryption.
+"""C02, C03: no server module reaches a participant's device code.
 
 The server holds the server shard V and relays ciphertext; combining V with
 the link shard into the room secret S, deriving epoch keys from S, and
-opening envelopes are client work (docs/PROTOCOL.md §2, §4). This check reads
-every server module (``evidence.checks._source``) as a syntax tree and flags
-any reference to a name in ``CLIENT_ONLY``:
-
-* ``import x`` / ``import x as y`` of a client-only module;
-* ``from x import name`` (relative imports resolved) where ``x`` or
-  ``x.name`` is client-only, and ``from x import *`` of a module that holds
-  client-only names;
-* an attribute chain through an imported module, e.g. ``keys.room_secret``
-  after ``from rooms.protocol import keys``, or ``Label.SECRET`` after
-  ``from rooms.protocol.labels import Label`` (the derivation labels of the
-  room secret and the epoch keys);
-* ``importlib.import_module`` / ``__import__`` / ``import_string`` of a
-  literal client-only name.
-
-What the server legitimately imports from the same modules stays allowed:
-``rooms.protocol.keys.room_id_for`` (the server checks that a room id is the
-hash of the auth key that signs for it) and the server's own labels
-(``SERVER``, ``TOMB``...).
+opening envelopes are a participant's work (docs/PROTOCOL.md §2, §4), and
+all of it lives in ``atopos_client``. The layout states the boundary and a
+kept tool holds it: this check runs ``lint-imports`` (import-linter) on the
+tree with the contracts in its pyproject.toml, which follows every direct and
+indirect import of the server packages (``atopos_protocol``, ``atopos_site``,
+``rooms``, ``governance`` and the evidence pages) and fails on any path into
+``atopos_client``.
 """
 
 from __future__ import annotations
 
-import ast
-from dataclasses import dataclass, field
+import re
+import shutil
+import subprocess  # runs import-linter with a fixed argument list, no shell  # nosec B404
+import sys
+import tomllib
+from pathlib import Path
 
 from evidence.check import Check, CheckResult, Kind, could_not_run, judged
-from evidence.checks._source import (
-    Source,
-    Unreadable,
-    absolute_module,
-    constant_string,
-    dotted,
-    parse_all,
-    server_files,
-)
 from evidence.context import Context
 
-_KEYS = "rooms.protocol.keys"
-_LABEL = "rooms.protocol.labels.Label"
-_AEAD = "nacl.bindings.crypto_aead_"
-
-# Dotted name -> why only a client may use it. A name matches itself and anything under it.
-CLIENT_ONLY: dict[str, str] = {
-    "rooms.client": "the Python client",
-    "rooms.protocol.envelope": "seals and opens envelopes",
-    "rooms.protocol.verification": "checks a genesis against the link keys",
-    "governance.rekey": "opens re-key and key-share entries with a member's secret",
-    f"{_KEYS}.room_secret": "the shard combiner: S from L and V",
-    f"{_KEYS}.derive_link_keys": "derives the room's keys from the link shard",
-    f"{_KEYS}.LinkKeys": "the link shard and what derives from it",
-    f"{_KEYS}.first_epoch": "epoch 0 from the room secret",
-    f"{_KEYS}.EpochKeys": "epoch key derivation (message, confirm, bind keys)",
-    f"{_KEYS}.MemberKeys": "a member's private keys",
-    "rooms.protocol.link.Link": "parses the link fragment",
-    "rooms.protocol.link.split_link_url": "parses a full room link",
-    "governance.tickets.ticket_key": "derives a ticket key from the invite secret",
-    "governance.tickets.sign_redeem": "signs with the invite secret",
-    **{
-        f"{_LABEL}.{label}": "a label that derives client key material"
-        for label in (
-            "RID", "AUTH", "VCOMMIT", "PWSALT", "SECRET", "EPOCH0", "MSG",
-            "CONFIRM", "BIND", "BINDTAG", "KCV", "EPOCH", "REKEY", "KEYSHARE",
-        )
-    },
-    f"{_AEAD}xchacha20poly1305_ietf_decrypt": "envelope decryption",
-    f"{_AEAD}chacha20poly1305_ietf_decrypt": "AEAD decryption",
-    f"{_AEAD}chacha20poly1305_decrypt": "AEAD decryption",
-    "nacl.bindings.crypto_secretbox_open": "secret-box decryption",
-    "nacl.bindings.crypto_box_open": "public-key box decryption",
-    "nacl.bindings.crypto_box_seal_open": "sealed-box decryption",
-    "nacl.bindings.crypto_scalarmult": "X25519 agreement, used to open re-keys",
-    "nacl.secret": "secret-box encryption and decryption",
-    "nacl.public.Box": "public-key box decryption",
-    "nacl.public.SealedBox": "sealed-box decryption",
-}  # fmt: skip
-
-DYNAMIC_IMPORTS = frozenset(
-    {"importlib.import_module", "__import__", "django.utils.module_loading.import_string"}
-)
+BOUNDARY_CONTRACT = "server-never-imports-client"
+TIMEOUT_SECONDS = 300
+_ANALYSED = re.compile(r"Analyzed (\d+) files, (\d+) dependencies")
+_CHAIN = re.compile(r"^-\s+\S+ -> ")
 
 
-def client_only(name: str) -> str | None:
-    """The CLIENT_ONLY entry ``name`` is, or lies under; None if the server may use it."""
-    for entry in CLIENT_ONLY:
-        if name == entry or name.startswith(entry + "."):
-            return entry
-    return None
+def contracts(root: Path) -> list[dict[str, object]]:
+    """The import contracts the tree at ``root`` declares."""
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    declared: list[dict[str, object]] = config["tool"]["importlinter"]["contracts"]
+    return declared
 
 
-def _star_brings_client_only(module: str) -> bool:
-    """Whether ``from module import *`` binds a client-only name."""
-    prefix = module + "."
-    return any(e.startswith(prefix) and "." not in e[len(prefix) :] for e in CLIENT_ONLY)
+def server_modules(root: Path, declared: list[dict[str, object]]) -> int:
+    """How many modules the boundary contract holds: its source packages' modules, counted."""
+    boundary = next(c for c in declared if c.get("id") == BOUNDARY_CONTRACT)
+    sources = [str(name) for name in boundary.get("source_modules", [])]  # type: ignore[attr-defined]
+    count = 0
+    for name in sources:
+        path = root / name.replace(".", "/")
+        if path.is_dir():
+            count += sum(1 for _ in path.rglob("*.py") if "__pycache__" not in _.parts)
+        elif path.with_suffix(".py").is_file():
+            count += 1
+    return count
 
 
-@dataclass
-class _Scan:
-    """What one module imports and references."""
-
-    source: Source
-    aliases: dict[str, str] = field(default_factory=dict)
-    violations: list[str] = field(default_factory=list)
-    imports: int = 0
-    references: int = 0
-
-    def flag(self, node: ast.AST, verb: str, name: str) -> None:
-        self.violations.append(f"{self.source.at(node)} {verb} {name}")
-
-    def imported(self, node: ast.AST, name: str) -> None:
-        """Count one imported name; flag it if it is client-only."""
-        self.imports += 1
-        if client_only(name) is not None:
-            self.flag(node, "imports", name)
-
-
-def _read_imports(scan: _Scan) -> None:
-    """Flag client-only imports and remember what each bound name stands for."""
-    for node in ast.walk(scan.source.tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                scan.imported(node, alias.name)
-                bound = alias.asname or alias.name.partition(".")[0]
-                scan.aliases[bound] = alias.name if alias.asname else bound
-        elif isinstance(node, ast.ImportFrom):
-            module = absolute_module(scan.source, node)
-            for alias in node.names:
-                if alias.name == "*":
-                    scan.imports += 1
-                    if client_only(module) or _star_brings_client_only(module):
-                        scan.flag(node, "imports", f"{module}.*")
-                    continue
-                scan.imported(node, f"{module}.{alias.name}")
-                scan.aliases[alias.asname or alias.name] = f"{module}.{alias.name}"
-
-
-def _resolve(scan: _Scan, chain: str) -> str:
-    """``chain`` with its first name replaced by what the import bound it to."""
-    head, _, rest = chain.partition(".")
-    target = scan.aliases.get(head, head)
-    return f"{target}.{rest}" if rest else target
-
-
-def _read_references(scan: _Scan) -> None:
-    """Flag attribute chains through an imported name, and literal dynamic imports."""
-    inner: set[int] = set()  # ast.walk visits a whole chain before the chains inside it
-    for node in ast.walk(scan.source.tree):
-        if isinstance(node, ast.Attribute):
-            inner.add(id(node.value))
-            if id(node) not in inner:
-                _check_chain(scan, node)
-        elif isinstance(node, ast.Call):
-            _check_dynamic_import(scan, node)
-
-
-def _check_chain(scan: _Scan, node: ast.Attribute) -> None:
-    chain = dotted(node)
-    if chain is None or chain.partition(".")[0] not in scan.aliases:
-        return
-    root_target = scan.aliases[chain.partition(".")[0]]
-    if client_only(root_target):
-        return  # the import itself was flagged
-    scan.references += 1
-    entry = client_only(_resolve(scan, chain))
-    if entry is not None:
-        scan.flag(node, "uses", entry)
-
-
-def _check_dynamic_import(scan: _Scan, node: ast.Call) -> None:
-    callee = dotted(node.func)
-    if callee is None or _resolve(scan, callee) not in DYNAMIC_IMPORTS or not node.args:
-        return
-    name = constant_string(node.args[0])
-    if name is not None:
-        scan.imported(node, name)
-
-
-def scan_module(source: Source) -> _Scan:
-    """Every client-only import and reference in one module."""
-    scan = _Scan(source)
-    _read_imports(scan)
-    _read_references(scan)
-    return scan
+def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    """``lint-imports`` on the tree at ``root``: its packages shadow any installed copy."""
+    tool = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    if tool is None:
+        raise FileNotFoundError("lint-imports (import-linter) is not installed")
+    return subprocess.run(  # noqa: S603 -- fixed argv, no shell  # nosec B603
+        [tool, "pyproject.toml", "--no-cache"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+        check=False,
+        env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+    )
 
 
 def run(ctx: Context) -> CheckResult:
-    """Scan every server module; ERROR if none is found or one does not parse."""
-    files = server_files(ctx.root)
-    if not files:
-        return could_not_run("no server module found under the project root")
+    """Run the import contracts of ``ctx.root`` and judge the boundary by them."""
     try:
-        sources = parse_all(ctx.root, files)
-    except Unreadable as error:
-        return could_not_run(str(error))
-    scans = [scan_module(source) for source in sources]
-    violations = [v for scan in scans for v in scan.violations]
+        declared = contracts(ctx.root)
+    except (OSError, KeyError, tomllib.TOMLDecodeError) as error:
+        return could_not_run(f"no import contracts in pyproject.toml: {error}")
+    if not any(c.get("id") == BOUNDARY_CONTRACT for c in declared):
+        return could_not_run(f"the contract {BOUNDARY_CONTRACT} is not declared")
+    try:
+        completed = lint_imports(ctx.root)
+    except (OSError, subprocess.SubprocessError) as error:
+        return could_not_run(f"lint-imports did not run: {error}")
+    analysed = _ANALYSED.search(completed.stdout)
+    if analysed is None:
+        return could_not_run(f"lint-imports could not analyse the tree: {completed.stderr[-300:]}")
+    # A broken contract lists each offending import chain on a line of its own, "-   a -> b".
+    broken = [line for line in completed.stdout.splitlines() if _CHAIN.match(line)]
+    if completed.returncode != 0 and not broken:
+        broken = [completed.stdout.strip().splitlines()[-1]]
     counts = {
-        "modules_scanned": len(scans),
-        "imports_inspected": sum(scan.imports for scan in scans),
-        "references_inspected": sum(scan.references for scan in scans),
-        "violations": len(set(violations)),
+        "modules_scanned": server_modules(ctx.root, declared),
+        "modules_in_graph": int(analysed.group(1)),
+        "imports_inspected": int(analysed.group(2)),
+        "contracts_kept": 0 if completed.returncode else len(declared),
+        "violations": len(broken),
     }
     return judged(
-        violations,
+        [line.strip() for line in broken],
         counts,
-        f"none of {len(scans)} server modules imports client-side shard combination or decryption",
-        "server code imports client-side shard combination or decryption",
-        {"client_only": sorted(CLIENT_ONLY), "modules": [s.source.relative for s in scans]},
+        f"all {len(declared)} import contracts hold: none of {counts['modules_scanned']} "
+        "server modules imports a participant's device code, directly or indirectly",
+        "an import contract is broken: server code reaches a participant's device code",
+        {"contracts": [str(c.get("name")) for c in declared]},
     )
 
 
 CHECK = Check(
     id="server_imports_no_client_crypto",
-    title="No server module imports the client's shard combiner or decryption",
+    title="No server module imports a participant's device code (import contracts)",
     kind=Kind.STATIC,
     run=run,
 )

@@ -24,6 +24,13 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
+from atopos_client.connection import RoomClient
+from atopos_client.link import split_link_url
+from atopos_client.tickets import ticket_key
+from atopos_protocol.frames import CloseCode
+from atopos_protocol.governance.events import Event, EventKind
+from atopos_protocol.governance.payloads import Redeem, parse_payload
+from atopos_protocol.join_rules import JoinRule
 from evidence.check import Check, CheckResult, Kind, could_not_run, judged
 from evidence.checks._sockets import (
     ADMITTED,
@@ -38,13 +45,6 @@ from evidence.checks._sockets import (
 )
 from evidence.live.recording import ROOMY_TENANTS as ROOMY
 from evidence.live.wire import recording_python_clients
-from governance.events import Event, EventKind
-from governance.join_rules import JoinRule
-from governance.payloads import Redeem, parse_payload
-from governance.tickets import ticket_key
-from rooms.client.connection import RoomClient
-from rooms.protocol.frames import CloseCode
-from rooms.protocol.link import split_link_url
 
 if TYPE_CHECKING:
     from evidence.context import Context

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from atopos_client.link import split_link_url
 from atopos_site.testing.chromium import CHROMIUM, CHROMIUM_FLAGS, chromium_available
 from evidence.live.canaries import Canaries
 from evidence.live.wire import WireLog
-from rooms.protocol.link import split_link_url
 
 READY = "#chat-view:not([hidden])"
 CONNECTED = "#status[data-state='connected']"

@@ -10,11 +10,11 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from atopos_client.connection import RoomClient
+from atopos_client.events import GovernanceChanged, MemberJoined, MessageReceived, RoomClosed
+from atopos_client.keys import room_secret
 from evidence.live.canaries import Canaries
 from evidence.live.keyspace import KeyRecord
-from rooms.client.connection import RoomClient
-from rooms.client.events import GovernanceChanged, MemberJoined, MessageReceived, RoomClosed
-from rooms.protocol.keys import room_secret
 
 ROOM_LIFETIME_SECONDS = 900
 

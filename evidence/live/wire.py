@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from rooms.client import connection as client_connection
+from atopos_client import connection as client_connection
 
 LOOPBACK = "127.0.0.1"
 

@@ -3,7 +3,7 @@
 // (nobody binds another X25519 key to someone's signing key) and the room auth key's (only
 // a link holder vouches, so a relay cannot invent a newcomer). Re-keys and key shares are
 // sealed only to keys a binding in the signed log names, never to a key from a hello.
-// rooms/protocol/binding.py is the reference.
+// atopos_protocol/binding.py is the reference.
 import { concat } from './bytes.js';
 import { isValidPoint, x25519Shared } from './crypto.js';
 import { Prefix, signPrefixed, verifyPrefixedCached } from './signatures.js';

@@ -1,4 +1,4 @@
-// Dropping replayed, stale and future frames (PROTOCOL §4.4); rooms/protocol/replay.py is the
+// Dropping replayed, stale and future frames (PROTOCOL §4.4); atopos_client/replay.py is the
 // reference. A receiver remembers every (epoch, sender, seq) it accepted for as long as a frame
 // with that time could still pass the age check, and drops a second copy. It does not insist
 // that numbers rise: any member can seal a frame in another's name (chat is deniable), so a

@@ -1,5 +1,5 @@
 // One member's view of a room: keys, epochs, members, governance, sequence numbers.
-// No I/O, no DOM. rooms/client/session.py follows the same steps; both speak
+// No I/O, no DOM. atopos_client/session.py follows the same steps; both speak
 // docs/PROTOCOL.md. Governance lives in gov/membership.js (the merged log and epochs),
 // gov/outbox.js (our own events) and gov/logsync.js (catching up with other members).
 import { bindingValid, makeBinding, signLink } from './binding.js';

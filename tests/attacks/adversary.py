@@ -5,18 +5,18 @@ from __future__ import annotations
 import contextlib
 import time
 
-from governance.errors import GovernanceError
-from governance.events import Event, EventKind
-from governance.payloads import KeyShare, Rekey, parse_payload
-from governance.rekey import open_keyshare, open_rekey
-from rooms.client.events import Event as SessionEvent
-from rooms.client.events import MessageReceived
-from rooms.client.session import RoomSession
-from rooms.protocol.envelope import Plaintext, open_envelope, seal
-from rooms.protocol.errors import ProtocolError
-from rooms.protocol.frames import EventFrame, Kind
-from rooms.protocol.keys import EpochKeys
-from rooms.protocol.messages import Hello, InnerKind
+from atopos_client.envelope import Plaintext, open_envelope, seal
+from atopos_client.events import Event as SessionEvent
+from atopos_client.events import MessageReceived
+from atopos_client.keys import EpochKeys
+from atopos_client.messages import Hello, InnerKind
+from atopos_client.rekey import open_keyshare, open_rekey
+from atopos_client.session import RoomSession
+from atopos_protocol.errors import ProtocolError
+from atopos_protocol.frames import EventFrame, Kind
+from atopos_protocol.governance.errors import GovernanceError
+from atopos_protocol.governance.events import Event, EventKind
+from atopos_protocol.governance.payloads import KeyShare, Rekey, parse_payload
 from tests.rooms.peers import Peer
 
 

@@ -15,11 +15,11 @@ import os
 
 import pytest
 
-from governance.join_rules import JoinRule
-from rooms.protocol.binding import Binding, sign_link
-from rooms.protocol.frames import CloseCode, JoinFrame
-from rooms.protocol.joinproof import sign_join
-from rooms.protocol.keys import MemberKeys
+from atopos_client.keys import MemberKeys
+from atopos_protocol.binding import Binding, sign_link
+from atopos_protocol.frames import CloseCode, JoinFrame
+from atopos_protocol.join_rules import JoinRule
+from atopos_protocol.joinproof import sign_join
 from tests.rooms.peers import ORIGIN, Peer, open_socket
 
 pytestmark = pytest.mark.django_db(transaction=True)

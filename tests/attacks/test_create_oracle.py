@@ -14,12 +14,12 @@ import time
 
 import pytest
 
-from rooms.client.session import RoomSession
-from rooms.protocol.frames import CloseCode, CreateFrame
-from rooms.protocol.genesis import Genesis
-from rooms.protocol.joinproof import sign_join
-from rooms.protocol.keys import MemberKeys, derive_link_keys
-from rooms.protocol.signatures import SigningKey
+from atopos_client.keys import MemberKeys, derive_link_keys
+from atopos_client.session import RoomSession
+from atopos_protocol.frames import CloseCode, CreateFrame
+from atopos_protocol.genesis import Genesis
+from atopos_protocol.joinproof import sign_join
+from atopos_protocol.signatures import SigningKey
 from tests.rooms.peers import ORIGIN, Peer, finally_closed_with, open_socket
 
 pytestmark = pytest.mark.django_db(transaction=True)

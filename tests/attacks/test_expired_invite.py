@@ -12,12 +12,12 @@ import asyncio
 
 import pytest
 
-from governance.events import Event, EventKind
-from governance.join_rules import JoinRule
-from governance.payloads import Redeem
-from governance.tickets import sign_redeem, ticket_key
-from rooms.client.events import GovernanceChanged
-from rooms.protocol.frames import CloseCode, EventFrame, Kind, RefusedFrame
+from atopos_client.events import GovernanceChanged
+from atopos_client.tickets import sign_redeem, ticket_key
+from atopos_protocol.frames import CloseCode, EventFrame, Kind, RefusedFrame
+from atopos_protocol.governance.events import Event, EventKind
+from atopos_protocol.governance.payloads import Redeem
+from atopos_protocol.join_rules import JoinRule
 from tests.rooms.peers import Peer, closed_with
 from tests.rooms.test_admission_flows import ticket_of
 

@@ -13,9 +13,9 @@ import os
 
 import pytest
 
-from governance.join_rules import JoinRule
+from atopos_protocol.frames import CloseCode, CreateFrame, Kind, RefusedFrame
+from atopos_protocol.join_rules import JoinRule
 from rooms.consumers import MAX_WAITING_KNOCKS
-from rooms.protocol.frames import CloseCode, CreateFrame, Kind, RefusedFrame
 from tests.rooms.peers import Peer, closed_with, new_session, open_socket, set_policy
 
 pytestmark = pytest.mark.django_db(transaction=True)

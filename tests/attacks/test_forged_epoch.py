@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import pytest
 
-from rooms.client.events import MessageReceived
-from rooms.protocol.frames import CloseCode
+from atopos_client.events import MessageReceived
+from atopos_protocol.frames import CloseCode
 from tests.attacks.adversary import texts
 from tests.attacks.test_hello_key_substitution import kick_and_rekey
 from tests.rooms.peers import closed_with

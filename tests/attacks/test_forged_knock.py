@@ -12,12 +12,12 @@ import os
 
 import pytest
 
-from governance.join_rules import JoinRule
-from rooms.client.events import KnockReceived
-from rooms.protocol.binding import Binding
-from rooms.protocol.frames import KnockFrame
-from rooms.protocol.keys import MemberKeys
-from rooms.protocol.signatures import SigningKey
+from atopos_client.events import KnockReceived
+from atopos_client.keys import MemberKeys
+from atopos_protocol.binding import Binding
+from atopos_protocol.frames import KnockFrame
+from atopos_protocol.join_rules import JoinRule
+from atopos_protocol.signatures import SigningKey
 from tests.rooms.peers import Peer
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from governance.events import EventKind
-from governance.payloads import Rekey, parse_payload
-from rooms.client.events import MemberLeft
-from rooms.protocol.frames import LeftFrame
+from atopos_client.events import MemberLeft
+from atopos_protocol.frames import LeftFrame
+from atopos_protocol.governance.events import EventKind
+from atopos_protocol.governance.payloads import Rekey, parse_payload
 from tests.attacks.adversary import appended
 from tests.attacks.test_hello_key_substitution import kick_and_rekey
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from rooms.client.events import MessageReceived
-from rooms.protocol.codec import MAX_SAFE_INTEGER
+from atopos_client.events import MessageReceived
+from atopos_protocol.codec import MAX_SAFE_INTEGER
 from tests.attacks.adversary import forged_text, texts
 
 pytestmark = pytest.mark.django_db(transaction=True)

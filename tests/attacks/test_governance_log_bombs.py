@@ -15,11 +15,11 @@ import os
 
 import pytest
 
-from governance.events import Event, EventKind
-from governance.join_rules import JoinRule
-from governance.payloads import Empty, Kick, Rekey, RekeyEntry, SetJoinRule
-from governance.state import MAX_LOG_EVENTS
-from rooms.protocol.frames import CloseCode, EventFrame, Kind, RefusedFrame
+from atopos_protocol.frames import CloseCode, EventFrame, Kind, RefusedFrame
+from atopos_protocol.governance.events import Event, EventKind
+from atopos_protocol.governance.payloads import Empty, Kick, Rekey, RekeyEntry, SetJoinRule
+from atopos_protocol.governance.state import MAX_LOG_EVENTS
+from atopos_protocol.join_rules import JoinRule
 from rooms.room_governance import log_cache
 from tests.rooms.peers import Peer, closed_with, finally_closed_with, set_policy
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import pytest
 
-from governance.events import EventKind
-from governance.payloads import Rekey, parse_payload
-from rooms.client.events import GovernanceChanged
-from rooms.protocol.keys import MemberKeys
+from atopos_client.events import GovernanceChanged
+from atopos_client.keys import MemberKeys
+from atopos_protocol.governance.events import EventKind
+from atopos_protocol.governance.payloads import Rekey, parse_payload
 from tests.attacks.adversary import (
     appended,
     epochs_the_thief_can_take,

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from governance.events import EventKind
-from rooms.client.events import GovernanceChanged
-from rooms.protocol.keys import EpochKeys
+from atopos_client.events import GovernanceChanged
+from atopos_client.keys import EpochKeys
+from atopos_protocol.governance.events import EventKind
 from tests.attacks.adversary import appended, epochs_the_thief_can_take, forged_hello
 from tests.attacks.test_hello_key_substitution import kick_and_rekey
 from tests.rooms.peers import Peer

@@ -13,12 +13,12 @@ import os
 
 import pytest
 
-from governance.join_rules import JoinRule
-from rooms.protocol import VERSION
-from rooms.protocol.frames import CloseCode, Kind, PeekFrame
-from rooms.protocol.joinproof import sign_peek
-from rooms.protocol.keys import derive_link_keys
-from rooms.protocol.signatures import SigningKey
+from atopos_client.keys import derive_link_keys
+from atopos_protocol import VERSION
+from atopos_protocol.frames import CloseCode, Kind, PeekFrame
+from atopos_protocol.join_rules import JoinRule
+from atopos_protocol.joinproof import sign_peek
+from atopos_protocol.signatures import SigningKey
 from tests.rooms.peers import (
     ORIGIN,
     Peer,

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from rooms.client.events import GovernanceChanged
-from rooms.client.session import SendingPaused
-from rooms.protocol.frames import CloseCode
+from atopos_client.events import GovernanceChanged
+from atopos_client.session import SendingPaused
+from atopos_protocol.frames import CloseCode
 from rooms.room_governance import log_cache
 from tests.rooms.peers import Peer, open_socket
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from rooms.client.events import GovernanceChanged, MemberBehind
-from rooms.client.session import OLD_EPOCH_GRACE_MS, SendingPaused
+from atopos_client.events import GovernanceChanged, MemberBehind
+from atopos_client.session import OLD_EPOCH_GRACE_MS, SendingPaused
 from tests.attacks.adversary import envelope, governance, only_members_read, readable_by, texts
 from tests.attacks.test_hello_key_substitution import kick_and_rekey
 from tests.rooms.peers import Peer

@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from rooms.client.session import RoomSession
-from rooms.protocol.envelope import open_envelope
-from rooms.protocol.errors import ProtocolError
-from rooms.protocol.frames import Kind
-from rooms.protocol.keys import MemberKeys
-from rooms.protocol.link import Link
+from atopos_client.envelope import open_envelope
+from atopos_client.keys import MemberKeys
+from atopos_client.link import Link
+from atopos_client.session import RoomSession
+from atopos_protocol.errors import ProtocolError
+from atopos_protocol.frames import Kind
 from tests.support.room_pages import (
     READY,
     ask_to_join,

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from rooms.protocol.link import Link, split_link_url
+from atopos_client.link import Link, split_link_url
 from tests.support.browser import DESKTOP, PHONE
 from tests.support.room_pages import (
     READY,

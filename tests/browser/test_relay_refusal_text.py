@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from rooms.protocol import VERSION
+from atopos_protocol import VERSION
 from tests.support.room_pages import READY, ask_to_join, create_room, open_watched
 
 pytestmark = pytest.mark.browser

@@ -9,9 +9,9 @@ import threading
 
 import pytest
 
-from rooms.client.connection import RoomClient
-from rooms.client.events import MessageReceived
-from rooms.protocol.link import Link, split_link_url
+from atopos_client.connection import RoomClient
+from atopos_client.events import MessageReceived
+from atopos_client.link import Link, split_link_url
 from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS
 from tests.support.live_site import live_site
 from tests.support.room_pages import (

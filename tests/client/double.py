@@ -13,10 +13,10 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from governance.events import Event, EventKind
-from rooms.client.events import Event as SessionEvent
-from rooms.client.session import RoomSession
-from rooms.protocol.frames import EventFrame, Kind, WelcomeFrame
+from atopos_client.events import Event as SessionEvent
+from atopos_client.session import RoomSession
+from atopos_protocol.frames import EventFrame, Kind, WelcomeFrame
+from atopos_protocol.governance.events import Event, EventKind
 
 ORIGIN = "https://chat.example.org"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rooms.client.codes import CodeNotFound, member_code, resolve
+from atopos_client.codes import CodeNotFound, member_code, resolve
 
 BOB = bytes.fromhex("5f3a9c017b2ed4c8") + bytes(24)
 # Mallory ground a key whose first two bytes are Bob's.

@@ -6,14 +6,14 @@ import os
 
 import pytest
 
-from governance.events import EventKind
-from governance.join_rules import JoinRule
-from governance.payloads import Invite, SetJoinRule, Target
-from governance.tickets import ticket_key
-from rooms.client.events import GovernanceChanged
-from rooms.client.logsync import LogSync, Reassembly, event_batches
-from rooms.protocol.messages import PLAINTEXT_HEADER_SIZE, split_pieces
-from rooms.routing_modes import RoutingMode
+from atopos_client.events import GovernanceChanged
+from atopos_client.logsync import LogSync, Reassembly, event_batches
+from atopos_client.messages import PLAINTEXT_HEADER_SIZE, split_pieces
+from atopos_client.tickets import ticket_key
+from atopos_protocol.governance.events import EventKind
+from atopos_protocol.governance.payloads import Invite, SetJoinRule, Target
+from atopos_protocol.join_rules import JoinRule
+from atopos_protocol.routing_modes import RoutingMode
 from tests.client.double import RelayDouble, founded, joined, signed
 
 

@@ -7,7 +7,7 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rooms.client.inert import ESCAPED_CATEGORIES, columns, fold, inert, inert_lines
+from atopos_client.inert import ESCAPED_CATEGORIES, columns, fold, inert, inert_lines
 
 
 def test_an_osc_52_clipboard_write_prints_as_text():

@@ -7,7 +7,7 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rooms.client.names import (
+from atopos_client.names import (
     DEFAULT_IGNORABLE,
     FALLBACK,
     REMOVED_CATEGORIES,

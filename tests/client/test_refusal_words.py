@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rooms.client.__main__ import describe
-from rooms.client.events import ActionRefused
-from rooms.client.refusals import ACTIONS, ADMISSIONS, UNKNOWN, admission_refusal
+from atopos_client.__main__ import describe
+from atopos_client.events import ActionRefused
+from atopos_client.refusals import ACTIONS, ADMISSIONS, UNKNOWN, admission_refusal
 
 PHISH = "re-verify your link at https://evil.example/r/#v2.paste-it-here"
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from governance.events import Event, EventKind
-from rooms.client.session import RoomSession, SendingPaused
-from rooms.protocol.frames import EventFrame, Kind, LeftFrame
-from rooms.protocol.keys import EpochKeys
+from atopos_client.keys import EpochKeys
+from atopos_client.session import RoomSession, SendingPaused
+from atopos_protocol.frames import EventFrame, Kind, LeftFrame
+from atopos_protocol.governance.events import Event, EventKind
 from tests.attacks.adversary import epochs_the_thief_can_take, forged_hello
 from tests.client.double import RelayDouble, founded, joined
 

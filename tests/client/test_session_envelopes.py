@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rooms.client.events import MemberLeft, MessageReceived
+from atopos_client.events import MemberLeft, MessageReceived
 from tests.client.double import founded, joined
 
 

@@ -7,15 +7,15 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from governance.events import Event, EventKind, event_id
-from governance.payloads import Bind, Kick, Redeem, Rekey, Target, parse_payload
-from governance.rekey import Recipient, build_rekey
-from governance.tickets import sign_redeem
-from rooms.client.events import GovernanceChanged, MessageReceived
-from rooms.client.session import RoomSession
-from rooms.protocol.binding import Binding, sign_link, sign_member
-from rooms.protocol.frames import KnockFrame
-from rooms.protocol.messages import Hello, InnerKind
+from atopos_client.events import GovernanceChanged, MessageReceived
+from atopos_client.messages import Hello, InnerKind
+from atopos_client.rekey import Recipient, build_rekey
+from atopos_client.session import RoomSession
+from atopos_client.tickets import sign_redeem
+from atopos_protocol.binding import Binding, sign_link, sign_member
+from atopos_protocol.frames import KnockFrame
+from atopos_protocol.governance.events import Event, EventKind, event_id
+from atopos_protocol.governance.payloads import Bind, Kick, Redeem, Rekey, Target, parse_payload
 from tests.client.double import RelayDouble, founded, joined, signed
 
 

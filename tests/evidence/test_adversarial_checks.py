@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from atopos_protocol import VERSION
 from evidence.check import CheckResult, Status
 from evidence.checks import rate_limits_hold, relay_fuzz, replays_rejected, ticket_and_cap_races
 from evidence.checks.rate_limits_hold import Flood, LimitRun
@@ -15,7 +16,6 @@ from evidence.checks.replays_rejected import Replay
 from evidence.checks.ticket_and_cap_races import Race
 from evidence.context import Context
 from evidence.live.recording import start_live_site
-from rooms.protocol import VERSION
 
 
 def failed_with(result: CheckResult, *reasons: str) -> None:

@@ -21,8 +21,27 @@ from evidence.checks._suites import Case, Outcome, parse_junit, parse_tap
 from evidence.context import PROJECT_ROOT, Context
 from evidence.registry import load_check
 
-SUITE_PARTS = ["atopos_site", "rooms", "governance", "tests", "static", "pyproject.toml"]
-SITE_PARTS = ["atopos_site", "rooms", "governance", "evidence", "templates", "static", "manage.py"]
+SUITE_PARTS = [
+    "atopos_protocol",
+    "atopos_client",
+    "atopos_site",
+    "rooms",
+    "governance",
+    "tests",
+    "static",
+    "pyproject.toml",
+]
+SITE_PARTS = [
+    "atopos_protocol",
+    "atopos_client",
+    "atopos_site",
+    "rooms",
+    "governance",
+    "evidence",
+    "templates",
+    "static",
+    "manage.py",
+]
 # The attack catalogue and the claims it proves, read from the examined tree.
 CATALOGUE_PARTS = ["evidence/attacks.toml", "evidence/claims.toml"]
 # The site behind the shipped nginx template (the proxy attack of C17).
@@ -410,7 +429,7 @@ def test_governance_a_client_that_takes_keys_from_hellos_again_fails(tmp_path):
     relay colluding with the removed member then gets her the current epoch: the invariant's
     property test fails (and the scenario that pins the rule)."""
     root = seeded_tree(tmp_path, SUITE_PARTS)
-    session = root / "rooms" / "client" / "session.py"
+    session = root / "atopos_client" / "session.py"
     replace_once(
         session,
         "if hello.x_pk != membership.bound_key(sender):",
@@ -421,7 +440,7 @@ def test_governance_a_client_that_takes_keys_from_hellos_again_fails(tmp_path):
         "membership.hello_duties(sender, epoch)",
         "membership.hello_duties(sender, epoch, hello.x_pk)",
     )
-    membership = root / "rooms" / "client" / "membership.py"
+    membership = root / "atopos_client" / "membership.py"
     replace_once(
         membership,
         "def hello_duties(self, sender: bytes, sealed_in: EpochKeys) -> list[Duty]:",
@@ -433,7 +452,7 @@ def test_governance_a_client_that_takes_keys_from_hellos_again_fails(tmp_path):
         "recipient = Recipient(sender, x_pk or state.x_keys[sender])",
     )
     replace_once(  # the governance rule that refuses a key share to any other key
-        root / "governance" / "state.py",
+        root / "atopos_protocol" / "governance" / "state.py",
         '_require(state.x_keys.get(payload.recipient) == payload.recipient_x_pk, "wrong-key")',
         "pass  # seeded: version 1 had no such rule",
     )
@@ -499,7 +518,7 @@ def test_attacks_not_refused_or_missing_fail_their_own_claims_only(tmp_path):
     root = seeded_tree(tmp_path, [*SUITE_PARTS, *CATALOGUE_PARTS, *PROXY_PARTS])
     keep_attacks_of(root, {"C14", "C15", "C16", "C17", "C20", "C22"})
     replace_once(
-        root / "rooms" / "protocol" / "verification.py",
+        root / "atopos_client" / "verification.py",
         'raise ProtocolError("shard-mismatch")',
         "pass  # seeded: no shard check",
     )
@@ -509,7 +528,7 @@ def test_attacks_not_refused_or_missing_fail_their_own_claims_only(tmp_path):
         "// seeded: no shard check",
     )
     replace_once(
-        root / "rooms" / "protocol" / "replay.py",
+        root / "atopos_client" / "replay.py",
         "if not time_ms <= seq <= time_ms + SEQ_LEAD_MS:\n"
         '            raise ProtocolError("bad-seq")',
         "high = self.__dict__.setdefault('high', {})  # seeded: version 1's guard\n"

@@ -8,6 +8,8 @@ import os
 
 import pytest
 
+from atopos_protocol import VERSION
+from atopos_protocol.frames import Kind
 from evidence.checks import (
     browser_fragment_never_sent,
     database_schema_scan,
@@ -28,8 +30,6 @@ from evidence.live.browser import RecordedRequest
 from evidence.live.canaries import Canaries
 from evidence.live.keyspace import KeyRecord
 from evidence.live.wire import WireFrame
-from rooms.protocol import VERSION
-from rooms.protocol.frames import Kind
 from tests.evidence.live_run import live_evidence  # noqa: F401 -- module fixture
 
 ROOM_ID = bytes.fromhex("e7bad6507eab27be3ee97715abaefa76")
@@ -231,7 +231,7 @@ def test_a_row_holding_a_canary_or_a_client_address_fails_the_schema_scan(tmp_pa
 
 
 def test_a_server_shard_kept_after_the_end_makes_the_traffic_decryptable():
-    from rooms.client.session import RoomSession
+    from atopos_client.session import RoomSession
 
     creator = RoomSession.new_room("http://localhost", "Alice", 900, 1_700_000_000_000)
     creator.accept_created()

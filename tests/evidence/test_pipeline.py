@@ -121,7 +121,7 @@ def test_mallorys_leaks_that_no_denylist_named_are_refused(text, finding):
     [
         '{"routes": ["/", "/r/", "/ws/v1", "/static/js/session.js", "/no-such-page/"]}',
         '{"page": "/security/evidence/latest/checks/sri_hashes_match.json"}',
-        '{"names": ["rooms.protocol.labels.Label.RID", "nacl.public.SealedBox"]}',
+        '{"names": ["atopos_protocol.labels.Label.RID", "nacl.public.SealedBox"]}',
         '{"field": "Tenant.display_name", "version": "v20.20.2", "took": 0.23}',
         '{"bundle": "qrcode-generator-2.0.4.js", "globs": "*/tests/ and */migrations/"}',
         '{"mac": "lrSXuAkhfwpezSUAdIH/KbBzuxp2QK//g524NBfZ7Vq=", "at": "12:30:01"}',

@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from governance.events import Event, EventKind
-from governance.join_rules import JoinRule
-from governance.payloads import (
+from atopos_client.keys import MemberKeys, derive_link_keys
+from atopos_client.tickets import sign_redeem, ticket_key
+from atopos_protocol.binding import Binding, sign_link
+from atopos_protocol.genesis import Genesis, GenesisBody
+from atopos_protocol.governance.events import Event, EventKind
+from atopos_protocol.governance.payloads import (
     Admit,
     Bind,
     Empty,
@@ -18,12 +21,9 @@ from governance.payloads import (
     SetJoinRule,
     Target,
 )
-from governance.tickets import sign_redeem, ticket_key
-from rooms.protocol.binding import Binding, sign_link
-from rooms.protocol.genesis import Genesis, GenesisBody
-from rooms.protocol.keys import MemberKeys, derive_link_keys
-from rooms.protocol.signatures import SigningKey
-from rooms.routing_modes import RoutingMode
+from atopos_protocol.join_rules import JoinRule
+from atopos_protocol.routing_modes import RoutingMode
+from atopos_protocol.signatures import SigningKey
 
 ORIGIN = "https://chat.example.org"
 EXPIRES_AT = 1_893_456_000

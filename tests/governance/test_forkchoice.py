@@ -6,10 +6,10 @@ import random
 
 import pytest
 
-from governance.errors import GovernanceError
-from governance.events import Event
-from governance.forkchoice import DROPPED_ANCESTOR, resolve
-from governance.join_rules import JoinRule
+from atopos_protocol.governance.errors import GovernanceError
+from atopos_protocol.governance.events import Event
+from atopos_protocol.governance.forkchoice import DROPPED_ANCESTOR, resolve
+from atopos_protocol.join_rules import JoinRule
 from tests.governance.builders import Actor, Log, make_room
 
 OWNER = Actor.named("owner")

@@ -2,7 +2,7 @@
 
 Each example writes up to 30 events by five actors (any of whom may act out of
 turn, on any earlier event as parent), then checks the merge of what they
-wrote against rules stated independently of governance.state.
+wrote against rules stated independently of atopos_protocol.governance.state.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from governance.events import Event, EventKind
-from governance.forkchoice import Resolution, resolve
-from governance.join_rules import JoinRule
-from governance.payloads import Invite, Kick, Redeem, Target, parse_payload
-from governance.state import RoomState, apply, initial_state
+from atopos_protocol.governance.events import Event, EventKind
+from atopos_protocol.governance.forkchoice import Resolution, resolve
+from atopos_protocol.governance.payloads import Invite, Kick, Redeem, Target, parse_payload
+from atopos_protocol.governance.state import RoomState, apply, initial_state
+from atopos_protocol.join_rules import JoinRule
 from tests.governance.builders import Actor, Log, make_room
 
 ACTORS = [Actor.named(name) for name in ("owner", "ada", "ben", "cy", "dee")]
@@ -194,7 +194,7 @@ def test_no_admission_after_lock_and_nothing_after_end(script):
 @given(scripts, scripts)
 def test_different_states_show_different_phrases(first, second):
     """Two different states never share a safety phrase (in practice: 40 bits apart)."""
-    from governance.phrase import safety_phrase
+    from atopos_client.phrase import safety_phrase
 
     a, b = merge(write(first)).state, merge(write(second)).state
     if a.state_hash != b.state_hash:

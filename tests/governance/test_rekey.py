@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from governance import rekey as rekey_module
-from governance.errors import GovernanceError
-from governance.payloads import Rekey, RekeyEntry
-from governance.rekey import Recipient, build_keyshare, build_rekey, open_keyshare, open_rekey
-from rooms.protocol.keys import EpochKeys
-from rooms.protocol.labels import Label
+from atopos_client import rekey as rekey_module
+from atopos_client.keys import EpochKeys
+from atopos_client.labels import ClientLabel
+from atopos_client.rekey import Recipient, build_keyshare, build_rekey, open_keyshare, open_rekey
+from atopos_protocol.governance.errors import GovernanceError
+from atopos_protocol.governance.payloads import Rekey, RekeyEntry
 from tests.governance.builders import Actor
 
 ROOM = bytes(range(16))
@@ -74,7 +74,7 @@ def test_an_admin_publishing_a_confirm_its_secret_does_not_give_is_caught():
     epoch_id = (1).to_bytes(4, "big") + fake_confirm[:8]
     ephemeral_pk, admin_x_pk = rekey_module._x_public(ephemeral), ADMIN.x_pk
     key = rekey_module._seal_key(
-        Label.REKEY, rekey_module._shared(ephemeral, ADA.x_pk),
+        ClientLabel.REKEY, rekey_module._shared(ephemeral, ADA.x_pk),
         rekey_module._shared(ADMIN.keys.x_secret, ADA.x_pk), ROOM, epoch_id, ephemeral_pk,
         admin_x_pk, ADA.x_pk, KICK,
     )  # fmt: skip

@@ -6,12 +6,12 @@ from dataclasses import replace
 
 import pytest
 
-from governance.errors import GovernanceError
-from governance.events import Event, EventKind
-from governance.forkchoice import resolve
-from governance.join_rules import JoinRule
-from governance.payloads import Rekey, RekeyEntry
-from governance.state import MAX_LOG_BYTES, MAX_MEMBERS, apply, initial_state
+from atopos_protocol.governance.errors import GovernanceError
+from atopos_protocol.governance.events import Event, EventKind
+from atopos_protocol.governance.forkchoice import resolve
+from atopos_protocol.governance.payloads import Rekey, RekeyEntry
+from atopos_protocol.governance.state import MAX_LOG_BYTES, MAX_MEMBERS, apply, initial_state
+from atopos_protocol.join_rules import JoinRule
 from tests.governance.builders import Actor, Log, admitted, chain, make_room
 
 OWNER = Actor.named("owner")

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from governance.errors import GovernanceError
-from governance.events import Event
-from governance.forkchoice import resolve
-from governance.payloads import KeyShare, Rekey, parse_payload
-from governance.phrase import safety_phrase
-from governance.rekey import open_keyshare, open_rekey
-from governance.tickets import redeem_valid, ticket_key
-from rooms.protocol.genesis import Genesis
-from rooms.protocol.keys import EpochKeys
+from atopos_client.keys import EpochKeys
+from atopos_client.phrase import safety_phrase
+from atopos_client.rekey import open_keyshare, open_rekey
+from atopos_client.tickets import ticket_key
+from atopos_protocol.genesis import Genesis
+from atopos_protocol.governance.errors import GovernanceError
+from atopos_protocol.governance.events import Event
+from atopos_protocol.governance.forkchoice import resolve
+from atopos_protocol.governance.payloads import KeyShare, Rekey, parse_payload
+from atopos_protocol.governance.tickets import redeem_valid
 from tests.protocol.vectors import load
 
 VECTORS = load("governance.json")
@@ -98,7 +99,7 @@ def test_the_browser_uses_the_same_word_list():
     """Safety phrases agree only if both sides map bytes to the same 256 words."""
     import re
 
-    from governance.words import WORDS
+    from atopos_client.words import WORDS
     from tests.support.processes import ROOT
 
     source = (ROOT / "static" / "js" / "gov" / "words.js").read_text()

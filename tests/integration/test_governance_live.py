@@ -7,16 +7,16 @@ from collections import Counter
 
 import pytest
 
-from governance.join_rules import JoinRule
-from rooms.client.connection import AdmissionRefused, RoomClient
-from rooms.client.events import (
+from atopos_client.connection import AdmissionRefused, RoomClient
+from atopos_client.events import (
     GovernanceChanged,
     KnockReceived,
     MemberJoined,
     MessageReceived,
     RoomClosed,
 )
-from rooms.protocol.frames import CloseCode
+from atopos_protocol.frames import CloseCode
+from atopos_protocol.join_rules import JoinRule
 from tests.support.live_site import live_site
 
 pytestmark = pytest.mark.integration

@@ -8,7 +8,7 @@ import os
 import pytest
 import websockets
 
-from rooms.protocol.link import Link
+from atopos_client.link import Link
 from tests.support.live_site import LiveSite, live_site
 from tests.support.processes import http_get
 

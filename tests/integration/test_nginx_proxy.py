@@ -17,8 +17,8 @@ import ssl
 import pytest
 import websockets
 
+from atopos_protocol.frames import ChallengeFrame, CloseCode
 from atopos_site.testing.nginx import NginxProxy, nginx_available, nginx_proxy
-from rooms.protocol.frames import ChallengeFrame, CloseCode
 from tests.support.live_site import LiveSite, live_site
 
 pytestmark = [

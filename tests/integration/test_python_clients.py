@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from rooms.client.connection import RoomClient, RoomUnavailable
-from rooms.client.events import MemberJoined, MessageReceived, RoomClosed
+from atopos_client.connection import RoomClient, RoomUnavailable
+from atopos_client.events import MemberJoined, MessageReceived, RoomClosed
 from tests.support.live_site import live_site
 from tests.support.processes import ROOT
 
@@ -50,16 +50,16 @@ def test_two_clients_create_join_and_talk(site):
 
 
 def test_the_command_line_client_creates_and_joins(site):
-    """`python -m rooms.client` prints a link; a second one given it on stdin gets the message."""
+    """`python -m atopos_client` prints a link; a second one given it on stdin gets the message."""
     creator = subprocess.Popen(
-        [sys.executable, "-m", "rooms.client", "create", site.url("").rstrip("/"),
+        [sys.executable, "-m", "atopos_client", "create", site.url("").rstrip("/"),
          "--name", "Alice", "--for", "6"],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert creator.stdout is not None
     link = creator.stdout.readline().split(": ", 1)[1].strip()
     joiner = subprocess.run(
-        [sys.executable, "-m", "rooms.client", "join", "--name", "Bob",
+        [sys.executable, "-m", "atopos_client", "join", "--name", "Bob",
          "--say", "hi from the terminal", "--for", "1"],
         cwd=ROOT, input=link + "\n", capture_output=True, text=True, timeout=30,
     )  # fmt: skip

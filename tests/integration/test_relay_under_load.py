@@ -11,13 +11,13 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
+from atopos_client.connection import RoomClient
+from atopos_client.events import MessageReceived
+from atopos_client.link import split_link_url
+from atopos_client.session import RoomSession
+from atopos_protocol.frames import ChallengeFrame, CloseCode
 from bench.loadgen import connect_swarm
 from bench.servers import Process, Variant
-from rooms.client.connection import RoomClient
-from rooms.client.events import MessageReceived
-from rooms.client.session import RoomSession
-from rooms.protocol.frames import ChallengeFrame, CloseCode
-from rooms.protocol.link import split_link_url
 from tests.support.live_site import LiveSite, live_site
 
 pytestmark = pytest.mark.integration

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from rooms.client.connection import RoomClient
-from rooms.client.events import MemberJoined
+from atopos_client.connection import RoomClient
+from atopos_client.events import MemberJoined
 from tests.support.live_site import live_site
 from tests.support.processes import ROOT, base_env
 from tests.support.terminal import Terminal, read_until
@@ -66,7 +66,7 @@ def test_mallory_reading_the_process_list_never_sees_bobs_link(site, tmp_path, w
                 await bob.type(alice.link)
             await bob.wait_for_text("* Joined the room")
             command_line = Path(f"/proc/{bob.pid}/cmdline").read_bytes()
-            assert b"rooms.client" in command_line
+            assert b"atopos_client" in command_line
             assert fragment_of(alice.link) not in command_line
             assert b"#" not in command_line
             if way == "environment":
@@ -96,7 +96,7 @@ def test_a_link_given_as_an_argument_is_refused_without_echoing_it(site, shape):
         }[shape]
         refused = await asyncio.to_thread(
             subprocess.run,
-            [sys.executable, "-m", "rooms.client", *argument, "--name", "Bob"],
+            [sys.executable, "-m", "atopos_client", *argument, "--name", "Bob"],
             cwd=ROOT, env=base_env(ATOPOS_LINK=""), input="", capture_output=True, timeout=30,
         )  # fmt: skip
         assert refused.returncode == 2
@@ -160,7 +160,7 @@ def test_create_never_overwrites_an_existing_link_file(site, tmp_path):
     path = tmp_path / "room.link"
     path.symlink_to(planted)
     refused = subprocess.run(
-        [sys.executable, "-m", "rooms.client", "create", site.url("").rstrip("/"),
+        [sys.executable, "-m", "atopos_client", "create", site.url("").rstrip("/"),
          "--link-file", str(path), "--for", "0"],
         cwd=ROOT, env=base_env(), capture_output=True, timeout=30,
     )  # fmt: skip
@@ -179,7 +179,7 @@ def test_the_link_typed_at_the_prompt_is_not_echoed(site):
             os.chdir(ROOT)
             os.execve(  # noqa: S606 - the test's own fixed command, no shell involved
                 sys.executable,
-                [sys.executable, "-m", "rooms.client", "join", "--name", "Bob", "--for", "1"],
+                [sys.executable, "-m", "atopos_client", "join", "--name", "Bob", "--for", "1"],
                 base_env(ATOPOS_LINK=""),
             )
         try:

@@ -1,7 +1,7 @@
 """What other members send cannot drive Alice's terminal or pass for someone else
 (issue 9, items 14, 15 and 17).
 
-Alice runs the real terminal client (`python -m rooms.client`) against a real
+Alice runs the real terminal client (`python -m atopos_client`) against a real
 relay; Mallory (and Bob) are Python clients in the same room. Every assertion
 is on the exact bytes Alice's terminal was given.
 """
@@ -21,10 +21,10 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from rooms.client.codes import member_code
-from rooms.client.connection import AdmissionRefused, RoomClient
-from rooms.client.events import MemberJoined
-from rooms.protocol.keys import MemberKeys
+from atopos_client.codes import member_code
+from atopos_client.connection import AdmissionRefused, RoomClient
+from atopos_client.events import MemberJoined
+from atopos_client.keys import MemberKeys
 from tests.support.live_site import live_site
 from tests.support.processes import ROOT, base_env
 from tests.support.terminal import Terminal, read_until
@@ -269,7 +269,7 @@ def test_padding_cannot_make_alices_terminal_wrap_a_forged_status_line(site, tmp
             arguments = ["create", site.url("").rstrip("/"), "--name", "Alice"]
             os.execve(  # noqa: S606 - the test's own fixed command, no shell involved
                 sys.executable,
-                [sys.executable, "-m", "rooms.client", *arguments, "--link-file", str(link_file)],
+                [sys.executable, "-m", "atopos_client", *arguments, "--link-file", str(link_file)],
                 base_env(COLUMNS="", LINES="", ATOPOS_LINK=""),
             )
         try:

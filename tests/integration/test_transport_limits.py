@@ -9,7 +9,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
-from rooms.protocol import VERSION
+from atopos_protocol import VERSION
 from tests.support.live_site import live_site
 
 pytestmark = pytest.mark.integration
@@ -44,8 +44,8 @@ def test_frames_over_64_kib_drop_the_connection_and_nothing_else(tmp_path):
 
 async def refused_with_frames_queued(origin: str, link: str) -> None:
     """Join, then send a frame the relay refuses and, right behind it, one more."""
-    from rooms.client.connection import RoomClient
-    from rooms.client.events import RoomClosed
+    from atopos_client.connection import RoomClient
+    from atopos_client.events import RoomClosed
 
     client = await RoomClient.join(link, "Queued")
     await client.socket.send(bytes([VERSION, 0x10, 0, 0, 0]))  # bad size: refused with 4103
@@ -55,7 +55,7 @@ async def refused_with_frames_queued(origin: str, link: str) -> None:
 
 def test_a_socket_refused_with_frames_queued_gives_its_place_back(tmp_path):
     """The reply to a frame queued behind a close must not keep the place taken."""
-    from rooms.client.connection import RoomClient
+    from atopos_client.connection import RoomClient
 
     async def scenario(origin: str) -> str:
         owner = await RoomClient.create(origin, "Owner")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rooms.protocol import VERSION
-from rooms.protocol.frames import (
+from atopos_protocol import VERSION
+from atopos_protocol.frames import (
     DECLINE_SIZE,
     JOIN_SIZE,
     MAX_CREATE_SIZE,
@@ -18,7 +18,7 @@ from rooms.protocol.frames import (
     classify_client_frame,
     envelope_frame_sizes,
 )
-from rooms.routing_modes import RoutingMode
+from atopos_protocol.routing_modes import RoutingMode
 
 
 def frame(kind: int, size: int, version: int = VERSION) -> bytes:

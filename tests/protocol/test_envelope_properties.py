@@ -6,12 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rooms.protocol.envelope import Plaintext, open_envelope, seal
-from rooms.protocol.errors import ProtocolError
-from rooms.protocol.frames import BUCKETS, ENVELOPE_OVERHEAD
-from rooms.protocol.messages import InnerKind, max_text_bytes
-from rooms.protocol.replay import SEQ_LEAD_MS, ReplayGuard
-from rooms.routing_modes import RoutingMode
+from atopos_client.envelope import Plaintext, open_envelope, seal
+from atopos_client.messages import InnerKind, max_text_bytes
+from atopos_client.replay import SEQ_LEAD_MS, ReplayGuard
+from atopos_protocol.errors import ProtocolError
+from atopos_protocol.frames import BUCKETS, ENVELOPE_OVERHEAD
+from atopos_protocol.routing_modes import RoutingMode
 from tests.protocol.vectors import room_context
 
 ROOM_ID, _, EPOCH = room_context("room/direct-open")

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from governance.join_rules import JoinRule
-from rooms.protocol.binding import Binding
-from rooms.protocol.envelope import Plaintext, open_envelope, seal
-from rooms.protocol.errors import ProtocolError
-from rooms.protocol.frames import (
+from atopos_client.envelope import Plaintext, open_envelope, seal
+from atopos_client.keys import (
+    MemberKeys,
+    derive_link_keys,
+    first_epoch,
+    room_secret,
+)
+from atopos_client.link import Link, split_link_url
+from atopos_client.messages import InnerKind
+from atopos_client.verification import verify_genesis_for_link
+from atopos_protocol.binding import Binding
+from atopos_protocol.errors import ProtocolError
+from atopos_protocol.frames import (
     ChallengeFrame,
     CreateFrame,
     DeclineFrame,
@@ -20,8 +28,9 @@ from rooms.protocol.frames import (
     available_frame,
     created_frame,
 )
-from rooms.protocol.genesis import Genesis, GenesisBody
-from rooms.protocol.joinproof import (
+from atopos_protocol.genesis import Genesis, GenesisBody
+from atopos_protocol.join_rules import JoinRule
+from atopos_protocol.joinproof import (
     join_proof_body,
     peek_proof_body,
     sign_join,
@@ -29,17 +38,8 @@ from rooms.protocol.joinproof import (
     verify_join,
     verify_peek,
 )
-from rooms.protocol.keys import (
-    MemberKeys,
-    derive_link_keys,
-    first_epoch,
-    room_secret,
-)
-from rooms.protocol.link import Link, split_link_url
-from rooms.protocol.messages import InnerKind
-from rooms.protocol.signatures import strict_verify
-from rooms.protocol.verification import verify_genesis_for_link
-from rooms.routing_modes import RoutingMode
+from atopos_protocol.routing_modes import RoutingMode
+from atopos_protocol.signatures import strict_verify
 from tests.protocol.vectors import guard_from, load, room_context
 
 DERIVATIONS = load("derivation.json")["cases"]

@@ -6,9 +6,9 @@ import json
 from functools import cache
 from typing import Any
 
-from rooms.protocol.keys import EpochKeys, derive_link_keys, first_epoch, room_secret
-from rooms.protocol.replay import ReplayGuard
-from rooms.routing_modes import RoutingMode
+from atopos_client.keys import EpochKeys, derive_link_keys, first_epoch, room_secret
+from atopos_client.replay import ReplayGuard
+from atopos_protocol.routing_modes import RoutingMode
 from tests.support.processes import ROOT
 
 VECTORS = ROOT / "tests" / "vectors"

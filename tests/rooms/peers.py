@@ -10,15 +10,15 @@ from typing import TypeVar
 
 from channels.testing import WebsocketCommunicator
 
+from atopos_client.events import Event
+from atopos_client.session import RoomSession, wall_clock_ms
+from atopos_protocol import VERSION
+from atopos_protocol.frames import ChallengeFrame, Kind
+from atopos_protocol.join_rules import JoinRule
+from atopos_protocol.routing_modes import RoutingMode
 from atopos_site.asgi import application
 from atopos_site.tenancy import resolver
 from atopos_site.tenancy.models import Tenant
-from governance.join_rules import JoinRule
-from rooms.client.events import Event
-from rooms.client.session import RoomSession, wall_clock_ms
-from rooms.protocol import VERSION
-from rooms.protocol.frames import ChallengeFrame, Kind
-from rooms.routing_modes import RoutingMode
 
 E = TypeVar("E")
 HOST = "alpha.localhost"

@@ -6,8 +6,7 @@ import os
 
 import pytest
 
-from governance.join_rules import JoinRule
-from rooms.client.events import (
+from atopos_client.events import (
     GovernanceChanged,
     KnockReceived,
     KnockWithdrawn,
@@ -15,9 +14,10 @@ from rooms.client.events import (
     MemberLeft,
     MessageReceived,
 )
-from rooms.protocol import VERSION
-from rooms.protocol.frames import CloseCode, Kind, RefusedFrame
-from rooms.protocol.link import split_link_url
+from atopos_client.link import split_link_url
+from atopos_protocol import VERSION
+from atopos_protocol.frames import CloseCode, Kind, RefusedFrame
+from atopos_protocol.join_rules import JoinRule
 from tests.rooms.peers import Peer, closed_with
 
 pytestmark = pytest.mark.django_db(transaction=True)

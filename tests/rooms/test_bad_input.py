@@ -6,10 +6,10 @@ import os
 
 import pytest
 
-from rooms.client.events import MessageReceived
-from rooms.protocol import VERSION
-from rooms.protocol.binding import Binding
-from rooms.protocol.frames import CloseCode, JoinFrame, Kind
+from atopos_client.events import MessageReceived
+from atopos_protocol import VERSION
+from atopos_protocol.binding import Binding
+from atopos_protocol.frames import CloseCode, JoinFrame, Kind
 from tests.rooms.peers import Peer, closed_with, open_socket, room_socket, set_policy
 
 pytestmark = pytest.mark.django_db(transaction=True)

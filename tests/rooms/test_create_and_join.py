@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rooms.client.events import MemberJoined
+from atopos_client.events import MemberJoined
 from tests.rooms.peers import Peer
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from governance.join_rules import JoinRule
-from rooms.protocol import VERSION
-from rooms.protocol.frames import CloseCode, Kind
-from rooms.routing_modes import RoutingMode
+from atopos_protocol import VERSION
+from atopos_protocol.frames import CloseCode, Kind
+from atopos_protocol.join_rules import JoinRule
+from atopos_protocol.routing_modes import RoutingMode
 from tests.rooms.peers import (
     ORIGIN,
     closed_with,

@@ -7,12 +7,12 @@ import time
 
 import pytest
 
+from atopos_client.events import MessageReceived
+from atopos_client.session import RoomSession
+from atopos_protocol.frames import CloseCode, EventFrame, Kind, RefusedFrame
+from atopos_protocol.governance.events import EventKind
+from atopos_protocol.governance.payloads import Empty
 from atopos_site.tenancy.namespace import TenantNamespace
-from governance.events import EventKind
-from governance.payloads import Empty
-from rooms.client.events import MessageReceived
-from rooms.client.session import RoomSession
-from rooms.protocol.frames import CloseCode, EventFrame, Kind, RefusedFrame
 from rooms.redis_clients import redis_for
 from rooms.store import RoomStore, StoredRoom
 from tests.client.double import signed
@@ -52,7 +52,7 @@ async def test_ending_closes_every_socket_with_4000_after_the_signed_end(alice, 
 
 
 def _is_end(frame: bytes) -> bool:
-    from governance.events import Event
+    from atopos_protocol.governance.events import Event
 
     return Event.decode(EventFrame.decode(frame, Kind.GOVERNANCE).event).kind is EventKind.END_ROOM
 

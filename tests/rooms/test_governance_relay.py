@@ -7,16 +7,16 @@ import os
 
 import pytest
 
+from atopos_client.events import GovernanceChanged, MessageReceived
+from atopos_client.keys import MemberKeys
+from atopos_client.session import RoomSession
+from atopos_protocol import VERSION
+from atopos_protocol.binding import Binding
+from atopos_protocol.frames import EventFrame, Kind, RefusedFrame
+from atopos_protocol.governance.events import Event, EventKind
+from atopos_protocol.governance.payloads import Admit, Empty, Target
+from atopos_protocol.join_rules import JoinRule
 from atopos_site.tenancy.namespace import TenantNamespace
-from governance.events import Event, EventKind
-from governance.join_rules import JoinRule
-from governance.payloads import Admit, Empty, Target
-from rooms.client.events import GovernanceChanged, MessageReceived
-from rooms.client.session import RoomSession
-from rooms.protocol import VERSION
-from rooms.protocol.binding import Binding
-from rooms.protocol.frames import EventFrame, Kind, RefusedFrame
-from rooms.protocol.keys import MemberKeys
 from rooms.redis_clients import redis_for
 from rooms.store import Appended, RoomStore
 from tests.rooms.peers import Peer

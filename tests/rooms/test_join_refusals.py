@@ -7,13 +7,13 @@ import os
 
 import pytest
 
+from atopos_client.keys import MemberKeys
+from atopos_client.link import Link
+from atopos_client.session import RoomSession
+from atopos_protocol.binding import Binding
+from atopos_protocol.frames import CloseCode, JoinFrame
+from atopos_protocol.signatures import Prefix, SigningKey
 from atopos_site.tenancy.models import TenantDomain
-from rooms.client.session import RoomSession
-from rooms.protocol.binding import Binding
-from rooms.protocol.frames import CloseCode, JoinFrame
-from rooms.protocol.keys import MemberKeys
-from rooms.protocol.link import Link
-from rooms.protocol.signatures import Prefix, SigningKey
 from tests.conftest import make_tenant
 from tests.rooms.peers import ORIGIN, closed_with, finally_closed_with, open_socket
 

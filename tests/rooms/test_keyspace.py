@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from governance.join_rules import JoinRule
-from rooms.client.events import GovernanceChanged, KnockReceived
-from rooms.protocol.codec import b64u_encode
-from rooms.protocol.frames import CloseCode
+from atopos_client.events import GovernanceChanged, KnockReceived
+from atopos_protocol.codec import b64u_encode
+from atopos_protocol.frames import CloseCode
+from atopos_protocol.join_rules import JoinRule
 from rooms.store import RateCounter
 from tests.rooms.peers import Peer, finally_closed_with
 

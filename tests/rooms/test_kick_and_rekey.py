@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from governance.join_rules import JoinRule
-from rooms.client.events import GovernanceChanged, MessageReceived
-from rooms.client.session import SendingPaused
-from rooms.protocol import VERSION
-from rooms.protocol.envelope import open_envelope
-from rooms.protocol.errors import ProtocolError
-from rooms.protocol.frames import CloseCode, Kind, RefusedFrame
+from atopos_client.envelope import open_envelope
+from atopos_client.events import GovernanceChanged, MessageReceived
+from atopos_client.session import SendingPaused
+from atopos_protocol import VERSION
+from atopos_protocol.errors import ProtocolError
+from atopos_protocol.frames import CloseCode, Kind, RefusedFrame
+from atopos_protocol.join_rules import JoinRule
 from tests.rooms.peers import Peer, closed_with, open_socket
 
 pytestmark = pytest.mark.django_db(transaction=True)

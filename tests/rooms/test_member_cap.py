@@ -6,10 +6,10 @@ import asyncio
 
 import pytest
 
-from governance.join_rules import JoinRule
-from rooms.client.events import GovernanceChanged
-from rooms.client.session import RoomSession
-from rooms.protocol.frames import CloseCode, Kind
+from atopos_client.events import GovernanceChanged
+from atopos_client.session import RoomSession
+from atopos_protocol.frames import CloseCode, Kind
+from atopos_protocol.join_rules import JoinRule
 from tests.rooms.peers import Peer, open_socket, set_policy
 
 pytestmark = pytest.mark.django_db(transaction=True)

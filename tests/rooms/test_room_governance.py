@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from governance.forkchoice import resolve
-from governance.join_rules import JoinRule
+from atopos_protocol.governance.forkchoice import resolve
+from atopos_protocol.join_rules import JoinRule
 from rooms.room_governance import CLOCK_ALLOWANCE_MS, AppendRefused, Entry, check_append, entry_for
 from tests.governance.builders import Actor, Log, admitted, chain, make_room
 

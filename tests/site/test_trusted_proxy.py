@@ -13,10 +13,10 @@ import pytest
 from channels.testing import WebsocketCommunicator
 from django.core.exceptions import ImproperlyConfigured
 
+from atopos_protocol.frames import ChallengeFrame, CloseCode
 from atopos_site.asgi import application
 from atopos_site.client_address import TrustedProxyMiddleware, forwarded_client
 from atopos_site.env import ip_networks
-from rooms.protocol.frames import ChallengeFrame, CloseCode
 from rooms.server_keys import client_identity
 
 PROXY = ("127.0.0.1", 41000)

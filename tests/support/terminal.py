@@ -1,4 +1,4 @@
-"""The terminal client (`python -m rooms.client`) as a real process a test talks to."""
+"""The terminal client (`python -m atopos_client`) as a real process a test talks to."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tests.support.processes import ROOT, base_env
 
 
 class Terminal:
-    """One running `python -m rooms.client`; keeps every byte it printed."""
+    """One running `python -m atopos_client`; keeps every byte it printed."""
 
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
@@ -22,7 +22,7 @@ class Terminal:
     @classmethod
     async def start(cls, *arguments: str, **env: str) -> Terminal:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "rooms.client", *arguments,
+            sys.executable, "-m", "atopos_client", *arguments,
             cwd=ROOT, env=base_env(**{"ATOPOS_LINK": "", **env}),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,

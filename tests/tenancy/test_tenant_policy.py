@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from atopos_protocol.routing_modes import RoutingMode
 from atopos_site.tenancy.models import Tenant
-from rooms.routing_modes import RoutingMode
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ import pytest
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.testing import WebsocketCommunicator
 
+from atopos_protocol.frames import ChallengeFrame
 from atopos_site.asgi import application
 from atopos_site.tenancy.asgi import TenantOriginValidator, TenantScopeMiddleware
-from rooms.protocol.frames import ChallengeFrame
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -20,13 +20,23 @@ from typing import Any
 import nacl.bindings as sodium
 from nacl.exceptions import BadSignatureError
 
-from governance.join_rules import JoinRule
-from rooms.protocol import VERSION
-from rooms.protocol.binding import Binding
-from rooms.protocol.codec import b64u_encode, u8, u32, u64
-from rooms.protocol.envelope import AAD_PREFIX, Plaintext, seal
-from rooms.protocol.errors import ProtocolError
-from rooms.protocol.frames import (
+from atopos_client.envelope import AAD_PREFIX, Plaintext, seal
+from atopos_client.keys import (
+    EpochKeys,
+    LinkKeys,
+    MemberKeys,
+    derive_link_keys,
+    first_epoch,
+    room_secret,
+)
+from atopos_client.link import Link
+from atopos_client.messages import Hello, InnerKind
+from atopos_client.verification import verify_genesis_for_link
+from atopos_protocol import VERSION
+from atopos_protocol.binding import Binding
+from atopos_protocol.codec import b64u_encode, u8, u32, u64
+from atopos_protocol.errors import ProtocolError
+from atopos_protocol.frames import (
     ChallengeFrame,
     CreateFrame,
     DeclineFrame,
@@ -38,22 +48,12 @@ from rooms.protocol.frames import (
     available_frame,
     created_frame,
 )
-from rooms.protocol.genesis import Genesis, GenesisBody
-from rooms.protocol.joinproof import join_proof_body, peek_proof_body, sign_join, sign_peek
-from rooms.protocol.keys import (
-    EpochKeys,
-    LinkKeys,
-    MemberKeys,
-    derive_link_keys,
-    first_epoch,
-    room_secret,
-)
-from rooms.protocol.labels import Label, unkeyed_hash
-from rooms.protocol.link import Link
-from rooms.protocol.messages import Hello, InnerKind
-from rooms.protocol.signatures import Prefix, SigningKey, strict_verify
-from rooms.protocol.verification import verify_genesis_for_link
-from rooms.routing_modes import RoutingMode
+from atopos_protocol.genesis import Genesis, GenesisBody
+from atopos_protocol.join_rules import JoinRule
+from atopos_protocol.joinproof import join_proof_body, peek_proof_body, sign_join, sign_peek
+from atopos_protocol.labels import Label, unkeyed_hash
+from atopos_protocol.routing_modes import RoutingMode
+from atopos_protocol.signatures import Prefix, SigningKey, strict_verify
 from tests.vectors import governance_vectors
 
 OUTPUT = Path(__file__).resolve().parent

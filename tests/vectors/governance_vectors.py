@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from governance.events import Event, EventKind
-from governance.forkchoice import resolve
-from governance.join_rules import JoinRule
-from governance.payloads import Rekey, RekeyEntry
-from governance.phrase import safety_phrase
-from governance.rekey import Recipient, build_keyshare, build_rekey
-from governance.tickets import sign_redeem, ticket_key
-from rooms.protocol.binding import Binding, sign_member
-from rooms.protocol.keys import EpochKeys
+from atopos_client.keys import EpochKeys
+from atopos_client.phrase import safety_phrase
+from atopos_client.rekey import Recipient, build_keyshare, build_rekey
+from atopos_client.tickets import sign_redeem, ticket_key
+from atopos_protocol.binding import Binding, sign_member
+from atopos_protocol.governance.events import Event, EventKind
+from atopos_protocol.governance.forkchoice import resolve
+from atopos_protocol.governance.payloads import Rekey, RekeyEntry
+from atopos_protocol.join_rules import JoinRule
 from tests.governance.builders import Actor, Log, fixed, make_room
 
 NAMES = ("owner", "ada", "ben", "cy", "dee")

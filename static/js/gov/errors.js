@@ -1,4 +1,4 @@
-// Why an event was refused: the same codes as governance/errors.py and the vectors.
+// Why an event was refused: the same codes as atopos_protocol/governance/errors.py and the vectors.
 
 export class GovernanceError extends Error {
   constructor(code, detail = '') {

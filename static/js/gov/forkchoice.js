@@ -1,5 +1,5 @@
 // From any set of events to one state: the merge rule every member applies (PROTOCOL §8.5).
-// governance/forkchoice.py is the reference.
+// atopos_protocol/governance/forkchoice.py is the reference.
 import { equal, toHex } from '../bytes.js';
 import { GovernanceError } from './errors.js';
 import { REVOCATIONS, decodeEvent, eventId } from './events.js';

@@ -1,5 +1,5 @@
 // Members reaching the same log without trusting the relay (PROTOCOL §8.8).
-// rooms/client/logsync.py is the reference: heads are asked for and answered, a fork makes
+// atopos_client/logsync.py is the reference: heads are asked for and answered, a fork makes
 // members send everything they hold, a member whose envelopes show it behind is sent what
 // it lacks, and events travel in pieces so one larger than an envelope still travels.
 import { equal, toHex } from '../bytes.js';

@@ -1,5 +1,5 @@
 // A member's own copy of the room's governance: log, state, epochs and key duties.
-// rooms/client/membership.py is the reference; both follow PROTOCOL §8.5-8.6.
+// atopos_client/membership.py is the reference; both follow PROTOCOL §8.5-8.6.
 // New epochs are sealed only to the X25519 keys the signed log binds to each listed member
 // (the genesis, ADMIT, REDEEM or BIND): never to a key a hello, a KNOCK or the relay names.
 import { concat, equal, fromHex, toHex, u32 } from '../bytes.js';

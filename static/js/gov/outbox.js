@@ -1,5 +1,5 @@
 // This member's own governance events: one in flight, re-based when the relay's head
-// moved (PROTOCOL §8.5). rooms/client/outbox.py is the reference.
+// moved (PROTOCOL §8.5). atopos_client/outbox.py is the reference.
 import { toHex } from '../bytes.js';
 import { encodeEvent } from '../frames.js';
 import { GovernanceError } from './errors.js';

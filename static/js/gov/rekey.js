@@ -1,4 +1,4 @@
-// A new epoch after a kick, and key shares (PROTOCOL §8.6), as in governance/rekey.py.
+// A new epoch after a kick, and key shares (PROTOCOL §8.6), as in atopos_client/rekey.py.
 import { concat, equal, u32 } from '../bytes.js';
 import { aeadOpen, aeadSeal, randomBytes, x25519PublicKey, x25519Shared } from '../crypto.js';
 import { epochKeys } from '../keys.js';

@@ -1,4 +1,4 @@
-// A room's governance state and the rules that move it (PROTOCOL §8.3), as in governance/state.py.
+// A room's governance state and the rules that move it (PROTOCOL §8.3), as in atopos_protocol/governance/state.py.
 import { concat, equal, fromHex, toHex, u16, u32, u64, u8 } from '../bytes.js';
 import { bindingValid, linkSigValid, x25519Usable } from '../binding.js';
 import { isValidPoint } from '../crypto.js';

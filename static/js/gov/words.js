@@ -1,4 +1,4 @@
-// 256 plain, distinct words for safety phrases: one per byte (the same list as governance/words.py).
+// 256 plain, distinct words for safety phrases: one per byte (the same list as atopos_client/words.py).
 export const WORDS = Object.freeze([
   'acorn', 'actor', 'amber', 'anchor', 'angle', 'apple', 'april', 'arch', 'arrow', 'atlas', 'autumn',
   'badge', 'bagel', 'baker', 'bamboo', 'banjo', 'barn', 'basil', 'basket', 'beach', 'beacon', 'bean',

@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from atopos_protocol.join_rules import INITIAL_JOIN_RULES
+from atopos_protocol.routing_modes import RoutingMode
 from atopos_site.tenancy.checks import domains_outside_allowed_hosts
 from atopos_site.tenancy.hostnames import normalize_hostname
 from atopos_site.tenancy.models import Tenant, TenantDomain
-from governance.join_rules import INITIAL_JOIN_RULES
-from rooms.routing_modes import RoutingMode
 
 
 def _modes(raw: str) -> set[RoutingMode]:

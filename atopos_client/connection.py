@@ -1,0 +1,268 @@
+"""A member's connection to a room over a real WebSocket (the `websockets` library)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Origin
+
+from atopos_client.events import Event, RoomClosed
+from atopos_client.keys import MemberKeys
+from atopos_client.link import split_link_url
+from atopos_client.session import RoomSession, wall_clock_ms
+from atopos_protocol.frames import ChallengeFrame, CloseCode, Kind, RefusedFrame
+from atopos_protocol.join_rules import JoinRule
+from atopos_protocol.routing_modes import RoutingMode
+
+TICK_SECONDS = 2.0
+ENTER_SECONDS = 15.0  # how long joining may take to bind our keys and say hello
+E = TypeVar("E")
+ENDED_CODES = frozenset({CloseCode.ROOM_ENDED, CloseCode.ROOM_EXPIRED, CloseCode.ROOM_UNAVAILABLE})
+DEFAULT_LIFETIME_SECONDS = 3600
+
+
+class RoomUnavailable(Exception):
+    """The room has ended, expired, or never existed: the relay cannot tell us which."""
+
+
+class AdmissionRefused(Exception):
+    """The room would not let this member in: declined, no answer, removed, locked, bad ticket."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"not admitted: {reason}")
+        self.reason = reason
+
+
+class InviteRequired(AdmissionRefused):
+    """The room admits by invitation only, and this link carries no ticket."""
+
+    def __init__(self) -> None:
+        super().__init__("invite-required")
+
+
+class HandshakeRefused(Exception):
+    """The relay closed the socket during the handshake with ``code``."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(f"the relay refused with close code {code}")
+        self.code = code
+
+
+def socket_url(origin: str) -> str:
+    parts = urlsplit(origin)
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    return f"{scheme}://{parts.netloc}/ws/v1"
+
+
+async def _open(origin: str) -> tuple[ClientConnection, ChallengeFrame]:
+    socket = await connect(socket_url(origin), origin=Origin(origin), max_size=2**16)
+    return socket, ChallengeFrame.decode(await _recv_bytes(socket))
+
+
+async def _recv_bytes(socket: ClientConnection) -> bytes:
+    try:
+        message = await socket.recv()
+    except ConnectionClosed as closed:
+        code = closed.rcvd.code if closed.rcvd else 1006
+        if code == CloseCode.ROOM_UNAVAILABLE:
+            raise RoomUnavailable("This room has ended") from None
+        raise HandshakeRefused(code) from None
+    if not isinstance(message, bytes):
+        raise HandshakeRefused(CloseCode.TEXT_FRAME)
+    return message
+
+
+async def _admission(
+    socket: ClientConnection, session: RoomSession, on_waiting: Callable[[], None] | None
+) -> bytes:
+    """Wait through a knock or redeem a ticket until the WELCOME (returned) or a refusal."""
+    reason = "refused"
+    while True:
+        try:
+            frame = await _recv_bytes(socket)
+        except HandshakeRefused as refused:
+            if refused.code == CloseCode.ADMISSION_REFUSED:
+                raise AdmissionRefused(reason) from None
+            raise
+        kind = frame[1]
+        if kind == Kind.WELCOME:
+            return frame
+        if kind == Kind.PENDING and on_waiting is not None:
+            on_waiting()
+        elif kind == Kind.REFUSED:
+            reason = RefusedFrame.decode(frame).reason
+        elif kind == Kind.INVITE_REQUIRED:
+            if session.link.ticket is None:
+                await socket.close()
+                raise InviteRequired()
+            await socket.send(session.redeem_frame(frame[2:34]))
+
+
+class RoomClient:
+    """Send and receive in one room; events arrive through ``next_event``."""
+
+    def __init__(self, socket: ClientConnection, session: RoomSession) -> None:
+        self.socket = socket
+        self.session = session
+        self.events: asyncio.Queue[Event] = asyncio.Queue()
+        # Set once the log lists our keys and our hello went out: only then can we talk.
+        self.introduced = asyncio.Event()
+        self._reader = asyncio.create_task(self._read())
+        self._ticker = asyncio.create_task(self._tick())
+
+    @classmethod
+    async def create(
+        cls,
+        site: str,
+        name: str,
+        lifetime_seconds: int = DEFAULT_LIFETIME_SECONDS,
+        mode: RoutingMode = RoutingMode.DIRECT,
+        clock: Callable[[], int] = wall_clock_ms,
+        join_rule: JoinRule = JoinRule.OPEN,
+    ) -> RoomClient:
+        """Create a room on ``site`` (its origin, e.g. http://127.0.0.1:8000) and enter it."""
+        origin = site.rstrip("/")
+        socket, challenge = await _open(origin)
+        session = RoomSession.new_room(
+            origin, name, lifetime_seconds, challenge.server_time_ms, mode, clock, join_rule
+        )
+        await socket.send(session.create_frame(challenge.challenge))
+        reply = await _recv_bytes(socket)
+        if reply[1:2] != bytes([Kind.CREATED]):
+            raise HandshakeRefused(CloseCode.MALFORMED)
+        session.accept_created()
+        return await cls._entered(socket, session)
+
+    @classmethod
+    async def join(
+        cls,
+        link_url: str,
+        name: str,
+        clock: Callable[[], int] = wall_clock_ms,
+        on_waiting: Callable[[], None] | None = None,
+        member: MemberKeys | None = None,
+    ) -> RoomClient:
+        """Join the room a full link (or invite link) names.
+
+        In a room that asks for approval this waits until an admin answers
+        (``on_waiting`` is called once the knock is seen); an invite link's
+        ticket is redeemed on the way in. Raises RoomUnavailable if the room
+        has ended, AdmissionRefused (InviteRequired) if it will not admit us.
+        ``member`` gives this member's keys (fresh ones otherwise), so a caller
+        can show the member code before the room answers.
+        """
+        origin, link = split_link_url(link_url)
+        socket, challenge = await _open(origin)
+        session = RoomSession(origin, link, name, member, clock)
+        await socket.send(session.join_frame(challenge.challenge))
+        welcome = await _admission(socket, session, on_waiting)
+        log = [await _recv_bytes(socket) for _ in range(session.accept_welcome(welcome))]
+        backlog, replies = session.catch_up(log)
+        return await cls._entered(socket, session, backlog, replies)
+
+    @classmethod
+    async def _entered(
+        cls,
+        socket: ClientConnection,
+        session: RoomSession,
+        backlog: list[Event] | None = None,
+        replies: list[bytes] | None = None,
+    ) -> RoomClient:
+        client = cls(socket, session)
+        for event in backlog or []:
+            client.events.put_nowait(event)
+        await client.send_frames([*(replies or []), *session.entered()])
+        client._note_introduced()
+        try:
+            await asyncio.wait_for(client.introduced.wait(), ENTER_SECONDS)
+        except TimeoutError:
+            await client.socket.close()
+            raise HandshakeRefused(CloseCode.UNEXPECTED_FRAME) from None
+        return client
+
+    def _note_introduced(self) -> None:
+        if self.session.introduced:
+            self.introduced.set()
+
+    @property
+    def link(self) -> str:
+        """The full room link (the creator shares this)."""
+        return self.session.link.url(self.session.origin)
+
+    async def send_text(self, text: str) -> None:
+        """Encrypt and send a chat message (SendingPaused while a re-key is due)."""
+        await self.socket.send(self.session.text(text))
+
+    async def send_frames(self, frames: list[bytes]) -> None:
+        for frame in frames:
+            await self.socket.send(frame)
+
+    async def admit(self, ed_pk: bytes) -> None:
+        await self.send_frames(self.session.admit(ed_pk))
+
+    async def decline(self, ed_pk: bytes) -> None:
+        await self.send_frames(self.session.decline(ed_pk))
+
+    async def invite(self, uses: int = 1, lifetime_seconds: int = 86_400) -> str:
+        """Create an invite; returns its link (the ticket secret rides in the fragment)."""
+        frames, url = self.session.invite(uses, lifetime_seconds)
+        await self.send_frames(frames)
+        return url
+
+    async def kick(self, ed_pk: bytes, keep_rule: bool = False) -> None:
+        await self.send_frames(self.session.kick(ed_pk, keep_rule))
+
+    async def next_event_of(self, kind: type[E], timeout: float = 10.0) -> E:
+        """The next event of ``kind``, skipping others (RoomClosed ends the wait)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            event = await self.next_event(max(0.01, deadline - loop.time()))
+            if isinstance(event, kind):
+                return event
+            if isinstance(event, RoomClosed):
+                raise ConnectionError(f"the room closed (code {event.code})")
+
+    async def next_event(self, timeout: float = 10.0) -> Event:
+        """The next thing that happened in the room."""
+        return await asyncio.wait_for(self.events.get(), timeout)
+
+    async def end_room(self) -> None:
+        """End the room for everyone (its owner only): a signed END_ROOM event."""
+        await self.send_frames(self.session.end_room())
+
+    async def leave(self) -> None:
+        """Say goodbye and close the socket."""
+        with contextlib.suppress(ConnectionClosed):
+            await self.socket.send(self.session.bye())
+        await self.socket.close()
+        await self._reader
+
+    async def _tick(self) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            while True:
+                await asyncio.sleep(TICK_SECONDS)
+                await self.send_frames(self.session.tick())
+
+    async def _read(self) -> None:
+        try:
+            async for message in self.socket:
+                if not isinstance(message, bytes):
+                    continue
+                events, replies = self.session.receive(message)
+                for reply in replies:
+                    await self.socket.send(reply)
+                self._note_introduced()
+                for event in events:
+                    await self.events.put(event)
+        except ConnectionClosed:
+            pass
+        self._ticker.cancel()
+        code = self.socket.close_code or 1006
+        await self.events.put(RoomClosed(code, code in ENDED_CODES))

@@ -1,0 +1,109 @@
+"""What a member sees happen in a room."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from atopos_client.codes import member_code
+from atopos_client.names import display_name
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A member as its hello presents it; the name is self-asserted."""
+
+    ed_pk: bytes
+    x_pk: bytes
+    name: str
+
+    @property
+    def code(self) -> str:
+        """The member code people compare: 64 bits of the key (``atopos_client.codes``)."""
+        return member_code(self.ed_pk)
+
+    @property
+    def display_name(self) -> str:
+        """The name as shown: controls and formatting removed (``atopos_client.names``)."""
+        return display_name(self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberJoined:
+    member: Member
+
+
+@dataclass(frozen=True, slots=True)
+class MemberLeft:
+    member: Member
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReceived:
+    sender: Member
+    text: str
+    time_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class GovernanceChanged:
+    """The merged log moved: a new head and safety phrase, maybe a fork, maybe paused sending."""
+
+    head: bytes
+    phrase: str
+    forked: bool
+    paused: bool
+    ended: bool = False  # the log holds the owner's signed END_ROOM
+    lagging: bool = False  # others send in an epoch our log has not reached (events withheld)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberBehind:
+    """A member's messages show it lacks governance events we hold (``old_epoch``: it still
+    sends in keys a removed member may hold). We sent it what it lacks."""
+
+    member: Member
+    old_epoch: bool
+
+
+@dataclass(frozen=True, slots=True)
+class KnockReceived:
+    """A newcomer waits for an admin (every member sees it; admins may answer)."""
+
+    ed_pk: bytes
+    x_pk: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class KnockWithdrawn:
+    """A newcomer stopped waiting: admitted, declined or gone."""
+
+    ed_pk: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRefused:
+    """A governance action of ours was not appended; ``reason`` is its error code."""
+
+    kind: int | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoomClosed:
+    """The socket closed; ``ended`` when the room itself is over (ended, expired or unknown)."""
+
+    code: int
+    ended: bool
+
+
+Event = (
+    MemberJoined
+    | MemberLeft
+    | MessageReceived
+    | GovernanceChanged
+    | MemberBehind
+    | KnockReceived
+    | KnockWithdrawn
+    | ActionRefused
+    | RoomClosed
+)

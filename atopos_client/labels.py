@@ -1,0 +1,24 @@
+"""Labels of key material that only a participant's device derives (PROTOCOL §1.1)."""
+
+from __future__ import annotations
+
+from atopos_protocol.labels import DerivationLabel
+
+
+class ClientLabel(DerivationLabel):
+    """Each label has one purpose; none repeats one in ``atopos_protocol.labels``."""
+
+    AUTH = "atopos1-auth"
+    VCOMMIT = "atopos1-vcommit"
+    PWSALT = "atopos1-pwsalt"
+    SECRET = "atopos1-secret"  # noqa: S105 -- a label, not a secret  # nosec B105
+    EPOCH0 = "atopos1-epoch0"
+    MSG = "atopos1-msg"
+    CONFIRM = "atopos1-confirm"
+    BIND = "atopos1-bind"
+    BINDTAG = "atopos1-bindtag"
+    KCV = "atopos1-kcv"
+    TICKET = "atopos1-ticket"
+    EPOCH = "atopos1-epoch"
+    REKEY = "atopos1-rekey"
+    KEYSHARE = "atopos1-keyshare"

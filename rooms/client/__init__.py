@@ -1,1 +1,0 @@
-"""The Python client: the same protocol as the browser, for people, load tests and tests."""
