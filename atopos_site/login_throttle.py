@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from typing import cast
 
 import redis
 from django.conf import settings
@@ -85,7 +86,7 @@ def subjects(address: str, username: str, now_seconds: float | None = None) -> S
 def attempt(charged: Subjects) -> bool:
     """Count one sign-in attempt; False when the client or the username is locked."""
     highest = _redis().eval(_ATTEMPT, 2, *charged.keys, WINDOW_SECONDS)
-    return int(highest) <= MAX_FAILURES
+    return int(cast(int, highest)) <= MAX_FAILURES
 
 
 def succeeded(charged: Subjects) -> None:

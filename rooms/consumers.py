@@ -534,6 +534,9 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
         await self.refuse(CloseCode.ROOM_EXPIRED)
 
     async def _heartbeat(self, place: Place) -> None:
+        # Stops once the room is gone, so a heartbeat whose cancellation a client library
+        # swallowed (tests/rooms/test_cancellation.py) cannot outlive its room.
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
-            await place.store.refresh(place.room_id, place.member, now_ms())
+            if not await place.store.refresh(place.room_id, place.member, now_ms()):
+                return

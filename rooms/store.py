@@ -9,8 +9,10 @@ window; the per-connection frame limit lives in the connection's process.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from enum import Enum
+from typing import cast
 
 from redis.asyncio import Redis
 
@@ -179,9 +181,11 @@ class RoomStore:
 
     async def get(self, room_id: bytes) -> StoredRoom | None:
         """The live room with this id, or None (missing, ended and expired look alike)."""
-        values = await self.redis.hmget(
-            self._room_key(room_id, "meta"),
-            ["genesis", "shard", "auth", "mode", "exp", "head"],
+        values = await cast(
+            "Awaitable[list[bytes | None]]",
+            self.redis.hmget(
+                self._room_key(room_id, "meta"), ["genesis", "shard", "auth", "mode", "exp", "head"]
+            ),
         )
         fields = [value for value in values if isinstance(value, bytes)]
         if len(fields) != len(values):
@@ -191,7 +195,9 @@ class RoomStore:
 
     async def log(self, room_id: bytes, start: int = 0) -> list[bytes]:
         """The room's governance events after the genesis, in order, from index ``start``."""
-        events = await self.redis.lrange(self._room_key(room_id, "log"), start, -1)
+        events = await cast(
+            "Awaitable[list[bytes]]", self.redis.lrange(self._room_key(room_id, "log"), start, -1)
+        )
         return [event for event in events if isinstance(event, bytes)]  # never str: raw replies
 
     async def append(self, room_id: bytes, parent: bytes, event_id: bytes, raw: bytes) -> Appended:
@@ -207,11 +213,15 @@ class RoomStore:
         return {1: Knocked.WAITING, 0: Knocked.BUSY}.get(result, Knocked.GONE)
 
     async def remove_knock(self, room_id: bytes, ed_pk: bytes) -> None:
-        await self.redis.hdel(self._room_key(room_id, "knocks"), ed_pk)
+        # redis-py's stubs say str, but a field name is any bytes on the wire.
+        key = self._room_key(room_id, "knocks")
+        await cast("Awaitable[int]", self.redis.hdel(key, ed_pk))  # type: ignore[arg-type]
 
     async def knocks(self, room_id: bytes) -> dict[bytes, bytes]:
         """Newcomers waiting for an admin: ed_pk -> the binding their JOIN carried."""
-        waiting = await self.redis.hgetall(self._room_key(room_id, "knocks"))
+        waiting = await cast(
+            "Awaitable[dict[bytes, bytes]]", self.redis.hgetall(self._room_key(room_id, "knocks"))
+        )
         return {
             key: value
             for key, value in waiting.items()

@@ -17,7 +17,7 @@ import contextlib
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -69,7 +69,7 @@ def room_log(live: LiveEvidence, tenant: Tenant, room_id: bytes) -> list[bytes]:
     """The governance events the room's log in Redis holds, in order."""
     client = live.redis()
     try:
-        raws = client.lrange(tenant.room_key(room_id, "log"), 0, -1)
+        raws = cast("list[bytes]", client.lrange(tenant.room_key(room_id, "log"), 0, -1))
     finally:
         client.close()
     return [raw.encode() if isinstance(raw, str) else bytes(raw) for raw in raws]
@@ -79,7 +79,7 @@ def members_holding(live: LiveEvidence, tenant: Tenant, room_id: bytes) -> int:
     """How many member keys hold a place in the room (its owner included)."""
     client = live.redis()
     try:
-        return int(client.zcard(tenant.room_key(room_id, "members")))
+        return cast(int, client.zcard(tenant.room_key(room_id, "members")))
     finally:
         client.close()
 

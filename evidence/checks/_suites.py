@@ -185,12 +185,16 @@ def run_pytest(
         return SuiteCounts("pytest", problem=f"missing test paths: {', '.join(missing)}")
     cwd = scratch(work, f"pytest-{name}")
     report = cwd / "junit.xml"
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    # -v names each test as it starts, so a run that times out can say which test hung.
+    command = [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider"]
     command += [f"--junitxml={report}", "-o", "junit_family=xunit2", *options]
     command += [str(root / path) for path in paths]
-    finished = run_bounded(command, cwd, suite_env(root), timeout, cwd / "output.log")
+    env = suite_env(root) | {"PYTHONUNBUFFERED": "1"}  # a killed run keeps its last line
+    finished = run_bounded(command, cwd, env, timeout, cwd / "output.log")
     if finished.returncode is None:
-        return SuiteCounts("pytest", problem=f"pytest did not finish within {timeout:.0f}s")
+        hung = unfinished_test(finished.output, cwd, root)
+        during = f" ({hung} had not finished)" if hung else ""
+        return SuiteCounts("pytest", problem=f"pytest did not finish within {timeout:.0f}s{during}")
     if not report.is_file():
         return SuiteCounts(
             "pytest", problem=f"pytest exited with {finished.returncode} and wrote no report"
@@ -200,6 +204,25 @@ def run_pytest(
         "" if finished.returncode in (0, 1, 2, 5) else f"pytest exited with {finished.returncode}"
     )
     return SuiteCounts("pytest", tuple(cases), problem, files)
+
+
+def unfinished_test(output: str, cwd: Path, root: Path) -> str:
+    """The test ``pytest -v`` (run in ``cwd``) had started and not finished, if any.
+
+    Verbose pytest writes a test's id when it starts and its outcome when it
+    ends, so an id alone on the last line is the test that was running. It is
+    given relative to ``root``, naming no path of this machine.
+    """
+    lines = output.rstrip().splitlines()
+    last = lines[-1].strip() if lines else ""
+    path, separator, name = last.partition("::")
+    if not separator or " " in last:
+        return ""
+    try:
+        relative = (cwd / path).resolve().relative_to(root.resolve())
+    except ValueError:
+        return ""
+    return f"{relative.as_posix()}::{name}"
 
 
 def parse_junit(xml: str, root: Path) -> list[Case]:

@@ -667,6 +667,21 @@ def test_junit_cases_are_attributed_to_their_files(tmp_path):
     ]
 
 
+def test_a_run_that_times_out_names_the_test_that_hung(tmp_path):
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_hang.py").write_text(
+        "import time\n\n"
+        "def test_quick():\n    pass\n\n"
+        "def test_waits_for_a_cancel_that_never_lands():\n    time.sleep(120)\n"
+    )
+    suite = _suites.run_pytest(tmp_path, tmp_path / "work", ["tests/test_hang.py"], "hang", 8)
+    assert suite.problem == (
+        "pytest did not finish within 8s (tests/test_hang.py::"
+        "test_waits_for_a_cancel_that_never_lands had not finished)"
+    )
+
+
 def test_a_suite_that_ran_nothing_or_only_skipped_is_no_evidence():
     skipped = _suites.SuiteCounts("node", (Case("f", "t", Outcome.SKIPPED),))
     assert _suites.suite_problems("JS", _suites.SuiteCounts("node")) == [
