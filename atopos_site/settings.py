@@ -75,18 +75,8 @@ REDIS_URLS = redis_urls("REDIS_URL", _redis_raw) if _redis_raw else []
 if IS_PROD and not REDIS_URLS:
     raise ImproperlyConfigured("REDIS_URL is required when ATOPOS_ENV=prod")
 
-# Several URLs shard the channel layer; the pub/sub layer publishes one
-# message per relayed frame instead of the core layer's queue round trips.
-CHANNEL_LAYERS = (
-    {
-        "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": REDIS_URLS, "prefix": "atopos"},
-        }
-    }
-    if REDIS_URLS
-    else {}
-)
+# No CHANNEL_LAYERS: the relay fans out through rooms.hub (Redis pub/sub, one
+# subscriber per process and shard), and consumers opt out of the channel layer.
 
 ATOPOS_ADMIN_PATH = admin_path("ATOPOS_ADMIN_PATH", os.environ, PUBLIC_ROUTE_SEGMENTS)
 # The admin answers on this host only: never on a tenant domain, so it shares

@@ -172,7 +172,9 @@ def _start_variant(name: str, env: dict[str, str], directory: Path) -> Variant:
     if name == "tutorial":
         command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
                    "bench.tutorial.asgi:application"]  # fmt: skip
-        return Variant(name, LABELS[name], _spawn(name, command, env, port, log), False)
+        # Its own settings, whatever the caller's are (pytest-django exports the site's).
+        tutorial_env = env | {"DJANGO_SETTINGS_MODULE": "bench.tutorial.settings"}
+        return Variant(name, LABELS[name], _spawn(name, command, tutorial_env, port, log), False)
     command = [sys.executable, "-m", "bench.bare_relay", "--port", str(port)]
     if name == "bare-redis":
         command += ["--redis", env["REDIS_URL"]]

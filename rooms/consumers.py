@@ -2,7 +2,7 @@
 
 The consumer stays thin: frame shape checks live in ``atopos_protocol.frames``,
 the CREATE/JOIN rules in ``rooms.admission``, who-gets-in and what-may-be-
-appended in ``rooms.room_governance``, every Redis key in ``rooms.store`` and
+appended in ``governance.rules``, every Redis key in ``rooms.store`` and
 the fan-out in ``rooms.hub``. It never decodes an envelope and never logs a
 frame.
 
@@ -44,11 +44,12 @@ from atopos_protocol.frames import (
     created_frame,
     head_frame,
 )
-from atopos_protocol.governance.events import EventKind
+from atopos_protocol.governance.events import Event, EventKind
 from atopos_protocol.governance.forkchoice import Resolution
 from atopos_protocol.routing_modes import RoutingMode
 from atopos_site.tenancy.asgi import header
 from atopos_site.tenancy.policy import ResolvedTenant
+from governance.rules import AppendRefused, Entry, check_append, effect_of, entry_for
 from rooms.admission import (
     check_create,
     join_proof_valid,
@@ -60,14 +61,7 @@ from rooms.admission import (
 from rooms.hub import RoomHub, hub_for, new_tag
 from rooms.rate_limits import FrameBudget
 from rooms.redis_clients import redis_for
-from rooms.room_governance import (
-    AppendRefused,
-    Entry,
-    check_append,
-    effect_of,
-    entry_for,
-    log_cache,
-)
+from rooms.room_governance import log_cache
 from rooms.server_keys import client_identity
 from rooms.store import Admission, Appended, Knocked, RateCounter, RoomStore, StoredRoom
 
@@ -113,6 +107,14 @@ class Place:
     async def log(self) -> Resolution:
         """The room's governance, as the relay holds it now."""
         return await log_cache().resolution(self.store, self.room_id, self.room)
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why the relay did not append an event, and the head its author should build on."""
+
+    head: bytes
+    reason: str
 
 
 class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is untyped
@@ -388,27 +390,13 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
 
     async def _redeem(self, frame: bytes) -> None:
         """A newcomer's REDEEM event: appended atomically, or refused with a reason."""
-        place = self._place()
-        log = await place.log()
-        raw = EventFrame.decode(frame).event
-        try:
-            event = check_append(log, raw, place.member, now_ms(), place.room.expires_at_ms)
-            if event.kind is not EventKind.REDEEM:
-                raise AppendRefused("redeem-expected")
-        except AppendRefused as refusal:
-            if refusal.reason == "stale-parent":
-                await self.send_frame(head_frame(Kind.INVITE_REQUIRED, log.head))
-                return
-            await self.refuse_admission(refusal.reason)
+        outcome = await self._commit(frame, only=EventKind.REDEEM)
+        if isinstance(outcome, Refusal):
+            if outcome.reason == "stale-parent":  # another event won the head: ask again
+                await self.send_frame(head_frame(Kind.INVITE_REQUIRED, outcome.head))
+            else:
+                await self.refuse_admission(outcome.reason)
             return
-        outcome = await place.store.append(place.room_id, event.parent, event.id, raw)
-        if outcome is Appended.STALE:
-            fresh = await place.log()
-            await self.send_frame(head_frame(Kind.INVITE_REQUIRED, fresh.head))
-            return
-        if outcome is Appended.GONE:
-            raise FrameRejected(CloseCode.ROOM_UNAVAILABLE)
-        await place.hub.governance(place.channel, raw)
         await self._welcome_after_wait()
 
     async def _welcome_after_wait(self) -> None:
@@ -474,23 +462,12 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
 
     async def _append(self, frame: bytes) -> None:
         """Append a member's governance event with compare-and-set, or say why not."""
-        place = self._place()
-        raw = EventFrame.decode(frame).event
-        log = await place.log()
-        try:
-            event = check_append(log, raw, place.member, now_ms(), place.room.expires_at_ms)
-        except AppendRefused as refusal:
-            await self.send_frame(RefusedFrame(log.head, refusal.reason).encode())
+        event = await self._commit(frame)
+        if isinstance(event, Refusal):
+            await self.send_frame(RefusedFrame(event.head, event.reason).encode())
             return
-        outcome = await place.store.append(place.room_id, event.parent, event.id, raw)
-        if outcome is Appended.STALE:
-            fresh = await place.log()
-            await self.send_frame(RefusedFrame(fresh.head, "stale-parent").encode())
-            return
-        if outcome is Appended.GONE:
-            raise FrameRejected(CloseCode.ROOM_UNAVAILABLE)
-        await place.hub.governance(place.channel, raw)
-        if event.kind is EventKind.END_ROOM:
+        if event.kind is EventKind.END_ROOM:  # the only way a room ends before its expiry
+            place = self._place()
             await place.store.end(place.room_id, place.room.expires_at_ms, now_ms())
             await place.hub.ended(place.channel, self.tag)
 
@@ -504,6 +481,27 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
             return
         await place.store.remove_knock(place.room_id, newcomer)
         await place.hub.declined(place.channel, newcomer)
+
+    async def _commit(self, frame: bytes, only: EventKind | None = None) -> Event | Refusal:
+        """The one path of every governance action (append, redeem; admit, kick and end are
+        events): load the cached log, check the event against governance.rules, append it
+        with compare-and-set on the log's head, publish it to the room."""
+        place = self._place()
+        raw = EventFrame.decode(frame).event
+        log = await place.log()
+        try:
+            event = check_append(log, raw, place.member, now_ms(), place.room.expires_at_ms)
+            if only is not None and event.kind is not only:
+                raise AppendRefused(f"{only.name.lower()}-expected")
+        except AppendRefused as refusal:
+            return Refusal(log.head, refusal.reason)
+        outcome = await place.store.append(place.room_id, event.parent, event.id, raw)
+        if outcome is Appended.STALE:
+            return Refusal((await place.log()).head, "stale-parent")
+        if outcome is Appended.GONE:
+            raise FrameRejected(CloseCode.ROOM_UNAVAILABLE)
+        await place.hub.governance(place.channel, raw)
+        return event
 
     # Helpers ------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ import contextlib
 import logging
 import os
 import weakref
+from collections.abc import Awaitable, Callable
 from enum import IntEnum
 from typing import Protocol
 
@@ -53,6 +54,18 @@ class Member(Protocol):
     async def knocked(self, ed_pk: bytes, binding: bytes) -> None: ...
 
     async def declined(self, ed_pk: bytes) -> None: ...
+
+
+# What each event does to a member it reaches: a new event type is a line here,
+# its Event value and its Member method.
+DELIVERIES: dict[Event, Callable[[Member, bytes], Awaitable[None]]] = {
+    Event.FRAME: lambda member, data: member.deliver(data),
+    Event.LEFT: lambda member, data: member.member_left(data),
+    Event.ENDED: lambda member, _: member.room_ended(),
+    Event.GOVERNANCE: lambda member, data: member.governance(data),
+    Event.KNOCK: lambda member, data: member.knocked(data[:32], data[32:]),
+    Event.DECLINED: lambda member, data: member.declined(data),
+}
 
 
 def new_tag() -> bytes:
@@ -123,22 +136,12 @@ class RoomHub:
         await self.redis.publish(channel, header + data)
 
     async def _dispatch(self, channel: str, sender: bytes, event: Event, data: bytes) -> None:
+        deliver = DELIVERIES[event]
         for tag, member in list(self.rooms.get(channel, {}).items()):
             if tag == sender:
                 continue
             try:
-                if event is Event.FRAME:
-                    await member.deliver(data)
-                elif event is Event.LEFT:
-                    await member.member_left(data)
-                elif event is Event.ENDED:
-                    await member.room_ended()
-                elif event is Event.GOVERNANCE:
-                    await member.governance(data)
-                elif event is Event.KNOCK:
-                    await member.knocked(data[:32], data[32:])
-                else:
-                    await member.declined(data)
+                await deliver(member, data)
             except Exception:  # one broken socket must not starve the others
                 logger.exception("delivery to a member failed")
 

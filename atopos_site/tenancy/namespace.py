@@ -1,8 +1,8 @@
-"""Tenant prefixes for Redis keys and channel-layer group names.
+"""Tenant prefixes for Redis keys and pub/sub channels.
 
 Slugs hold only ``[a-z0-9-]`` and parts only ``[A-Za-z0-9_-]``, so neither can
 contain a separator and two different (tenant, parts) pairs never produce the
-same key or group: one tenant cannot address another tenant's data.
+same key: one tenant cannot address another tenant's data.
 """
 
 from __future__ import annotations
@@ -13,9 +13,6 @@ from dataclasses import dataclass
 SLUG_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?")
 _PART = re.compile(r"[A-Za-z0-9_-]{1,64}")
 KEY_PREFIX = "atopos"
-GROUP_PREFIX = "t"
-# channels rejects group names of 100 characters or more.
-MAX_GROUP_LENGTH = 99
 
 
 def _checked(parts: tuple[str, ...]) -> tuple[str, ...]:
@@ -45,12 +42,3 @@ class TenantNamespace:
         """``atopos:<slug>:<prefix>:{<tag>}:<field>``; a shared tag means a shared cluster slot."""
         _checked((prefix, tag, field))
         return f"{KEY_PREFIX}:{self.slug}:{prefix}:{{{tag}}}:{field}"
-
-    def group(self, *parts: str) -> str:
-        """A channel-layer group name: ``t.<slug>.<part>....``."""
-        name = ".".join((GROUP_PREFIX, self.slug, *_checked(parts)))
-        if len(name) > MAX_GROUP_LENGTH:
-            raise ValueError(
-                f"group name is {len(name)} characters; the limit is {MAX_GROUP_LENGTH}"
-            )
-        return name

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.tutorial.settings")
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.tutorial.settings"  # never the site's
 django_asgi_app = get_asgi_application()
 
 from channels.generic.websocket import AsyncWebsocketConsumer  # noqa: E402

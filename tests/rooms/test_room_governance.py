@@ -6,7 +6,7 @@ import pytest
 
 from atopos_protocol.governance.forkchoice import resolve
 from atopos_protocol.join_rules import JoinRule
-from rooms.room_governance import CLOCK_ALLOWANCE_MS, AppendRefused, Entry, check_append, entry_for
+from governance.rules import CLOCK_ALLOWANCE_MS, AppendRefused, Entry, check_append, entry_for
 from tests.governance.builders import Actor, Log, admitted, chain, make_room
 
 OWNER = Actor.named("owner")

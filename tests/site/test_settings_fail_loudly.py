@@ -105,11 +105,11 @@ def test_production_settings_load_with_every_required_value(monkeypatch):
     assert loaded["ALLOWED_HOSTS"] == ["chat.example.org"]
 
 
-def test_several_redis_urls_shard_the_channel_layer(monkeypatch):
-    """Two REDIS_URL entries give the channel layer two hosts."""
+def test_several_redis_urls_become_shards_and_no_channel_layer_is_configured(monkeypatch):
+    """Two REDIS_URL entries give the relay two shards; frames never use a channel layer."""
     loaded = load_settings(monkeypatch, REDIS_URL="redis://a:6379/0,redis://b:6379/0")
-    layer = loaded["CHANNEL_LAYERS"]["default"]  # type: ignore[index]
-    assert layer["CONFIG"]["hosts"] == ["redis://a:6379/0", "redis://b:6379/0"]
+    assert loaded["REDIS_URLS"] == ["redis://a:6379/0", "redis://b:6379/0"]
+    assert "CHANNEL_LAYERS" not in loaded
 
 
 def test_development_without_secret_key_gets_a_fresh_random_one(monkeypatch):

@@ -1,8 +1,6 @@
-"""Every tenant's Redis keys and channel-layer groups live under its own prefix."""
+"""Every tenant's Redis keys live under its own prefix."""
 
 from __future__ import annotations
-
-import re
 
 import pytest
 from hypothesis import assume, given
@@ -12,37 +10,21 @@ from atopos_site.tenancy.namespace import SLUG_PATTERN, TenantNamespace
 
 slugs = st.from_regex(SLUG_PATTERN, fullmatch=True)
 parts = st.lists(st.from_regex(r"[A-Za-z0-9_-]{1,20}", fullmatch=True), min_size=1, max_size=3)
-GROUP_NAME = re.compile(r"^[a-zA-Z\d\-_.]{1,99}$")  # what channels accepts
 
 
-def test_keys_and_groups_start_with_the_tenant():
-    """The same room in two tenants gets two different keys and groups."""
+def test_keys_start_with_the_tenant():
+    """The same room in two tenants gets two different keys."""
     alpha, beta = TenantNamespace("alpha"), TenantNamespace("beta")
     assert alpha.key("room", "abc123", "shard") == "atopos:alpha:room:abc123:shard"
-    assert alpha.group("room", "abc123") == "t.alpha.room.abc123"
     assert alpha.key("room", "abc123") != beta.key("room", "abc123")
-    assert alpha.group("room", "abc123") != beta.group("room", "abc123")
 
 
 @given(slugs, slugs, parts, parts)
-def test_distinct_tenants_or_parts_never_share_a_key_or_group(slug_a, slug_b, parts_a, parts_b):
-    """Property: (tenant, parts) -> name is injective, for keys and for groups."""
+def test_distinct_tenants_or_parts_never_share_a_key(slug_a, slug_b, parts_a, parts_b):
+    """Property: (tenant, parts) -> key is injective."""
     assume((slug_a, parts_a) != (slug_b, parts_b))
     a, b = TenantNamespace(slug_a), TenantNamespace(slug_b)
     assert a.key(*parts_a) != b.key(*parts_b)
-    assert a.group(*parts_a) != b.group(*parts_b)
-
-
-@given(slugs, parts)
-def test_group_names_are_valid_for_channels(slug, group_parts):
-    """Property: every group name built fits channels' rules."""
-    assert GROUP_NAME.match(TenantNamespace(slug).group(*group_parts))
-
-
-def test_a_room_id_fits_in_a_group_name_under_the_longest_slug():
-    """A 32-hex-digit room id under a 32-character slug stays below channels' limit."""
-    longest = TenantNamespace("a" * 32)
-    assert len(longest.group("room", "f" * 32)) < 100
 
 
 @pytest.mark.parametrize("bad_slug", ["Alpha", "al:pha", "al.pha", "-alpha", "", "a" * 33])
