@@ -1,8 +1,10 @@
 """Read the evidence runner's artifacts from ATOPOS_EVIDENCE_DIR, safely and typed.
 
 The layout (written by the runner) is ``latest/`` and ``runs/<run_id>/``, each
-holding ``summary.json``, ``checks/<check_id>.json``, ``EVIDENCE_SUMMARY.md``
-and ``REVIEWER_PACK.md``. Pages only ever name a file through the validated
+holding ``summary.json``, ``checks/<check_id>.json``, ``EVIDENCE_SUMMARY.md``,
+``REVIEWER_PACK.md`` and ``pages.json`` (what the pages show, rendered once by
+evidence.prebuilt when the run was written: no request parses Markdown or a
+check's source). Pages only ever name a file through the validated
 pieces below, so no request can reach outside that directory. A file that is
 missing, too large, not UTF-8 or not the expected JSON shape reads as missing:
 the pages then say "unproven", never an error page.
@@ -16,7 +18,6 @@ from the artifact of the check that runs it (``attacks_refused``).
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
 import json
 import re
@@ -30,7 +31,7 @@ from django.conf import settings
 from evidence import registry
 from evidence.attacks import CHECK_ID as ATTACKS_CHECK
 from evidence.attacks import Attack, CatalogueError, TestRef, load_attacks
-from evidence.check import Kind, Status
+from evidence.check import Status
 from evidence.claims import (
     NO_VERDICT,
     Claim,
@@ -41,6 +42,9 @@ from evidence.claims import (
     load_claims,
     status_for,
 )
+from evidence.prebuilt import PAGES_FILE, Block, Declared, Span
+
+BLOCK_KINDS = ("heading", "paragraph", "list", "ordered", "pre")
 
 LATEST = "latest"
 RUN_ID = re.compile(r"[0-9]{8}T[0-9]{6}Z-[0-9a-f]{7,12}")
@@ -52,10 +56,8 @@ ATTACK_ID = re.compile(r"A\d{2,3}")
 DOCUMENTS = ("EVIDENCE_SUMMARY.md", "REVIEWER_PACK.md")
 # Far above any real artifact; keeps a runaway file from filling a worker's memory.
 MAX_BYTES = 8 * 1024 * 1024
-MAX_SOURCE_BYTES = 1024 * 1024
 
 CHECK_STATUSES = frozenset(status.value for status in Status)
-KINDS = frozenset(kind.value for kind in Kind)
 COMPLETENESS_KEYS = (
     "checks_total",
     "checks_run",
@@ -639,195 +641,80 @@ class CheckPage:
         return f"evidence/checks/{self.id}.py"
 
 
-def _source(check_id: str) -> str | None:
-    try:
-        path = registry.source_path(check_id)
-        with path.open("rb") as handle:
-            data = handle.read(MAX_SOURCE_BYTES + 1)
-    except (registry.UnknownCheck, OSError):
-        return None
-    if len(data) > MAX_SOURCE_BYTES:
-        return None
-    return data.decode("utf-8", errors="replace")
-
-
-def _declared(source: str) -> tuple[str, str]:
-    """Title and kind from ``Check(...)`` in the source, read without running it."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError):
-        return "", ""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Check":
-            return _call_text(node, "title", 1), _call_kind(node)
-    return "", ""
-
-
-def _call_arg(call: ast.Call, name: str, position: int) -> ast.expr | None:
-    for keyword in call.keywords:
-        if keyword.arg == name:
-            return keyword.value
-    return call.args[position] if len(call.args) > position else None
-
-
-def _call_text(call: ast.Call, name: str, position: int) -> str:
-    value = _call_arg(call, name, position)
-    if isinstance(value, ast.Constant) and isinstance(value.value, str):
-        return value.value
-    return ""
-
-
-def _call_kind(call: ast.Call) -> str:
-    value = _call_arg(call, "kind", 2)
-    if isinstance(value, ast.Attribute) and value.attr in Kind.__members__:
-        return Kind[value.attr].value
-    if isinstance(value, ast.Constant) and value.value in KINDS:
-        return str(value.value)
-    return ""
-
-
 def check_page(check_id: str) -> CheckPage | None:
-    """None for an id that no claim, run or check module knows (the page is then a 404)."""
+    """None for an id that no claim, run or check module knows (the page is then a 404).
+
+    The check's title and kind come from the latest run's pages.json, written
+    when the run was (evidence.prebuilt); its code is read as text, never parsed.
+    """
     if not is_check_id(check_id):
         return None
     latest = report(LATEST)
     state = next((item for item in latest.checks if item.id == check_id), None)
-    source = _source(check_id)
+    built = prebuilt_check(LATEST, check_id)
+    source = registry.check_source(check_id)
     if state is None and source is None:
         return None
-    title, kind = _declared(source) if source else ("", "")
     return CheckPage(
         id=check_id,
-        title=title or (state.title if state else ""),
-        kind=kind or (state.kind if state else ""),
+        title=(built.title if built else "") or (state.title if state else ""),
+        kind=(built.kind if built else "") or (state.kind if state else ""),
         source=source,
         claims=tuple(row for row in latest.claims if check_id in row.claim.checks),
         latest=state if latest.summary is not None else None,
     )
 
 
-# ---- A tiny, escaped markdown subset for the reviewer pack -------------------
+# ---- What the runner rendered for the pages (pages.json) ---------------------
 
 
-@dataclass(frozen=True)
-class Span:
-    """Inline text: `code`, **strong** or plain. Always escaped by the template."""
-
-    text: str
-    code: bool = False
-    strong: bool = False
-
-
-@dataclass(frozen=True)
-class Block:
-    """heading, paragraph, list, ordered or pre; templates escape every piece of text."""
-
-    kind: str
-    spans: tuple[Span, ...] = ()
-    items: tuple[tuple[Span, ...], ...] = ()
-    text: str = ""
-    level: int = 2
+def _pages(ref: str) -> dict[str, Any]:
+    """A run's pages.json, or nothing when it is missing or malformed."""
+    try:
+        found = _parse_json(_read_bytes(ref, PAGES_FILE) or b"")
+    except Malformed:
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
-_HEADING = re.compile(r"(#{1,6})\s+(.*?)\s*#*\s*")
-_BULLET = re.compile(r"\s{0,3}[-*+]\s+(.*)")
-_NUMBERED = re.compile(r"\s{0,3}\d{1,9}[.)]\s+(.*)")
-_FENCE = re.compile(r"\s{0,3}(```|~~~)")
+def prebuilt_check(ref: str, check_id: str) -> Declared | None:
+    """A check's title and kind as the run rendered them."""
+    checks = _pages(ref).get("checks")
+    found = checks.get(check_id) if isinstance(checks, dict) else None
+    if not isinstance(found, dict):
+        return None
+    try:
+        return Declared(_field(found, "title", str), _field(found, "kind", str))
+    except Malformed:
+        return None
 
 
-def spans(text: str) -> tuple[Span, ...]:
-    """Split `code`, then **strong**, out of a line of text; nothing else is interpreted."""
-    found: list[Span] = []
-    for index, part in enumerate(re.split(r"`([^`]+)`", text)):
-        if index % 2:
-            found.append(Span(part, code=True))
-            continue
-        for inner, piece in enumerate(re.split(r"\*\*([^*]+)\*\*", part)):
-            if piece:
-                found.append(Span(piece, strong=inner % 2 == 1))
-    return tuple(found)
+def reviewer_pack_blocks(ref: str) -> list[Block] | None:
+    """The run's reviewer pack as the runner rendered it, or None when there is none."""
+    blocks = _pages(ref).get("reviewer_pack")
+    if not isinstance(blocks, list):
+        return None
+    try:
+        return [_block(block) for block in blocks]
+    except (Malformed, AttributeError, TypeError):
+        return None
 
 
-def markdown_blocks(text: str) -> list[Block]:
-    """Headings, lists, paragraphs, fenced code and tables (kept as preformatted text).
-
-    Links, emphasis and HTML are left as the literal characters: the reader
-    sees exactly what the file says, and nothing in it can become markup.
-    """
-    lines = text.splitlines()
-    blocks: list[Block] = []
-    index = 0
-    while index < len(lines):
-        index = _next_block(lines, index, blocks)
-    return blocks
-
-
-def _next_block(lines: list[str], index: int, blocks: list[Block]) -> int:
-    line = lines[index]
-    if not line.strip():
-        return index + 1
-    if fence := _FENCE.match(line):
-        return _fenced(lines, index, fence.group(1), blocks)
-    if heading := _HEADING.fullmatch(line):
-        level = min(len(heading.group(1)) + 1, 6)  # the page's own h1 comes first
-        blocks.append(Block("heading", spans(heading.group(2)), level=level))
-        return index + 1
-    if line.lstrip().startswith("|"):
-        return _table(lines, index, blocks)
-    for kind, pattern in (("list", _BULLET), ("ordered", _NUMBERED)):
-        if pattern.fullmatch(line):
-            return _list(lines, index, kind, pattern, blocks)
-    return _paragraph(lines, index, blocks)
-
-
-def _fenced(lines: list[str], index: int, marker: str, blocks: list[Block]) -> int:
-    end = index + 1
-    while end < len(lines) and not lines[end].strip().startswith(marker):
-        end += 1
-    blocks.append(Block("pre", text="\n".join(lines[index + 1 : end])))
-    return end + 1
-
-
-def _table(lines: list[str], index: int, blocks: list[Block]) -> int:
-    end = index
-    while end < len(lines) and lines[end].lstrip().startswith("|"):
-        end += 1
-    blocks.append(Block("pre", text="\n".join(lines[index:end])))
-    return end
-
-
-def _list(
-    lines: list[str], index: int, kind: str, pattern: re.Pattern[str], blocks: list[Block]
-) -> int:
-    items: list[str] = []
-    while index < len(lines) and lines[index].strip():
-        item = pattern.fullmatch(lines[index])
-        if item:
-            items.append(item.group(1))
-        elif lines[index].startswith((" ", "\t")) and items:
-            items[-1] += " " + lines[index].strip()
-        else:
-            break
-        index += 1
-    blocks.append(Block(kind, items=tuple(spans(item) for item in items)))
-    return index
-
-
-def _starts_block(line: str) -> bool:
-    return bool(
-        not line.strip()
-        or _FENCE.match(line)
-        or _HEADING.fullmatch(line)
-        or line.lstrip().startswith("|")
-        or _BULLET.fullmatch(line)
-        or _NUMBERED.fullmatch(line)
+def _block(raw: Any) -> Block:
+    items = _field(raw, "items", list)
+    return Block(
+        kind=_choice(raw, "kind", BLOCK_KINDS),
+        spans=_spans(_field(raw, "spans", list)),
+        items=tuple(_spans(item) for item in items),
+        text=_field(raw, "text", str),
+        level=_field(raw, "level", int),
     )
 
 
-def _paragraph(lines: list[str], index: int, blocks: list[Block]) -> int:
-    end = index + 1
-    while end < len(lines) and not _starts_block(lines[end]):
-        end += 1
-    text = " ".join(line.strip() for line in lines[index:end])
-    blocks.append(Block("paragraph", spans(text)))
-    return end
+def _spans(raw: Any) -> tuple[Span, ...]:
+    if not isinstance(raw, list):
+        raise Malformed("spans must be a list")
+    return tuple(
+        Span(_field(span, "text", str), span.get("code") is True, span.get("strong") is True)
+        for span in raw
+    )

@@ -24,9 +24,9 @@ ATTACKS_FILE = Path(__file__).resolve().parent / "attacks.toml"
 CHECK_ID = "attacks_refused"
 _ID = re.compile(r"A\d{2,3}")
 _CLAIM = re.compile(r"C\d{2}")
-# A pytest function, with its parametrize id if any (no test classes: junit drops them).
+# A pytest function, with its parametrize id if any (a module-level test: its node id).
 _PYTEST = re.compile(r"(?P<file>tests/[\w./-]+\.py)::(?P<name>test_\w+(?:\[[^\]\n]+\])?)")
-# A node test by its full name as node's TAP reporter nests it: "suite > test".
+# A node test by its full name as evidence/node_reporter.mjs nests it: "suite > test".
 _NODE = re.compile(r"(?P<file>tests/js/[\w./-]+\.test\.js)::(?P<name>\S(?:[^\n]*\S)?)")
 _FIELDS = frozenset({"id", "title", "threat", "claim", "tests", "defence", "limit"})
 

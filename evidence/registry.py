@@ -32,3 +32,19 @@ def source_path(check_id: str) -> Path:
     if not _ID.fullmatch(check_id):
         raise UnknownCheck(check_id)
     return CHECKS_DIR / f"{check_id}.py"
+
+
+MAX_SOURCE_BYTES = 1024 * 1024
+
+
+def check_source(check_id: str) -> str | None:
+    """The text of a check's module, or None when it is missing, unreadable or too large."""
+    try:
+        path = source_path(check_id)
+        with path.open("rb") as handle:
+            data = handle.read(MAX_SOURCE_BYTES + 1)
+    except (UnknownCheck, OSError):
+        return None
+    if len(data) > MAX_SOURCE_BYTES:
+        return None
+    return data.decode("utf-8", errors="replace")

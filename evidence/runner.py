@@ -25,6 +25,7 @@ from evidence.attacks import Attack, CatalogueError, load_attacks
 from evidence.check import Check, CheckResult, Status
 from evidence.claims import Claim, all_check_ids, judge, load_claims
 from evidence.context import PROJECT_ROOT, Context
+from evidence.prebuilt import write_pages
 from evidence.publish_safe import Finding, scan_directory
 from evidence.registry import UnknownCheck, load_check
 from evidence.reports import evidence_summary, reviewer_pack
@@ -217,6 +218,7 @@ def write_run(
     (staging / "REVIEWER_PACK.md").write_text(
         reviewer_pack(claims, summary, attacks), encoding="utf-8"
     )
+    write_pages(staging)  # what the pages show, rendered once rather than per request
 
 
 def attack_lines(

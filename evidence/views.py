@@ -2,7 +2,9 @@
 
 Nothing here is hard-coded: each page reads ATOPOS_EVIDENCE_DIR on every
 request (see evidence.artifacts), so a new run shows up without a deploy, and
-a missing or damaged artifact shows as unproven rather than as an error.
+a missing or damaged artifact shows as unproven rather than as an error. What
+needs rendering (the reviewer pack's Markdown, the checks' code) was rendered
+once when the run was written (evidence.prebuilt): no request parses it.
 """
 
 from __future__ import annotations
@@ -74,12 +76,11 @@ def _has_documents(ref: str) -> dict[str, bool]:
 
 @require_safe
 def reviewer_pack(request: HttpRequest) -> HttpResponse:
-    """The latest REVIEWER_PACK.md, every character escaped (a small markdown subset)."""
-    text = artifacts.document_text(artifacts.LATEST, "REVIEWER_PACK.md")
+    """The latest REVIEWER_PACK.md as the runner rendered it (escaped; a small markdown subset)."""
     context = {
         "page": "security",
         "run": artifacts.latest_summary(),
-        "blocks": artifacts.markdown_blocks(text) if text is not None else None,
+        "blocks": artifacts.reviewer_pack_blocks(artifacts.LATEST),
         "has_documents": _has_documents(artifacts.LATEST),
     }
     return render(request, "evidence/reviewer_pack.html", context)

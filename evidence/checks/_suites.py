@@ -1,8 +1,9 @@
 """Run the project's own test suites (pytest, node --test) and count what they report.
 
 Several checks prove a claim by re-running tests against the tree under
-examination: this module starts those runs and reads their reports (pytest's
-junit XML, node's TAP stream) into one shape, ``SuiteCounts``. Nothing here
+examination: this module starts those runs and reads the JSON reports that
+evidence/pytest_plugin.py and evidence/node_reporter.mjs write into one shape,
+``SuiteCounts``. Nothing here
 judges: a check decides what the counts mean for its claim.
 
 Every run is bounded by a timeout, runs in its own process group (so a
@@ -13,13 +14,12 @@ the project from the examined tree (PYTHONPATH puts ``ctx.root`` first).
 
 from __future__ import annotations
 
+import json
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
-import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -173,9 +173,10 @@ def run_pytest(
     timeout: float = PYTEST_TIMEOUT,
     options: tuple[str, ...] = (),
 ) -> SuiteCounts:
-    """Run pytest on ``paths`` (relative to ``root``, node ids allowed) and read its junit XML.
+    """Run pytest on ``paths`` (relative to ``root``, node ids allowed) and read its report.
 
-    The run starts in a scratch directory so that nothing (hypothesis'
+    The report is the one evidence/pytest_plugin.py writes from pytest's own
+    hooks. The run starts in a scratch directory so that nothing (hypothesis'
     database, caches) is written into the examined tree; pytest still finds
     the project's configuration from the paths' pyproject.toml.
     """
@@ -184,10 +185,10 @@ def run_pytest(
     if missing:
         return SuiteCounts("pytest", problem=f"missing test paths: {', '.join(missing)}")
     cwd = scratch(work, f"pytest-{name}")
-    report = cwd / "junit.xml"
+    report = cwd / "report.json"
     # -v names each test as it starts, so a run that times out can say which test hung.
     command = [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider"]
-    command += [f"--junitxml={report}", "-o", "junit_family=xunit2", *options]
+    command += [f"--evidence-report={report}", *options]
     command += [str(root / path) for path in paths]
     env = suite_env(root) | {"PYTHONUNBUFFERED": "1"}  # a killed run keeps its last line
     finished = run_bounded(command, cwd, env, timeout, cwd / "output.log")
@@ -199,7 +200,7 @@ def run_pytest(
         return SuiteCounts(
             "pytest", problem=f"pytest exited with {finished.returncode} and wrote no report"
         )
-    cases = parse_junit(report.read_text(encoding="utf-8"), root)
+    cases = [_pytest_case(test) for test in json.loads(report.read_text(encoding="utf-8"))["tests"]]
     problem = (
         "" if finished.returncode in (0, 1, 2, 5) else f"pytest exited with {finished.returncode}"
     )
@@ -225,44 +226,15 @@ def unfinished_test(output: str, cwd: Path, root: Path) -> str:
     return f"{relative.as_posix()}::{name}"
 
 
-def parse_junit(xml: str, root: Path) -> list[Case]:
-    """Every testcase of a pytest junit report, with the file it came from."""
-    tree = ET.fromstring(xml)  # noqa: S314 - written by our own pytest run, not by a stranger
-    return [_junit_case(element, root) for element in tree.iter("testcase")]
-
-
-def _junit_case(element: ET.Element, root: Path) -> Case:
-    classname, name = element.get("classname", ""), element.get("name", "")
-    if not classname:  # a collection error: the name is the module's dotted path
-        classname, name = name, "(collection)"
-    outcome = Outcome.PASSED
-    for child, meaning in (("skipped", Outcome.SKIPPED), ("failure", Outcome.FAILED)):
-        if element.find(child) is not None:
-            outcome = meaning
-    if element.find("error") is not None:
-        outcome = Outcome.ERROR
-    return Case(_module_file(classname, root), name, outcome)
-
-
-def _module_file(dotted: str, root: Path) -> str:
-    """``tests.a.test_b.TestC`` -> ``tests/a/test_b.py`` (the longest prefix that is a file)."""
-    parts = dotted.split(".")
-    for end in range(len(parts), 0, -1):
-        candidate = "/".join(parts[:end]) + ".py"
-        if (root / candidate).is_file():
-            return candidate
-    return "/".join(parts) + ".py"
+def _pytest_case(test: dict[str, Any]) -> Case:
+    """``tests/a/test_b.py::test_c[x]`` -> the file and the test's name in it."""
+    file, _, name = str(test["nodeid"]).partition("::")
+    return Case(file, name, Outcome(test["outcome"]))
 
 
 # --- node --test ------------------------------------------------------------------------
 
-_SUBTEST = re.compile(r"^(?P<indent> *)# Subtest: (?P<name>.*)$")
-_RESULT = re.compile(
-    r"^(?P<indent> *)(?P<status>ok|not ok) \d+ - (?P<name>.*?)"
-    r"(?: # (?P<directive>SKIP|TODO)\b.*)?$"
-)
-_ESCAPED = re.compile(r"\\([\\#])")
-_SUMMARY = re.compile(r"^# (?P<key>tests|suites|pass|fail|cancelled|skipped|todo) (?P<n>\d+)$")
+NODE_REPORTER = Path(__file__).resolve().parents[1] / "node_reporter.mjs"
 
 
 def run_node_tests(
@@ -277,6 +249,7 @@ def run_node_tests(
 
     ``pattern`` maps a file to a ``--test-name-pattern``: only matching tests
     (or tests in matching suites) run there, the rest are reported skipped.
+    Results come from evidence/node_reporter.mjs, which writes them as JSON.
     """
     node = shutil.which("node")
     if node is None:
@@ -285,86 +258,38 @@ def run_node_tests(
     if missing:
         return SuiteCounts("node", problem=f"missing test files: {', '.join(missing)}")
     cwd = scratch(work, f"node-{name}")
+    reporter = root / "evidence" / "node_reporter.mjs"
+    reporter = reporter if reporter.is_file() else NODE_REPORTER
     cases: list[Case] = []
     for index, path in enumerate(files):
-        command = [node, "--test", "--test-reporter=tap"]
+        report = cwd / f"{index}.json"
+        command = [node, "--test", f"--test-reporter={reporter}"]
+        command.append(f"--test-reporter-destination={report}")
         if pattern and path in pattern:
             command.append(f"--test-name-pattern={pattern[path]}")
         command.append(str(root / path))
-        finished = run_bounded(command, root, suite_env(root), timeout, cwd / f"{index}.tap")
+        finished = run_bounded(command, root, suite_env(root), timeout, cwd / f"{index}.log")
         if finished.returncode is None:
             return SuiteCounts("node", problem=f"{path} did not finish within {timeout:.0f}s")
-        parsed, problem = parse_tap(finished.output, path, root)
-        if problem:
-            return SuiteCounts("node", problem=problem)
-        cases.extend(parsed)
+        if not report.is_file() or not report.stat().st_size:
+            return SuiteCounts("node", problem=f"{path}: node wrote no report")
+        tests = json.loads(report.read_text(encoding="utf-8"))["tests"]
+        cases.extend(_node_cases(tests, path, root))
     return SuiteCounts("node", tuple(cases), "", tuple(files))
 
 
-def parse_tap(text: str, file: str, root: Path) -> tuple[list[Case], str]:
-    """The leaf tests of node's TAP stream, checked against its closing summary."""
-    lines = text.splitlines()
-    stack: list[str] = []
-    cases: list[Case] = []
-    summary: dict[str, int] = {}
+def _node_cases(tests: list[dict[str, Any]], file: str, root: Path) -> list[Case]:
+    """The reporter's tests as cases; node names the file itself when it could not run it."""
     whole_file = {str(root / file), str((root / file).resolve())}
-    empty_files = 0
-    for index, line in enumerate(lines):
-        if match := _SUBTEST.match(line):
-            level = len(match["indent"]) // 4
-            stack = [*stack[:level], _unescape(match["name"])]
-        elif match := _RESULT.match(line):
-            if _is_suite(lines, index + 1, len(match["indent"])):
+    cases: list[Case] = []
+    for test in tests:
+        name, outcome = str(test["name"]), Outcome(test["outcome"])
+        if name in whole_file:
+            if outcome is Outcome.PASSED:  # a file with no test in it
                 continue
-            level = len(match["indent"]) // 4
-            name = _unescape(match["name"])
-            outcome = _tap_outcome(match["status"], match["directive"])
-            if name in whole_file:  # node names the file itself when it ran no test in it
-                if outcome is Outcome.PASSED:
-                    empty_files += 1
-                    continue
-                name = "(the file failed to load or run)"
-            qualified = " > ".join([*stack[:level], name])
-            cases.append(Case(file, _relative(qualified, root), outcome))
-        elif match := _SUMMARY.match(line):
-            summary[match["key"]] = int(match["n"])
-    if "tests" not in summary:
-        return [], f"{file}: node printed no test summary"
-    if summary["tests"] != len(cases) + empty_files:
-        return (
-            [],
-            f"{file}: node counts {summary['tests']} tests but reports {len(cases)}",
-        )
-    return cases, ""
-
-
-def _is_suite(lines: list[str], start: int, indent: int) -> bool:
-    """Whether the YAML block after a result line marks it as a suite (describe)."""
-    prefix = " " * (indent + 2)
-    if start >= len(lines) or lines[start] != prefix + "---":
-        return False
-    for line in lines[start + 1 :]:
-        if line == prefix + "...":
-            return False
-        if line == prefix + "type: 'suite'":
-            return True
-    return False
-
-
-def _tap_outcome(status: str, directive: str | None) -> Outcome:
-    if directive is not None:
-        return Outcome.SKIPPED
-    return Outcome.PASSED if status == "ok" else Outcome.FAILED
-
-
-def _unescape(name: str) -> str:
-    """Undo TAP's escaping of ``#`` and ``\\`` in test names."""
-    return _ESCAPED.sub(r"\1", name)
-
-
-def _relative(name: str, root: Path) -> str:
-    """A file-level failure is named by its absolute path: keep only the part in the tree."""
-    return name.replace(f"{root.resolve()}/", "").replace(f"{root}/", "")
+            name = "(the file failed to load or run)"
+        cases.append(Case(file, name, outcome))
+    return cases
 
 
 # --- verdicts ---------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 A seeded run points the check at a temporary copy of the parts of the tree it
 reads, with one thing broken, and asserts the exact reasons it gives. Every
 run here starts real node and pytest processes, hence the integration mark
-(``make test-fast`` leaves them out); the parsers are tested without any.
+(``make test-fast`` leaves them out). The reports they read are tested in
+test_collectors.py.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 
 from evidence.check import Status
 from evidence.checks import _sri, _suites, vendor_bundle_reproducible
-from evidence.checks._suites import Case, Outcome, parse_junit, parse_tap
+from evidence.checks._suites import Case, Outcome
 from evidence.context import PROJECT_ROOT, Context
 from evidence.registry import load_check
 
@@ -577,98 +578,9 @@ def test_attacks_not_refused_or_missing_fail_their_own_claims_only(tmp_path):
 
 # --- the report parsers -----------------------------------------------------------------
 
-TAP = """TAP version 13
-# Subtest: outer
-    # Subtest: inner
-        # Subtest: leaf one
-        not ok 1 - leaf one
-          ---
-          duration_ms: 3.0
-          error: |-
-            1 !== 2
-          ...
-        # Subtest: leaf \\# two
-        ok 2 - leaf \\# two
-          ---
-          duration_ms: 0.2
-          ...
-        1..2
-    not ok 1 - inner
-      ---
-      duration_ms: 4.1
-      type: 'suite'
-      ...
-    # Subtest: skipped by pattern
-    ok 2 - skipped by pattern # SKIP test name does not match pattern
-      ---
-      duration_ms: 0.2
-      ...
-    1..2
-not ok 1 - outer
-  ---
-  duration_ms: 9.5
-  type: 'suite'
-  ...
-1..1
-# tests 3
-# suites 2
-# pass 1
-# fail 1
-# cancelled 0
-# skipped 1
-# todo 0
-"""
-
-
-def test_tap_leaves_are_named_by_their_suites_and_suites_are_not_tests():
-    cases, problem = parse_tap(TAP, "tests/js/x.test.js", Path("/nowhere"))
-    assert problem == ""
-    assert cases == [
-        Case("tests/js/x.test.js", "outer > inner > leaf one", Outcome.FAILED),
-        Case("tests/js/x.test.js", "outer > inner > leaf # two", Outcome.PASSED),
-        Case("tests/js/x.test.js", "outer > skipped by pattern", Outcome.SKIPPED),
-    ]
-
-
-def test_tap_that_does_not_add_up_or_has_no_summary_is_a_problem():
-    assert parse_tap(TAP.replace("# tests 3", "# tests 4"), "x.js", Path("/r"))[1] == (
-        "x.js: node counts 4 tests but reports 3"
-    )
-    assert parse_tap("TAP version 13\n", "x.js", Path("/r"))[1] == (
-        "x.js: node printed no test summary"
-    )
-
-
-def test_tap_a_file_that_fails_to_load_is_a_failure_without_its_absolute_path():
-    tap = "not ok 1 - /r/tests/js/x.test.js\n  ---\n  ...\n1..1\n# tests 1\n# fail 1\n"
-    cases, problem = parse_tap(tap, "tests/js/x.test.js", Path("/r"))
-    assert problem == ""
-    assert cases == [Case("tests/js/x.test.js", "(the file failed to load or run)", Outcome.FAILED)]
-    empty = "ok 1 - /r/tests/js/x.test.js\n  ---\n  ...\n1..1\n# tests 1\n# pass 1\n"
-    assert parse_tap(empty, "tests/js/x.test.js", Path("/r")) == ([], "")
-
-
-def test_junit_cases_are_attributed_to_their_files(tmp_path):
-    (tmp_path / "tests" / "a").mkdir(parents=True)
-    (tmp_path / "tests" / "a" / "test_b.py").write_text("")
-    xml = """<?xml version="1.0"?><testsuites><testsuite tests="5">
-    <testcase classname="tests.a.test_b" name="test_ok"/>
-    <testcase classname="tests.a.test_b.TestGroup" name="test_bad"><failure message="x"/></testcase>
-    <testcase classname="tests.a.test_b" name="test_skip"><skipped message="y"/></testcase>
-    <testcase classname="tests.a.test_b" name="test_teardown"><error message="z"/></testcase>
-    <testcase classname="" name="tests.a.test_c"><error message="collection failure"/></testcase>
-    </testsuite></testsuites>"""
-    assert parse_junit(xml, tmp_path) == [
-        Case("tests/a/test_b.py", "test_ok", Outcome.PASSED),
-        Case("tests/a/test_b.py", "test_bad", Outcome.FAILED),
-        Case("tests/a/test_b.py", "test_skip", Outcome.SKIPPED),
-        Case("tests/a/test_b.py", "test_teardown", Outcome.ERROR),
-        Case("tests/a/test_c.py", "(collection)", Outcome.ERROR),
-    ]
-
 
 def test_a_run_that_times_out_names_the_test_that_hung(tmp_path):
-    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "pytest.ini").write_text("[pytest]\naddopts = -p evidence.pytest_plugin\n")
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_hang.py").write_text(
         "import time\n\n"

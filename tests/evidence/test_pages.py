@@ -7,6 +7,7 @@ when the artifact file of each of its checks says "pass".
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shutil
@@ -16,10 +17,11 @@ from typing import Any
 import pytest
 from django.utils.html import escape
 
-from evidence import artifacts, registry
+from evidence import artifacts, prebuilt, registry
 from evidence.attacks import CHECK_ID as ATTACKS_CHECK
 from evidence.attacks import load_attacks
 from evidence.claims import load_claims
+from evidence.publish_safe import scan_directory
 from tests.site.test_security_headers import assert_security_headers
 
 HOST = "alpha.localhost"
@@ -122,6 +124,7 @@ def write_run(
         write_json(directory / "checks" / f"{check_id}.json", artifact(check_id, status))
     for name, text in (documents or {}).items():
         (directory / name).write_text(text, encoding="utf-8")
+    prebuilt.write_pages(directory)  # as the runner does for every run it writes
     if latest:
         shutil.rmtree(base / "latest", ignore_errors=True)
         shutil.copytree(directory, base / "latest")
@@ -511,6 +514,7 @@ def test_check_page_shows_its_source_escaped(client, alpha, evidence_dir, monkey
     checks_dir.mkdir()
     (checks_dir / "fake_check.py").write_text(FAKE_CHECK)
     monkeypatch.setattr(registry, "CHECKS_DIR", checks_dir)
+    write_run(evidence_dir, NEW_RUN, {})
     html = html_of(client, "/security/evidence/checks/fake_check/")
     assert escape(FAKE_CHECK) in html
     assert "<b>bold</b>" not in html
@@ -541,6 +545,7 @@ def test_check_page_lists_its_claims_and_links_to_the_source(client, alpha, evid
 )
 def test_every_real_check_page_shows_its_real_source(client, alpha, evidence_dir, check_id):
     """For each check module in the tree, its page carries the file's exact text, escaped."""
+    write_run(evidence_dir, NEW_RUN, {})
     source = registry.source_path(check_id).read_text(encoding="utf-8")
     assert escape(source) in html_of(client, f"/security/evidence/checks/{check_id}/")
 
@@ -583,6 +588,50 @@ def test_reviewer_pack_is_escaped_text(client, alpha, evidence_dir):
     assert 'href="/security/evidence/latest/EVIDENCE_SUMMARY.md"' in html
 
 
+def test_pages_serve_what_the_run_rendered_and_parse_nothing_per_request(
+    client, alpha, evidence_dir, monkeypatch
+):
+    """Once a run is written, the pages read its pages.json: with every parser made to fail,
+    the reviewer pack, a check's title and kind, and the security pages still show."""
+    check = TWO_CHECKS.checks[0]
+    source = registry.source_path(check).read_text(encoding="utf-8")
+    title, kind = prebuilt.declared(source)
+    write_run(
+        evidence_dir,
+        NEW_RUN,
+        {check: "pass"},
+        documents={"REVIEWER_PACK.md": "# Reviewer pack\n\n- **first** item\n"},
+    )
+
+    def no_parsing(*args: object) -> None:
+        raise AssertionError("a page parsed a source while serving a request")
+
+    for parser in ("markdown_blocks", "spans", "declared", "declarations", "write_pages"):
+        monkeypatch.setattr(prebuilt, parser, no_parsing)
+    monkeypatch.setattr(ast, "parse", no_parsing)
+    pack = html_of(client, "/security/evidence/reviewer-pack/")
+    assert "<h2>Reviewer pack</h2>" in pack
+    assert "<li><strong>first</strong> item</li>" in pack
+    page = html_of(client, f"/security/evidence/checks/{check}/")
+    assert f'<p class="lead">{escape(title)}</p>' in page
+    assert f"<dd>{kind}</dd>" in page
+    assert escape(source) in page  # the deployment's file, read as text
+    html_of(client, "/security/evidence/")
+    html_of(client, "/security/")
+
+
+def test_a_run_without_its_rendered_pages_shows_no_pack_and_no_declaration(
+    client, alpha, evidence_dir
+):
+    """pages.json is the only source of both: without it nothing is parsed in its place."""
+    write_run(evidence_dir, NEW_RUN, {}, documents={"REVIEWER_PACK.md": "# x\n"})
+    (evidence_dir / "latest" / prebuilt.PAGES_FILE).unlink()
+    pack = html_of(client, "/security/evidence/reviewer-pack/")
+    assert "No reviewer pack has been published here yet." in pack
+    page = html_of(client, "/security/evidence/checks/bandit_clean/")
+    assert "<dd>Not recorded</dd>" in page
+
+
 def test_reviewer_pack_page_says_when_there_is_none(client, alpha, evidence_dir):
     """No run: the page says so instead of failing."""
     html = html_of(client, "/security/evidence/reviewer-pack/")
@@ -591,16 +640,16 @@ def test_reviewer_pack_page_says_when_there_is_none(client, alpha, evidence_dir)
 
 def test_markdown_subset_parses_lists_and_paragraphs():
     """Continuation lines join their item or paragraph; nothing else is interpreted."""
-    blocks = artifacts.markdown_blocks("para one\nstill one\n\n- a\n  more a\n- b\n## Sub\ntext")
+    blocks = prebuilt.markdown_blocks("para one\nstill one\n\n- a\n  more a\n- b\n## Sub\ntext")
     assert [block.kind for block in blocks] == ["paragraph", "list", "heading", "paragraph"]
-    assert blocks[0].spans == (artifacts.Span("para one still one"),)
-    assert blocks[1].items == ((artifacts.Span("a more a"),), (artifacts.Span("b"),))
+    assert blocks[0].spans == (prebuilt.Span("para one still one"),)
+    assert blocks[1].items == ((prebuilt.Span("a more a"),), (prebuilt.Span("b"),))
     assert blocks[2].level == 3
-    assert artifacts.spans("a `x**y**` **b**") == (
-        artifacts.Span("a "),
-        artifacts.Span("x**y**", code=True),
-        artifacts.Span(" "),
-        artifacts.Span("b", strong=True),
+    assert prebuilt.spans("a `x**y**` **b**") == (
+        prebuilt.Span("a "),
+        prebuilt.Span("x**y**", code=True),
+        prebuilt.Span(" "),
+        prebuilt.Span("b", strong=True),
     )
 
 
@@ -637,3 +686,11 @@ def test_a_run_of_uncommitted_changes_says_so(client, alpha, evidence_dir):
     write_json(directory / "summary.json", {**data, "worktree": "modified"})
     shutil.copytree(directory, evidence_dir / "latest")
     assert "with uncommitted changes" in html_of(client, "/security/evidence/")
+
+
+def test_the_rendered_pages_pass_the_publish_safe_scan(tmp_path):
+    """pages.json holds the pack's text as written: "§8.9" stays a section, not a dotted name."""
+    (tmp_path / "REVIEWER_PACK.md").write_text("# Pack\n\nSee PROTOCOL §8.9 and `summary.json`.\n")
+    prebuilt.write_pages(tmp_path)
+    assert scan_directory(tmp_path) == []
+    assert "§8.9" in (tmp_path / prebuilt.PAGES_FILE).read_text(encoding="utf-8")

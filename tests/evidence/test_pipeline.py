@@ -203,7 +203,8 @@ def test_a_run_writes_the_documented_layout(tmp_path):
     staging = tmp_path / "staging"
     write_run(staging, [CLAIM], summary, results)
     assert sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()) == [
-        "EVIDENCE_SUMMARY.md", "REVIEWER_PACK.md", "checks/alpha.json", "summary.json",
+        "EVIDENCE_SUMMARY.md", "REVIEWER_PACK.md", "checks/alpha.json", "pages.json",
+        "summary.json",
     ]  # fmt: skip
     artifact = json.loads((staging / "checks" / "alpha.json").read_text())
     assert (artifact["status"], artifact["counts"], artifact["source"]) == (
