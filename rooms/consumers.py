@@ -465,11 +465,6 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
         event = await self._commit(frame)
         if isinstance(event, Refusal):
             await self.send_frame(RefusedFrame(event.head, event.reason).encode())
-            return
-        if event.kind is EventKind.END_ROOM:  # the only way a room ends before its expiry
-            place = self._place()
-            await place.store.end(place.room_id, place.room.expires_at_ms, now_ms())
-            await place.hub.ended(place.channel, self.tag)
 
     async def _decline(self, frame: bytes) -> None:
         """An admin turns a knocking newcomer away."""
@@ -483,9 +478,10 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
         await place.hub.declined(place.channel, newcomer)
 
     async def _commit(self, frame: bytes, only: EventKind | None = None) -> Event | Refusal:
-        """The one path of every governance action (append, redeem; admit, kick and end are
-        events): load the cached log, check the event against governance.rules, append it
-        with compare-and-set on the log's head, publish it to the room."""
+        """The one path of every governance action (append and redeem; admit, kick and end
+        are events): load the cached log, check the event against governance.rules, append
+        it with compare-and-set on the log's head, publish it to the room, and end the room
+        when the event is END_ROOM (the only way a room ends before its expiry)."""
         place = self._place()
         raw = EventFrame.decode(frame).event
         log = await place.log()
@@ -501,6 +497,9 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
         if outcome is Appended.GONE:
             raise FrameRejected(CloseCode.ROOM_UNAVAILABLE)
         await place.hub.governance(place.channel, raw)
+        if event.kind is EventKind.END_ROOM:
+            await place.store.end(place.room_id, place.room.expires_at_ms, now_ms())
+            await place.hub.ended(place.channel, self.tag)
         return event
 
     # Helpers ------------------------------------------------------------------
