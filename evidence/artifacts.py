@@ -638,7 +638,7 @@ class CheckPage:
 
     @property
     def source_file(self) -> str:
-        return f"evidence/checks/{self.id}.py"
+        return registry.relative_source(self.id)
 
 
 def check_page(check_id: str) -> CheckPage | None:

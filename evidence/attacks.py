@@ -46,6 +46,8 @@ class Runner(StrEnum):
 class TestRef:
     """One test an attack names: its file (relative to the tree) and its full name."""
 
+    __test__ = False  # a reference to a test, not one for pytest to collect
+
     file: str
     name: str
     runner: Runner

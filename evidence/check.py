@@ -1,14 +1,10 @@
-"""What a check is, and the structured result every check returns."""
+"""What a check is, and the result it judges (the checks themselves are in tests/claims/)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from evidence.context import Context
+from typing import Any
 
 
 class Status(StrEnum):
@@ -72,11 +68,8 @@ def could_not_run(reason: str, counts: dict[str, int] | None = None) -> CheckRes
 
 @dataclass(frozen=True)
 class Check:
-    """One machine-run check. Its module lives at ``evidence/checks/<id>.py``."""
+    """A check as a run describes it: its test module is tests/claims/test_<id>.py."""
 
     id: str
     title: str
     kind: Kind
-    run: Callable[[Context], CheckResult]
-    # Whether it can examine a deployment we do not run (``--base-url``).
-    remote: bool = False

@@ -58,22 +58,25 @@ def write_pages(run: Path) -> Path:
 def declarations() -> dict[str, Declared]:
     """The title and kind of every check module in the tree, by id."""
     found: dict[str, Declared] = {}
-    for path in sorted(registry.CHECKS_DIR.glob("[a-z]*.py")):
-        source = registry.check_source(path.stem)
+    for check_id in registry.check_ids():
+        source = registry.check_source(check_id)
         if source is not None:
-            found[path.stem] = Declared(*declared(source))
+            found[check_id] = Declared(*declared(source))
     return found
 
 
 def declared(source: str) -> tuple[str, str]:
-    """Title and kind from ``Check(...)`` in the source, read without running it."""
+    """Title and kind from ``Check(...)`` or ``pytest.mark.check(...)`` in the source,
+    read without running it."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError):
         return "", ""
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Check":
-            return _call_text(node, "title", 1), _call_kind(node)
+            return _call_text(node, "title", 1), _call_kind(node, 2)
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "check":
+            return _call_text(node, "title", 0), _call_kind(node, 1)
     return "", ""
 
 
@@ -91,8 +94,8 @@ def _call_text(call: ast.Call, name: str, position: int) -> str:
     return ""
 
 
-def _call_kind(call: ast.Call) -> str:
-    value = _call_arg(call, "kind", 2)
+def _call_kind(call: ast.Call, position: int) -> str:
+    value = _call_arg(call, "kind", position)
     if isinstance(value, ast.Attribute) and value.attr in Kind.__members__:
         return Kind[value.attr].value
     if isinstance(value, ast.Constant) and value.value in KINDS:

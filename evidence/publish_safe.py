@@ -24,13 +24,14 @@ described here, and everything else of those shapes is refused.
   glued to other text or not), **raw log lines**, **private keys** and every
   **secret** the run planted or saw (in any encoding) are never published.
 
-Repository-relative paths (``evidence/checks/x.py``), prose, numbers, times
+Repository-relative paths (``tests/claims/test_x.py``), prose, numbers, times
 and hashes pass. Findings name the artifact and the kind of problem, never
 the offending text.
 """
 
 from __future__ import annotations
 
+import base64
 import importlib
 import ipaddress
 import re
@@ -40,8 +41,21 @@ from functools import lru_cache
 from pathlib import Path
 
 from atopos_site.routes import PUBLIC_ROUTE_SEGMENTS
-from evidence.checks._site import ALWAYS as PROBED_PATHS
-from evidence.live.canaries import encodings
+
+# Routes a crawler may not find by links but every deployment answers (the site checks
+# probe them; a path among them in an artifact is no leak).
+PROBED_PATHS = ("/", "/r/", "/.well-known/security.txt", "/robots.txt", "/no-such-page/", "/ws/v1")
+
+
+def encodings(value: bytes) -> list[bytes]:
+    """The forms a leaked value could take: raw, hex, base64 and base64url."""
+    forms = [value, value.hex().encode(), value.hex().upper().encode()]
+    standard = base64.b64encode(value)
+    forms += [standard, standard.rstrip(b"=")]
+    url = base64.urlsafe_b64encode(value)
+    forms += [url, url.rstrip(b"=")]
+    return [form for form in dict.fromkeys(forms) if len(form) >= 8]
+
 
 # File types the evidence names (sources, artifacts, vendored bundles, pages).
 FILE_EXTENSIONS = frozenset(

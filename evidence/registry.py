@@ -1,37 +1,38 @@
-"""Find a check by id: the module ``evidence.checks.<id>`` holds it as ``CHECK``."""
+"""Where a check's code is: the test module tests/claims/test_<id>.py (read, never run here)."""
 
 from __future__ import annotations
 
-import importlib
 import re
 from pathlib import Path
 
-from evidence.check import Check
-
-CHECKS_DIR = Path(__file__).resolve().parent / "checks"
+TESTS_DIR = Path(__file__).resolve().parent.parent / "tests" / "claims"
 _ID = re.compile(r"[a-z][a-z0-9_]{2,63}")
 
 
 class UnknownCheck(LookupError):
-    """The claims file names a check that has no module."""
+    """No check has this id."""
 
 
-def load_check(check_id: str) -> Check:
-    """The check with this id, from its own module."""
-    if not _ID.fullmatch(check_id) or not (CHECKS_DIR / f"{check_id}.py").is_file():
-        raise UnknownCheck(f"no check module evidence/checks/{check_id}.py")
-    module = importlib.import_module(f"evidence.checks.{check_id}")
-    check = getattr(module, "CHECK", None)
-    if not isinstance(check, Check) or check.id != check_id:
-        raise UnknownCheck(f"evidence/checks/{check_id}.py must define CHECK with id {check_id!r}")
-    return check
+def claims_test(check_id: str, root: Path) -> Path:
+    """Where a check that runs on pytest lives in the tree under ``root``."""
+    return root / "tests" / "claims" / f"test_{check_id}.py"
+
+
+def relative_source(check_id: str) -> str:
+    """A check's file as the repository names it (reviewers follow it to the code)."""
+    return source_path(check_id).relative_to(TESTS_DIR.parent.parent).as_posix()
 
 
 def source_path(check_id: str) -> Path:
     """The file a check's code lives in (shown to reviewers)."""
     if not _ID.fullmatch(check_id):
         raise UnknownCheck(check_id)
-    return CHECKS_DIR / f"{check_id}.py"
+    return claims_test(check_id, TESTS_DIR.parent.parent)
+
+
+def check_ids() -> list[str]:
+    """Every check in the tree, by id."""
+    return sorted(path.stem.removeprefix("test_") for path in TESTS_DIR.glob("test_*.py"))
 
 
 MAX_SOURCE_BYTES = 1024 * 1024

@@ -7,7 +7,7 @@ from typing import Any
 
 from evidence.attacks import Attack
 from evidence.claims import Claim
-from evidence.registry import load_check, source_path
+from evidence.registry import relative_source, source_path
 
 # An attack of the catalogue and what the run found ("refused", ..., or "not run").
 AttackLine = tuple[Attack, str]
@@ -76,8 +76,7 @@ def _purpose(check_id: str) -> str:
     """The first paragraph of a check module's docstring: what it proves and how."""
     try:
         module_doc = source_path(check_id).read_text(encoding="utf-8")
-        load_check(check_id)
-    except Exception:
+    except (OSError, ValueError, LookupError):
         return "(no such check module)"
     doc = module_doc.split('"""', 2)[1] if module_doc.startswith('"""') else ""
     return " ".join(doc.strip().split("\n\n", 1)[0].split())
@@ -135,7 +134,7 @@ def reviewer_pack(
         for check_id in claim.checks:
             state = _claim_state(summary["checks"].get(check_id), claim.id)
             lines.append(
-                f"- `{check_id}` ({state}; source `evidence/checks/{check_id}.py`): "
+                f"- `{check_id}` ({state}; source `{relative_source(check_id)}`): "
                 f"{_purpose(check_id)}"
             )
         lines += _attack_lines(attacks, claim.id)

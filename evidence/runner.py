@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import shutil
 import subprocess
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,14 +19,14 @@ from typing import Any
 
 from atopos_site import release
 from atopos_site.sri import bundle_hash
+from evidence import registry
 from evidence.attacks import CHECK_ID as ATTACKS_CHECK
 from evidence.attacks import Attack, CatalogueError, load_attacks
 from evidence.check import Check, CheckResult, Status
 from evidence.claims import Claim, all_check_ids, judge, load_claims
-from evidence.context import PROJECT_ROOT, Context
+from evidence.collect import PROJECT_ROOT, Target, run_tested, tested
 from evidence.prebuilt import write_pages
 from evidence.publish_safe import Finding, scan_directory
-from evidence.registry import UnknownCheck, load_check
 from evidence.reports import evidence_summary, reviewer_pack
 
 FORMAT = 1
@@ -90,34 +89,26 @@ def worktree_state(root: Path = PROJECT_ROOT) -> str:
     return "modified" if result.stdout.strip() else "clean"
 
 
-def _run_one(check: Check, ctx: Context) -> tuple[CheckResult, float]:
-    started = time.monotonic()
-    try:
-        result = check.run(ctx)
-    except Exception as error:
-        result = CheckResult(
-            Status.ERROR, f"the check crashed ({type(error).__name__})", {}, [type(error).__name__]
-        )
-    return result, round(time.monotonic() - started, 2)
-
-
 def run_checks(
-    ctx: Context, check_ids: list[str], log: Any = print
+    ctx: Target, check_ids: list[str], log: Any = print, secrets: list[bytes] | None = None
 ) -> dict[str, tuple[Check | None, CheckResult, float]]:
-    """Every named check's result; checks that cannot examine a remote site are left out."""
+    """Every named check's result, from one pytest run of their modules in tests/claims/.
+
+    A check without a module is an error; checks that cannot examine a remote
+    site are left out. The secrets the run's live site planted are added to
+    ``secrets`` for the publish-safe scan.
+    """
+    on_pytest = tested(ctx, check_ids)
+    collected = run_tested(ctx, on_pytest, log)
+    if secrets is not None:
+        secrets += collected.secrets
     results: dict[str, tuple[Check | None, CheckResult, float]] = {}
     for check_id in check_ids:
-        try:
-            check = load_check(check_id)
-        except UnknownCheck as missing:
-            results[check_id] = (None, CheckResult(Status.ERROR, str(missing)), 0.0)
-            continue
-        if ctx.remote and not check.remote:
-            continue
-        log(f"  {check_id} ...")
-        result, seconds = _run_one(check, ctx)
-        log(f"  {check_id}: {result.status.value} ({seconds} s) {result.summary}")
-        results[check_id] = (check, result, seconds)
+        if check_id in collected.results:
+            results[check_id] = collected.results[check_id]
+        elif check_id not in on_pytest:
+            missing = f"no check module tests/claims/test_{check_id}.py"
+            results[check_id] = (None, CheckResult(Status.ERROR, missing, {}, [missing]), 0.0)
     return results
 
 
@@ -130,7 +121,7 @@ def _artifact(
         "kind": check.kind.value if check else "unknown",
         **result.to_json(),
         "duration_s": seconds,
-        "source": f"evidence/checks/{check_id}.py",
+        "source": registry.relative_source(check_id),
     }
 
 
@@ -252,7 +243,7 @@ def publish(staging: Path, evidence_dir: Path, run_id: str) -> Path:
 
 def run_evidence(
     evidence_dir: Path,
-    ctx: Context,
+    ctx: Target,
     only: list[str] | None = None,
     secrets: list[bytes] | None = None,
     log: Any = print,
@@ -263,11 +254,9 @@ def run_evidence(
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     commit = git_commit()
     run_id = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{commit[:7] if commit != 'unknown' else '0000000'}"
-    try:
-        results = run_checks(ctx, check_ids, log)
-        known = [*(secrets or []), *ctx.planted_secrets()]
-    finally:
-        ctx.close()
+    planted: list[bytes] = []
+    results = run_checks(ctx, check_ids, log, planted)
+    known = [*(secrets or []), *planted]
     summary = build_summary(
         claims, results, run_id, now.strftime("%Y-%m-%dT%H:%M:%SZ"), commit, ctx.remote
     )

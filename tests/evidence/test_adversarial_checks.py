@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
-
-import pytest
 
 from atopos_protocol import VERSION
 from evidence.check import CheckResult, Status
-from evidence.checks import rate_limits_hold, relay_fuzz, replays_rejected, ticket_and_cap_races
-from evidence.checks.rate_limits_hold import Flood, LimitRun
-from evidence.checks.relay_fuzz import FuzzRun
-from evidence.checks.replays_rejected import Replay
-from evidence.checks.ticket_and_cap_races import Race
-from evidence.context import Context
-from evidence.live.recording import start_live_site
+from tests.claims import test_rate_limits_hold as rate_limits_hold
+from tests.claims import test_relay_fuzz as relay_fuzz
+from tests.claims import test_replays_rejected as replays_rejected
+from tests.claims import test_ticket_and_cap_races as ticket_and_cap_races
+from tests.claims.test_rate_limits_hold import Flood, LimitRun
+from tests.claims.test_relay_fuzz import FuzzRun
+from tests.claims.test_replays_rejected import Replay
+from tests.claims.test_ticket_and_cap_races import Race
 
 
 def failed_with(result: CheckResult, *reasons: str) -> None:
@@ -252,27 +250,3 @@ def test_the_plan_is_fixed_by_its_seed():
     assert relay_fuzz.plan(12, samples) != first
     categories = {category for episode in first for category, _ in episode.frames}
     assert categories == set(relay_fuzz.CATEGORIES)
-
-
-# All four on a real site -----------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def live_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Context]:
-    work = tmp_path_factory.mktemp("adversarial")
-    ctx = Context(work=work, _live=start_live_site(work / "live"))
-    try:
-        yield ctx
-    finally:
-        ctx.close()
-
-
-@pytest.mark.integration
-def test_all_four_checks_pass_on_a_live_site(live_context: Context) -> None:
-    """Races, replays, limits and fuzz on one real daphne + Redis: every check passes."""
-    checks = (ticket_and_cap_races, replays_rejected, rate_limits_hold, relay_fuzz)
-    results = {module.CHECK.id: module.CHECK.run(live_context) for module in checks}
-    failures = {
-        check_id: result.reasons for check_id, result in results.items() if not result.passed
-    }
-    assert failures == {}

@@ -20,11 +20,11 @@ from evidence.attacks import (
     parse_test,
 )
 from evidence.check import CheckResult, Status
-from evidence.checks import attacks_refused
-from evidence.checks._suites import Case, Outcome, SuiteCounts
 from evidence.claims import Claim, judge, load_claims
-from evidence.context import PROJECT_ROOT
 from evidence.runner import build_summary
+from tests.claims import test_attacks_refused as attacks_refused
+from tests.claims.support.context import PROJECT_ROOT
+from tests.claims.support.suites import Case, Outcome, SuiteCounts
 
 CLAIMS = load_claims()
 ATTACKS = load_attacks(claims=CLAIMS)

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from evidence.checks import _suites
-from evidence.checks._suites import Case, Outcome
-from evidence.context import PROJECT_ROOT
+from tests.claims.support import suites as _suites
+from tests.claims.support.context import PROJECT_ROOT
+from tests.claims.support.suites import Case, Outcome
 
 pytestmark = pytest.mark.integration
 

@@ -497,23 +497,22 @@ def test_malformed_artifact_is_not_offered_for_download(client, alpha, evidence_
 
 FAKE_CHECK = '''"""A fake check for the page test."""
 
-from evidence.check import Check, Kind, judged
+import pytest
 
-CHECK = Check(
-    id="fake_check",
-    title="Nothing <b>bold</b> & nothing run",
-    kind=Kind.STORAGE,
-    run=lambda context: judged([], {}, "clean", "dirty"),
-)
+pytestmark = pytest.mark.check("Nothing <b>bold</b> & nothing run", "storage")
+
+
+def test_fake_check(examined, evidence):
+    evidence.record(judged([], {}, "clean", "dirty"))
 '''
 
 
 def test_check_page_shows_its_source_escaped(client, alpha, evidence_dir, monkeypatch, tmp_path):
     """The page shows the check's real file, escaped, with its title and kind read from it."""
-    checks_dir = tmp_path / "checks"
-    checks_dir.mkdir()
-    (checks_dir / "fake_check.py").write_text(FAKE_CHECK)
-    monkeypatch.setattr(registry, "CHECKS_DIR", checks_dir)
+    checks_dir = tmp_path / "tests" / "claims"
+    checks_dir.mkdir(parents=True)
+    (checks_dir / "test_fake_check.py").write_text(FAKE_CHECK)
+    monkeypatch.setattr(registry, "TESTS_DIR", checks_dir)
     write_run(evidence_dir, NEW_RUN, {})
     html = html_of(client, "/security/evidence/checks/fake_check/")
     assert escape(FAKE_CHECK) in html
@@ -530,7 +529,7 @@ def test_check_page_lists_its_claims_and_links_to_the_source(client, alpha, evid
     write_run(evidence_dir, NEW_RUN, {check: "fail"})
     html = html_of(client, f"/security/evidence/checks/{check}/")
     assert f'href="/security/#{TWO_CHECKS.id}"' in html
-    assert f'href="https://git.example.org/atopos/blob/main/evidence/checks/{check}.py"' in html
+    assert f'href="https://git.example.org/atopos/blob/main/tests/claims/test_{check}.py"' in html
     assert 'verdict--fail">Fail' in html
     assert f"{check} found something" in html
     path = registry.source_path(check)
@@ -540,9 +539,7 @@ def test_check_page_lists_its_claims_and_links_to_the_source(client, alpha, evid
         assert "not present in this deployment" in html
 
 
-@pytest.mark.parametrize(
-    "check_id", sorted(path.stem for path in registry.CHECKS_DIR.glob("[a-z]*.py"))
-)
+@pytest.mark.parametrize("check_id", registry.check_ids())
 def test_every_real_check_page_shows_its_real_source(client, alpha, evidence_dir, check_id):
     """For each check module in the tree, its page carries the file's exact text, escaped."""
     write_run(evidence_dir, NEW_RUN, {})

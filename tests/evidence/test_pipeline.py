@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from atopos_site.sri import bundle_hash
+from evidence import runner
 from evidence.check import Check, CheckResult, Kind, Status
 from evidence.claims import Claim, ClaimsFileError, all_check_ids, judge, load_claims
-from evidence.context import Context
+from evidence.collect import Collected, Target, results_from_report
 from evidence.publish_safe import scan_directory, scan_text
-from evidence.registry import CHECKS_DIR, UnknownCheck, load_check
+from evidence.registry import TESTS_DIR, UnknownCheck, check_ids, source_path
 from evidence.runner import build_summary, publish, run_checks, write_run
 
 CLAIM = Claim("C99", "Something holds.", ("server compromise",), ("alpha", "beta"))
@@ -29,13 +29,12 @@ def test_the_matrix_holds_at_least_the_twenty_two_issue_claims():
 
 def test_every_check_the_matrix_names_has_its_module():
     for check_id in all_check_ids(load_claims()):
-        assert load_check(check_id).id == check_id
+        assert source_path(check_id) == TESTS_DIR / f"test_{check_id}.py"
+        assert source_path(check_id).is_file()
 
 
 def test_every_check_module_is_named_by_some_claim():
-    named = set(all_check_ids(load_claims()))
-    modules = {path.stem for path in CHECKS_DIR.glob("*.py") if not path.stem.startswith("_")}
-    assert modules == named
+    assert set(check_ids()) == set(all_check_ids(load_claims()))
 
 
 def test_a_claim_without_checks_must_say_why(tmp_path):
@@ -66,11 +65,9 @@ def test_a_pending_claim_is_unproven_with_its_reason():
     assert (verdict.status, verdict.reason) == ("unproven", "mix mode comes later")
 
 
-def test_an_unknown_check_id_is_refused():
+def test_a_check_id_that_could_name_another_file_is_refused():
     with pytest.raises(UnknownCheck):
-        load_check("no_such_check")
-    with pytest.raises(UnknownCheck):
-        load_check("../context")
+        source_path("../context")
 
 
 # The publish-safe gate ------------------------------------------------------------------------
@@ -164,40 +161,71 @@ def test_the_scan_names_the_artifact_never_the_text(tmp_path):
 # The runner ---------------------------------------------------------------------------------
 
 
-def check_returning(result: CheckResult | Exception) -> Check:
-    def run(ctx: Context) -> CheckResult:
-        if isinstance(result, Exception):
-            raise result
-        return result
-
-    return Check("alpha", "Alpha", Kind.STATIC, run)
+def reported(*tests: dict) -> dict:
+    """A report as evidence.pytest_plugin writes it, holding ``tests``."""
+    return {"runner": "pytest", "exitstatus": 0, "tests": list(tests)}
 
 
-def results_of(check: Check, tmp_path: Path) -> dict:
-    from evidence import runner
-
-    ctx = Context(work=tmp_path)
-    original = runner.load_check
-    runner.load_check = lambda check_id: check  # the runner's only way to find checks
-    try:
-        return run_checks(ctx, ["alpha"], log=lambda line: None)
-    finally:
-        runner.load_check = original
+def entry_of(check_id: str, outcome: str, name: str = "", **recorded) -> dict:
+    nodeid = f"tests/claims/test_{check_id}.py::test_{name or check_id}"
+    check = {"title": check_id.title(), "kind": "static"}
+    return {"nodeid": nodeid, "outcome": outcome, "claims": [], "duration": 1.5,
+            "recorded": {"check": check, **recorded}}  # fmt: skip
 
 
-def test_a_crashing_check_is_reported_as_could_not_run(tmp_path):
-    results = results_of(check_returning(RuntimeError("boom")), tmp_path)
-    _, result, _ = results["alpha"]
-    assert (result.status, result.summary) == (Status.ERROR, "the check crashed (RuntimeError)")
+def test_a_check_takes_its_title_counts_and_summary_from_what_its_test_recorded():
+    report = reported(
+        entry_of("alpha", "passed", status="pass", summary="fine", counts={"files": 3})
+    )
+    check, result, seconds = results_from_report(report, ["alpha"])["alpha"]
+    assert (check.title, check.kind) == ("Alpha", Kind.STATIC)
+    assert (result.status, result.summary, result.counts, seconds) == (
+        Status.PASS, "fine", {"files": 3}, 1.5,
+    )  # fmt: skip
 
 
-def test_a_missing_check_module_is_reported_as_could_not_run(tmp_path):
-    results = run_checks(Context(work=tmp_path), ["not_a_check"], log=lambda line: None)
+def test_a_check_of_several_tests_is_as_bad_as_its_worst_and_adds_its_counts():
+    report = reported(
+        entry_of("alpha", "passed", "one", summary="one is fine", counts={"frames": 2}),
+        entry_of("alpha", "failed", "two", summary="two leaks", counts={"frames": 3},
+                violations=["a canary crossed the wire"]),
+    )  # fmt: skip
+    _, result, _ = results_from_report(report, ["alpha"])["alpha"]
+    assert (result.status, result.counts) == (Status.FAIL, {"frames": 5})
+    assert result.summary == "one is fine; two leaks"
+    assert result.reasons == ["a canary crossed the wire"]
+
+
+def test_a_test_that_crashed_before_its_judgement_is_a_failure_that_says_so():
+    _, result, _ = results_from_report(reported(entry_of("alpha", "failed")), ["alpha"])["alpha"]
+    assert result.status is Status.FAIL
+    assert result.reasons == ["test_alpha stopped before its judgement (fail)"]
+
+
+def test_a_check_that_could_not_run_is_an_error_never_a_pass():
+    report = reported(entry_of("alpha", "failed", status="error", summary="no browser"))
+    _, result, _ = results_from_report(report, ["alpha"])["alpha"]
+    assert (result.status, result.summary) == (Status.ERROR, "no browser")
+
+
+def test_a_check_whose_tests_never_ran_is_an_error():
+    _, result, _ = results_from_report(reported(), ["alpha"])["alpha"]
+    assert (result.status, result.summary) == (Status.ERROR, "no test of this check ran")
+
+
+def test_a_remote_run_leaves_out_the_checks_that_cannot_examine_a_remote_site():
+    report = reported(entry_of("alpha", "skipped"), entry_of("beta", "passed"))
+    assert list(results_from_report(report, ["alpha", "beta"], remote=True)) == ["beta"]
+
+
+def test_a_check_without_a_module_is_reported_as_could_not_run(tmp_path):
+    results = run_checks(Target(work=tmp_path), ["not_a_check"], log=lambda line: None)
     assert results["not_a_check"][1].status is Status.ERROR
 
 
 def test_a_run_writes_the_documented_layout(tmp_path):
-    results = results_of(check_returning(CheckResult(Status.PASS, "fine", {"files": 3})), tmp_path)
+    check = Check("alpha", "Alpha", Kind.STATIC)
+    results = {"alpha": (check, CheckResult(Status.PASS, "fine", {"files": 3}), 1.0)}
     summary = build_summary([CLAIM], results, "20261123T071500Z-abcdef0", "2026-11-23T07:15:00Z",
                             "a" * 40, remote=False)  # fmt: skip
     staging = tmp_path / "staging"
@@ -208,7 +236,7 @@ def test_a_run_writes_the_documented_layout(tmp_path):
     ]  # fmt: skip
     artifact = json.loads((staging / "checks" / "alpha.json").read_text())
     assert (artifact["status"], artifact["counts"], artifact["source"]) == (
-        "pass", {"files": 3}, "evidence/checks/alpha.py",
+        "pass", {"files": 3}, "tests/claims/test_alpha.py",
     )  # fmt: skip
     assert summary["claims"][0]["status"] == "unproven"  # beta never ran
     assert summary["completeness"]["checks_passed"] == 1
@@ -268,25 +296,14 @@ def test_the_command_verifies_a_site_it_does_not_run(tmp_path):
     assert {check["status"] for check in summary["checks"].values()} == {"pass"}
 
 
-def test_a_run_whose_artifact_holds_a_planted_secret_is_not_published(tmp_path):
+def test_a_run_whose_artifact_holds_a_planted_secret_is_not_published(tmp_path, monkeypatch):
     """A check that put a canary in its details: the run stops before `latest` changes."""
-    from evidence import runner
-    from evidence.live.canaries import Canaries
-
-    canaries = Canaries()
-    secret = canaries.plant("room-secret", bytes(range(40, 72)))
-    leaky = Check(
-        "alpha", "Alpha", Kind.STATIC,
-        lambda ctx: CheckResult(Status.PASS, "fine", details={"oops": secret.hex()}),
-    )  # fmt: skip
-    ctx = Context(work=tmp_path)
-    ctx._remote_browser = (None, canaries, None)  # what a --base-url browser run planted
-    original = runner.load_check
-    runner.load_check = lambda check_id: leaky
-    try:
-        outcome = runner.run_evidence(tmp_path / "out", ctx, ["alpha"], log=lambda line: None)
-    finally:
-        runner.load_check = original
+    secret = bytes(range(40, 72))
+    leaky = CheckResult(Status.PASS, "fine", details={"oops": secret.hex()})
+    collected = Collected({"alpha": (Check("alpha", "Alpha", Kind.STATIC), leaky, 1.0)}, [secret])
+    monkeypatch.setattr(runner, "tested", lambda ctx, ids: ids)
+    monkeypatch.setattr(runner, "run_tested", lambda ctx, ids, log: collected)
+    outcome = runner.run_evidence(tmp_path / "out", Target(work=tmp_path), ["alpha"], log=print)
     assert [str(finding) for finding in outcome.unsafe] == ["checks/alpha.json: holds a secret"]
     assert outcome.published is None
     assert not (tmp_path / "out" / "latest").exists()

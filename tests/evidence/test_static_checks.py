@@ -7,25 +7,25 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-from evidence.check import Check, CheckResult, Status
-from evidence.checks import (
-    bandit_clean,
-    models_hold_no_forbidden_fields,
-    no_payload_logging,
-    routes_take_no_fragment,
-    server_imports_no_client_crypto,
-)
-from evidence.context import PROJECT_ROOT, Context
+from evidence.check import CheckResult, Status
+from tests.claims import test_bandit_clean as bandit_clean
+from tests.claims import test_models_hold_no_forbidden_fields as models_hold_no_forbidden_fields
+from tests.claims import test_no_payload_logging as no_payload_logging
+from tests.claims import test_routes_take_no_fragment as routes_take_no_fragment
+from tests.claims import test_server_imports_no_client_crypto as server_imports_no_client_crypto
+from tests.claims.support.context import PROJECT_ROOT, Context
 from tests.support.project_copy import append_line, copy_packages
 
-IMPORTS = server_imports_no_client_crypto.CHECK
-LOGGING = no_payload_logging.CHECK
-MODELS = models_hold_no_forbidden_fields.CHECK
-ROUTES = routes_take_no_fragment.CHECK
-BANDIT = bandit_clean.CHECK
+# Each check's module: its run(ctx) judges the tree a Context points at.
+IMPORTS = server_imports_no_client_crypto
+LOGGING = no_payload_logging
+MODELS = models_hold_no_forbidden_fields
+ROUTES = routes_take_no_fragment
+BANDIT = bandit_clean
 
 
 def seed(root: Path, files: dict[str, str]) -> Path:
@@ -37,16 +37,20 @@ def seed(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-def run_on(check: Check, root: Path, tmp_path: Path) -> CheckResult:
+def run_on(check: ModuleType, root: Path, tmp_path: Path) -> CheckResult:
     return check.run(Context(root=root, work=tmp_path / "work"))
 
 
-def run_seeded(check: Check, tmp_path: Path, files: dict[str, str]) -> CheckResult:
+def run_seeded(check: ModuleType, tmp_path: Path, files: dict[str, str]) -> CheckResult:
     return run_on(check, seed(tmp_path / "tree", files), tmp_path)
 
 
-@pytest.mark.parametrize("check", [IMPORTS, LOGGING, MODELS, ROUTES, BANDIT], ids=lambda c: c.id)
-def test_check_passes_on_this_project(check: Check, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "check",
+    [IMPORTS, LOGGING, MODELS, ROUTES, BANDIT],
+    ids=lambda c: c.__name__.rpartition(".test_")[2],
+)
+def test_check_passes_on_this_project(check: ModuleType, tmp_path: Path) -> None:
     result = run_on(check, PROJECT_ROOT, tmp_path)
 
     assert result.status is Status.PASS, result.reasons

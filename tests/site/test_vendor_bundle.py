@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from evidence.checks.vendor_bundle_reproducible import bundle_differences, read_bundle, rebuild
+from tests.claims.test_vendor_bundle_reproducible import bundle_differences, read_bundle, rebuild
 from tests.support.processes import ROOT
 
 pytestmark = pytest.mark.integration

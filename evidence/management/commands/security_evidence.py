@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from evidence.context import PROJECT_ROOT, Context
+from evidence.collect import PROJECT_ROOT, Target
 from evidence.runner import run_evidence
 
 
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         if base_url and urlsplit(base_url).scheme not in ("http", "https"):
             raise CommandError("--base-url must be an http: or https: URL")
         evidence_dir = options["out"] or Path(settings.ATOPOS_EVIDENCE_DIR)
-        ctx = Context(work=PROJECT_ROOT / "var" / "evidence-work", base_url=base_url)
+        ctx = Target(work=PROJECT_ROOT / "var" / "evidence-work", base_url=base_url)
         secret_key = settings.SECRET_KEY.encode()
         outcome = run_evidence(
             evidence_dir, ctx, options["checks"], [secret_key], log=self.stdout.write

@@ -1,1 +1,0 @@
-"""One module per check; each defines ``CHECK`` (see evidence.check.Check)."""

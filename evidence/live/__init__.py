@@ -1,1 +1,0 @@
-"""The runtime harness: a real site, scripted sessions, and what they recorded."""
