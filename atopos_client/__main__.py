@@ -63,7 +63,6 @@ from atopos_client.events import (
 from atopos_client.inert import fold, inert, inert_lines
 from atopos_client.keys import MemberKeys
 from atopos_client.names import look_alike
-from atopos_client.refusals import action_refusal, admission_refusal
 from atopos_client.session import SendingPaused
 from atopos_protocol.errors import ProtocolError
 from atopos_protocol.frames import CloseCode
@@ -135,7 +134,7 @@ def describe(event: Event, me: bytes | None = None) -> str:
     if isinstance(event, KnockWithdrawn):
         return f"* [{member_code(event.ed_pk)}] is no longer waiting"
     if isinstance(event, ActionRefused):
-        return f"* Not done: {action_refusal(event.reason)}"
+        return f"* Not done: {event.words}"
     if event.code == CloseCode.KICKED:
         return "* You were removed from this room"
     return "* This room has ended" if event.ended else f"* Disconnected (code {event.code})"
@@ -364,7 +363,7 @@ async def run(arguments: argparse.Namespace) -> int:
         say("This room has ended.")
         return 1
     except AdmissionRefused as refused:
-        say(f"Not admitted: {admission_refusal(refused.reason)}.", folded=True)
+        say(f"Not admitted: {refused.words}.", folded=True)
         return 1
     except (HandshakeRefused, ProtocolError, OSError) as error:
         say(f"Could not enter the room: {inert(str(error))}", folded=True)

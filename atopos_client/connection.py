@@ -12,11 +12,13 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
-from atopos_client.events import Event, RoomClosed
+from atopos_client.events import ActionRefused, Event, RoomClosed
 from atopos_client.keys import MemberKeys
 from atopos_client.link import split_link_url
+from atopos_client.refusals import admission_refusal
 from atopos_client.session import RoomSession, wall_clock_ms
 from atopos_protocol.frames import ChallengeFrame, CloseCode, Kind, RefusedFrame
+from atopos_protocol.governance.events import EventKind
 from atopos_protocol.join_rules import JoinRule
 from atopos_protocol.routing_modes import RoutingMode
 
@@ -32,11 +34,17 @@ class RoomUnavailable(Exception):
 
 
 class AdmissionRefused(Exception):
-    """The room would not let this member in: declined, no answer, removed, locked, bad ticket."""
+    """The room would not let this member in: declined, no answer, removed, locked, bad ticket,
+    or (an open room) its BIND refused. ``reason`` is the refusal's code."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(f"not admitted: {reason}")
         self.reason = reason
+
+    @property
+    def words(self) -> str:
+        """Why, in our own words: never the relay's text (``atopos_client.refusals``)."""
+        return admission_refusal(self.reason)
 
 
 class InviteRequired(AdmissionRefused):
@@ -111,8 +119,9 @@ class RoomClient:
         self.socket = socket
         self.session = session
         self.events: asyncio.Queue[Event] = asyncio.Queue()
-        # Set once the log lists our keys and our hello went out: only then can we talk.
-        self.introduced = asyncio.Event()
+        # Done once the log lists our keys and our hello went out (only then can we talk),
+        # or failed with AdmissionRefused when our BIND was refused: nothing else binds us.
+        self.entry: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._reader = asyncio.create_task(self._read())
         self._ticker = asyncio.create_task(self._tick())
 
@@ -175,20 +184,32 @@ class RoomClient:
         replies: list[bytes] | None = None,
     ) -> RoomClient:
         client = cls(socket, session)
-        for event in backlog or []:
+        refusals, frames = session.entered()
+        for event in [*(backlog or []), *refusals]:
             client.events.put_nowait(event)
-        await client.send_frames([*(replies or []), *session.entered()])
-        client._note_introduced()
+        client._follow_entry(refusals)
+        await client.send_frames([*(replies or []), *frames])
         try:
-            await asyncio.wait_for(client.introduced.wait(), ENTER_SECONDS)
+            await asyncio.wait_for(client.entry, ENTER_SECONDS)
         except TimeoutError:
             await client.socket.close()
             raise HandshakeRefused(CloseCode.UNEXPECTED_FRAME) from None
+        except AdmissionRefused:
+            await client.socket.close()
+            raise
         return client
 
-    def _note_introduced(self) -> None:
+    def _follow_entry(self, events: list[Event]) -> None:
+        """Settle ``entry``: we are in once introduced; refused when our BIND was."""
+        if self.entry.done():
+            return
         if self.session.introduced:
-            self.introduced.set()
+            self.entry.set_result(None)
+            return
+        for event in events:
+            if isinstance(event, ActionRefused) and event.kind == EventKind.BIND:
+                self.entry.set_exception(AdmissionRefused(event.reason))
+                return
 
     @property
     def link(self) -> str:
@@ -258,7 +279,7 @@ class RoomClient:
                 events, replies = self.session.receive(message)
                 for reply in replies:
                     await self.socket.send(reply)
-                self._note_introduced()
+                self._follow_entry(events)
                 for event in events:
                     await self.events.put(event)
         except ConnectionClosed:

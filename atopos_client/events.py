@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from atopos_client.codes import member_code
 from atopos_client.names import display_name
+from atopos_client.refusals import action_refusal
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +83,16 @@ class KnockWithdrawn:
 
 @dataclass(frozen=True, slots=True)
 class ActionRefused:
-    """A governance action of ours was not appended; ``reason`` is its error code."""
+    """A governance action of ours was not appended; ``reason`` is its error code (the code the
+    relay's REFUSED frame named, or the rule our own check found broken)."""
 
     kind: int | None
     reason: str
+
+    @property
+    def words(self) -> str:
+        """Why, in our own words: never the relay's text (``atopos_client.refusals``)."""
+        return action_refusal(self.reason)
 
 
 @dataclass(frozen=True, slots=True)

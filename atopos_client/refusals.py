@@ -56,6 +56,9 @@ ADMISSIONS: dict[str, str] = {
     "bad-time": "this invite link has expired (or your clock is far off)",
     "invite-required": "the room admits by invitation only: ask for an invite link",
     "redeem-expected": "the room expected your invite",
+    # An open room's newcomer is welcomed, then its BIND is refused (PROTOCOL §8.9):
+    "not-open": "the room stopped letting in anyone with the link: ask an admin to let you in",
+    "log-full": "the room's history of changes is full: nobody new can join",
 }
 
 

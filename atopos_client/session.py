@@ -245,23 +245,26 @@ class RoomSession:
                 continue
         return self._merge(raws)
 
-    def entered(self) -> list[bytes]:
-        """What to send once in the room and its log merged.
+    def entered(self) -> tuple[list[Event], list[bytes]]:
+        """What to send once in the room and its log merged, and what happened meanwhile.
 
         A listed member says hello. A newcomer in an open room first binds its
         keys to the log (BIND); it says hello once the log lists it, so that
-        nobody ever learns its X25519 key from anything but the signed log.
+        nobody ever learns its X25519 key from anything but the signed log. A
+        BIND the log already forbids (a full room) is refused here, before it is
+        sent: that refusal comes back as an event, as the relay's would.
         """
         membership = self._membership()
         if membership.is_member(self.member.ed_pk):
-            return self._introduction()
+            return [], self._introduction()
         state = membership.state
         if state.join_rule is JoinRule.OPEN and not state.locked and not state.ended:
             link_sig = sign_link(
                 self.keys.auth_key(), self.keys.room_id, self.member.ed_pk, self.member.x_pk
             )
-            return self._push(EventKind.BIND, Bind(self.member.x_pk, link_sig).encode())
-        return []
+            frames = self._push(EventKind.BIND, Bind(self.member.x_pk, link_sig).encode())
+            return self._refusals(), frames
+        return [], []
 
     def _introduction(self) -> list[bytes]:
         """Hello asking for answers once we hold the current epoch; else a hello in the newest

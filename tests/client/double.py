@@ -91,7 +91,9 @@ class RelayDouble:
         room) is appended for everyone, and everyone answers hellos."""
         if session not in self.sessions:
             self.add(session)
-        self.send(session, session.entered())
+        events, frames = session.entered()
+        self.seen[id(session)] += events
+        self.send(session, frames)
         self.publish()
         self.run()
 

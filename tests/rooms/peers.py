@@ -105,7 +105,7 @@ class Peer:
         assert await socket.receive_from() == bytes([VERSION, Kind.CREATED])
         session.accept_created()
         peer = cls(socket, session)
-        await peer.act(session.entered())
+        await peer.enter()
         return peer
 
     @classmethod
@@ -144,11 +144,17 @@ class Peer:
         ]
         _, replies = self.session.catch_up(log)
         await self.act(replies)
-        await self.act(self.session.entered())
+        await self.enter()
         membership = self.session.membership
         assert membership is not None
         while require_listed and not membership.is_member(self.session.member.ed_pk):
             await self.next_events()
+
+    async def enter(self) -> None:
+        """Send what the session sends on entering (BIND or hello); keep what it saw."""
+        events, frames = self.session.entered()
+        self.heard += events
+        await self.act(frames)
 
     async def pump(self, wanted: type[E], timeout: float = 3) -> E:
         """Handle frames as a client would (answering, doing duties) until a ``wanted`` event."""
