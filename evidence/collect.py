@@ -139,15 +139,22 @@ def _result(tests: list[dict[str, Any]]) -> CheckResult:
 
 
 def _status(test: dict[str, Any]) -> Status:
-    if test.get("recorded", {}).get("status") == "error" or test.get("outcome") == "error":
+    recorded = test.get("recorded", {})
+    if recorded.get("status") == "error" or test.get("outcome") == "error":
         return Status.ERROR
-    return Status.PASS if test.get("outcome") == "passed" else Status.FAIL
+    if test.get("outcome") != "passed":
+        return Status.FAIL
+    # A test that passed without handing the evidence fixture a finding examined nothing
+    # we can show: it proves no claim.
+    return Status.PASS if "status" in recorded else Status.ERROR
 
 
 def _unjudged(status: Status, name: str) -> str:
-    """What a test that stopped before its judgement says (no output: it may name paths)."""
+    """What a test that recorded no judgement says (no output: it may name paths)."""
     if status is Status.PASS:
         return f"{name} passed"
+    if status is Status.ERROR:
+        return f"{name} recorded no finding or stopped before its judgement"
     return f"{name} stopped before its judgement ({status.value})"
 
 

@@ -186,7 +186,8 @@ def test_a_check_takes_its_title_counts_and_summary_from_what_its_test_recorded(
 
 def test_a_check_of_several_tests_is_as_bad_as_its_worst_and_adds_its_counts():
     report = reported(
-        entry_of("alpha", "passed", "one", summary="one is fine", counts={"frames": 2}),
+        entry_of("alpha", "passed", "one", status="pass", summary="one is fine",
+                 counts={"frames": 2}),
         entry_of("alpha", "failed", "two", summary="two leaks", counts={"frames": 3},
                 violations=["a canary crossed the wire"]),
     )  # fmt: skip
@@ -200,6 +201,15 @@ def test_a_test_that_crashed_before_its_judgement_is_a_failure_that_says_so():
     _, result, _ = results_from_report(reported(entry_of("alpha", "failed")), ["alpha"])["alpha"]
     assert result.status is Status.FAIL
     assert result.reasons == ["test_alpha stopped before its judgement (fail)"]
+
+
+def test_a_check_test_that_passed_without_recording_a_finding_proves_nothing():
+    """Mallory's check asserts nothing and records nothing: an error, never a pass."""
+    _, result, _ = results_from_report(reported(entry_of("alpha", "passed", "")), ["alpha"])[
+        "alpha"
+    ]
+    assert result.status is Status.ERROR
+    assert result.reasons == ["test_alpha recorded no finding or stopped before its judgement"]
 
 
 def test_a_check_that_could_not_run_is_an_error_never_a_pass():
