@@ -2,6 +2,16 @@
 // mistakes that node --test only finds on the paths a test happens to run.
 import globals from 'globals';
 
+// The browser client's layers mirror Python's packages (docs/ARCHITECTURE.md): protocol/ is
+// what the relay and every client share (atopos_protocol), client/ what only a participant's
+// device does (atopos_client), ui/ the page. Imports point down the layers, never up.
+const layer = (directory, forbidden, message) => ({
+  files: [`static/js/${directory}/**/*.js`],
+  rules: {
+    'no-restricted-imports': ['error', { patterns: [{ regex: `(^|/)(${forbidden.join('|')})/`, message }] }],
+  },
+});
+
 export default [
   { ignores: ['static/vendor/**', 'node_modules/**', '.venv/**', 'var/**'] },
   {
@@ -25,4 +35,6 @@ export default [
       'prefer-const': 'error',
     },
   },
+  layer('protocol', ['client', 'ui'], 'protocol/ is shared with the relay: it may import only protocol/ and vendor/.'),
+  layer('client', ['ui'], 'client/ is the twin of atopos_client and knows no page: it may not import ui/.'),
 ];

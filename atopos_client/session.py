@@ -1,6 +1,6 @@
 """One member's view of a room: keys, epochs, members, governance, sequence numbers. No I/O.
 
-The browser's static/js/session.js follows the same steps; both speak
+The browser's static/js/client/session.js follows the same steps; both speak
 docs/PROTOCOL.md and share its vectors. Governance lives in
 ``atopos_client.membership`` (the merged log and epochs), ``atopos_client.outbox``
 (our own events) and ``atopos_client.logsync`` (catching up with other members).

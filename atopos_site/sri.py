@@ -7,7 +7,7 @@ file, the bytes WhiteNoise serves for it.
 Modules never use hashed names: a module's imports name plain relative
 paths (``./session.js``), which the browser resolves to plain URLs whatever
 the importing file is called, so the page names every module by the same
-plain URL (``/static/js/session.js``) in every mode. Django's import
+plain URL (``/static/js/client/session.js``) in every mode. Django's import
 rewriting (``support_js_module_import_aggregation``) is not used: content-
 hashed names cannot express an import cycle, which ES modules allow.
 

@@ -1,8 +1,8 @@
 // Seal and open envelopes with the browser client's own modules under node.
 // Prints JSON: operations per second for each size and direction.
-import { openEnvelope, seal } from '../../static/js/envelope.js';
-import { toHex, utf8 } from '../../static/js/bytes.js';
-import { firstEpoch } from '../../static/js/keys.js';
+import { openEnvelope, seal } from '../../static/js/client/envelope.js';
+import { toHex, utf8 } from '../../static/js/protocol/codec.js';
+import { firstEpoch } from '../../static/js/client/keys.js';
 
 const seconds = Number(process.argv[2] ?? 1);
 const epoch = firstEpoch(new Uint8Array(32).fill(7));

@@ -203,7 +203,7 @@ def test_a_tampered_module_is_refused_by_its_integrity_hash(chromium, site):
         response = route.fetch()
         route.fulfill(response=response, body=response.text() + "\n// altered\n")
 
-    context.route("**/static/js/crypto.js", tamper)
+    context.route("**/static/js/protocol/crypto.js", tamper)
     page, record = open_watched(context, site.url("/r/"))
     page.wait_for_timeout(1500)
     assert page.is_hidden("#create-view")

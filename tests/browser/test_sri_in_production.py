@@ -160,17 +160,17 @@ def test_in_prod_every_module_the_room_page_loads_carries_a_matching_integrity(c
 def test_in_prod_modules_are_revalidated_so_a_deploy_never_meets_a_stale_copy(prod_site):
     """Modules keep plain names under SRI: a cached copy is revalidated, never reused blind."""
     port = fresh(prod_site).port
-    status, headers, _ = http_get(port, "/static/js/room-page.js")
+    status, headers, _ = http_get(port, "/static/js/ui/room-page.js")
     assert status == 200
     assert headers["Cache-Control"] == "max-age=0, public"
     again, _, body = http_get(
-        port, "/static/js/room-page.js", headers={"If-None-Match": headers["ETag"]}
+        port, "/static/js/ui/room-page.js", headers={"If-None-Match": headers["ETag"]}
     )
     assert (again, body) == (304, b"")
 
 
 @pytest.mark.parametrize(
-    "module", ["js/session.js", "vendor/noble-*.js"], ids=["session-module", "crypto-bundle"]
+    "module", ["js/client/session.js", "vendor/noble-*.js"], ids=["session-module", "crypto-bundle"]
 )
 def test_mallory_cannot_run_an_altered_module_in_prod(chromium, prod_site, module):
     """Mallory alters a collected module (plain and hashed copies): the browser refuses it.

@@ -147,18 +147,19 @@ def test_vendor_node_modules_not_matching_the_lock_are_stale(tmp_path):
 @pytest.mark.integration
 def test_sri_a_tampered_static_module_fails(tmp_path):
     root = seeded_tree(tmp_path, ["templates", "static"])
-    module = root / "static" / "js" / "crypto.js"
+    module = root / "static" / "js" / "protocol" / "crypto.js"
     module.write_bytes(module.read_bytes() + b"\n// tampered\n")
     result = run_check("sri_hashes_match", root, tmp_path)
     assert result.status is Status.FAIL
     assert result.reasons == [
-        "templates/pages/room.html: /static/js/room-page.js imports /static/js/crypto.js with an "
-        "import map integrity that does not match it",
-        "templates/pages/room.html: the import map's hash of /static/js/crypto.js does not match",
-        "templates/pages/room.html: the integrity of /static/js/crypto.js does not match",
+        "templates/pages/room.html: /static/js/ui/room-page.js imports "
+        "/static/js/protocol/crypto.js with an import map integrity that does not match it",
+        "templates/pages/room.html: the import map's hash of /static/js/protocol/crypto.js "
+        "does not match",
+        "templates/pages/room.html: the integrity of /static/js/protocol/crypto.js does not match",
     ]
     assert result.details["imports_without_integrity"] == {
-        "templates/pages/room.html /static/js/room-page.js": ["/static/js/crypto.js"]
+        "templates/pages/room.html /static/js/ui/room-page.js": ["/static/js/protocol/crypto.js"]
     }
 
 
@@ -307,13 +308,13 @@ def test_prod_the_check_fails_when_modules_take_hashed_names_again(tmp_path):
     )
     result = run_check("sri_holds_in_production", root, tmp_path)
     assert result.status is Status.FAIL
-    imports = _sri.module_imports("js/room-page.js", PROJECT_ROOT / "static")
-    entry = r"/static/js/room-page\.[0-9a-f]{12}\.js"
+    imports = _sri.module_imports("js/ui/room-page.js", PROJECT_ROOT / "static")
+    entry = r"/static/js/ui/room-page\.[0-9a-f]{12}\.js"
     reason = rf"templates/pages/room\.html: {entry} imports /static/(\S+) with no integrity check"
     reasons = [re.fullmatch(reason, text) for text in result.reasons]
     assert all(reasons), result.reasons
     assert {match.group(1) for match in reasons if match} == imports
-    assert "js/crypto.js" in imports
+    assert "js/protocol/crypto.js" in imports
 
 
 @pytest.mark.integration
@@ -327,13 +328,14 @@ def test_prod_the_check_fails_when_the_csp_does_not_admit_the_import_map(tmp_pat
     )
     result = run_check("sri_holds_in_production", root, tmp_path)
     assert result.status is Status.FAIL
-    imports = _sri.module_imports("js/room-page.js", PROJECT_ROOT / "static")
+    imports = _sri.module_imports("js/ui/room-page.js", PROJECT_ROOT / "static")
     assert result.reasons == sorted(
         [
             "templates/pages/room.html: the CSP does not admit the import map's hash",
             *(
-                f"templates/pages/room.html: /static/js/room-page.js imports /static/{path} with "
-                "only a modulepreload, which a later import does not have to reuse"
+                "templates/pages/room.html: /static/js/ui/room-page.js imports "
+                f"/static/{path} with only a modulepreload, "
+                "which a later import does not have to reuse"
                 for path in imports
             ),
         ]
@@ -508,7 +510,7 @@ def test_attacks_not_refused_or_missing_fail_their_own_claims_only(tmp_path):
         "pass  # seeded: no shard check",
     )
     replace_once(
-        root / "static" / "js" / "verification.js",
+        root / "static" / "js" / "client" / "verification.js",
         "throw new ProtocolError('shard-mismatch');",
         "// seeded: no shard check",
     )

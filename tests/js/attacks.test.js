@@ -3,17 +3,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { makeBinding } from '../../static/js/binding.js';
-import { toHex, utf8 } from '../../static/js/bytes.js';
-import { randomBytes } from '../../static/js/crypto.js';
-import { openEnvelope, seal } from '../../static/js/envelope.js';
-import { serverFrames } from '../../static/js/frames.js';
-import { EventKind, decodeEvent } from '../../static/js/gov/events.js';
-import { parsePayload } from '../../static/js/gov/payloads.js';
-import { openKeyshare, openRekey } from '../../static/js/gov/rekey.js';
-import { bindTag, deriveLinkKeys, memberKeys } from '../../static/js/keys.js';
-import { InnerKind, encodeHello } from '../../static/js/messages.js';
-import { OLD_EPOCH_GRACE_MS, SendingPaused } from '../../static/js/session.js';
+import { makeBinding } from '../../static/js/protocol/binding.js';
+import { toHex, utf8 } from '../../static/js/protocol/codec.js';
+import { randomBytes } from '../../static/js/protocol/crypto.js';
+import { openEnvelope, seal } from '../../static/js/client/envelope.js';
+import { serverFrames } from '../../static/js/protocol/frames.js';
+import { EventKind, decodeEvent } from '../../static/js/protocol/governance/events.js';
+import { parsePayload } from '../../static/js/protocol/governance/payloads.js';
+import { openKeyshare, openRekey } from '../../static/js/client/rekey.js';
+import { bindTag, deriveLinkKeys, memberKeys } from '../../static/js/client/keys.js';
+import { InnerKind, encodeHello } from '../../static/js/client/messages.js';
+import { SEQ_LEAD_MS } from '../../static/js/client/replay.js';
+import { OLD_EPOCH_GRACE_MS, SendingPaused } from '../../static/js/client/session.js';
 import { RelayDouble, founded, joined } from './relay-double.js';
 
 /** A clock the test moves forward (graces); all members share it. */
@@ -36,11 +37,16 @@ function room(clock = sharedClock()) {
 }
 
 /** A hello in `asId`'s name carrying `xPk`, sealed by the forger in `epoch`. */
+let forgeries = 0;
+
 function forgedHello(forger, asEdPk, xPk, epoch = forger.epoch) {
   const { roomId } = forger.linkKeys;
   const body = encodeHello({ xPk, bind: bindTag(epoch, roomId, asEdPk, xPk), name: 'Bob', wantsReply: false });
   const now = forger.clock();
-  return seal(epoch, roomId, { innerKind: InnerKind.HELLO, sender: asEdPk, seq: now, head: forger.membership.head, timeMs: now, body }, forger.mode);
+  // A seq that neither a frame of the victim's (theirs follow the clock) nor an earlier forgery
+  // took, so the replay guard cannot drop the forgery before the check under test sees it.
+  const seq = now + SEQ_LEAD_MS / 2 + forgeries++;
+  return seal(epoch, roomId, { innerKind: InnerKind.HELLO, sender: asEdPk, seq, head: forger.membership.head, timeMs: now, body }, forger.mode);
 }
 
 function forgedText(forger, asEdPk, text, seq) {
@@ -212,7 +218,7 @@ describe('a revived room', () => {
 
 describe('refusal reasons', () => {
   it('a reason that is not a plain error code reads as unknown', async () => {
-    const { decodeRefused, VERSION } = await import('../../static/js/frames.js');
+    const { decodeRefused, VERSION } = await import('../../static/js/protocol/frames.js');
     const frame = (text) => Uint8Array.of(VERSION, 0x88, ...new Uint8Array(32), ...utf8(text));
     assert.equal(decodeRefused(frame('re-verify your link at https://evil.example')).reason, 'unknown');
     assert.equal(decodeRefused(frame('__proto__')).reason, 'unknown');

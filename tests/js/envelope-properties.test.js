@@ -2,11 +2,11 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 
-import { toHex, utf8 } from '../../static/js/bytes.js';
-import { randomBytes } from '../../static/js/crypto.js';
-import { openEnvelope, seal } from '../../static/js/envelope.js';
-import { BUCKETS, ENVELOPE_HEADER_SIZE, TAG_SIZE } from '../../static/js/frames.js';
-import { InnerKind, maxTextBytes } from '../../static/js/messages.js';
+import { toHex, utf8 } from '../../static/js/protocol/codec.js';
+import { randomBytes } from '../../static/js/protocol/crypto.js';
+import { openEnvelope, seal } from '../../static/js/client/envelope.js';
+import { BUCKETS, ENVELOPE_HEADER_SIZE, TAG_SIZE } from '../../static/js/protocol/frames.js';
+import { InnerKind, maxTextBytes } from '../../static/js/client/messages.js';
 import { roomContext } from './vectors.js';
 
 const { roomId, epoch } = roomContext('room/direct-open');

@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { toHex } from '../../static/js/bytes.js';
-import { EventKind, MAX_EVENT_SIZE, createEvent, eventId } from '../../static/js/gov/events.js';
-import { encode } from '../../static/js/gov/payloads.js';
-import { RoomSession } from '../../static/js/session.js';
+import { toHex } from '../../static/js/protocol/codec.js';
+import { EventKind, MAX_EVENT_SIZE, createEvent, eventId } from '../../static/js/protocol/governance/events.js';
+import { encode } from '../../static/js/protocol/governance/payloads.js';
+import { RoomSession } from '../../static/js/client/session.js';
 import { ORIGIN, RelayDouble, founded, joined, signed } from './relay-double.js';
 
 /** A clock the test moves forward; all members share it. */

@@ -2,16 +2,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { toHex } from '../../static/js/bytes.js';
-import { decodeGenesis } from '../../static/js/genesis.js';
-import { epochKeys } from '../../static/js/keys.js';
-import { decodeEvent } from '../../static/js/gov/events.js';
-import { resolve } from '../../static/js/gov/forkchoice.js';
-import { parsePayload } from '../../static/js/gov/payloads.js';
-import { safetyPhrase } from '../../static/js/gov/phrase.js';
-import { buildKeyshare, buildRekey, openKeyshare, openRekey } from '../../static/js/gov/rekey.js';
-import { stateHash } from '../../static/js/gov/state.js';
-import { redeemValid, ticketPublicKey } from '../../static/js/gov/tickets.js';
+import { toHex } from '../../static/js/protocol/codec.js';
+import { decodeGenesis } from '../../static/js/protocol/genesis.js';
+import { epochKeys } from '../../static/js/client/keys.js';
+import { decodeEvent } from '../../static/js/protocol/governance/events.js';
+import { resolve } from '../../static/js/protocol/governance/forkchoice.js';
+import { parsePayload } from '../../static/js/protocol/governance/payloads.js';
+import { safetyPhrase } from '../../static/js/client/phrase.js';
+import { buildKeyshare, buildRekey, openKeyshare, openRekey } from '../../static/js/client/rekey.js';
+import { stateHash } from '../../static/js/protocol/governance/state.js';
+import { redeemValid } from '../../static/js/protocol/governance/tickets.js';
+import { ticketPublicKey } from '../../static/js/client/tickets.js';
+import { WORDS } from '../../static/js/client/words.js';
 import { b, load } from './vectors.js';
 
 const vectors = load('governance.json');
@@ -83,4 +85,10 @@ it('a bundle made in the browser opens for its recipients only', () => {
   assert.throws(() => openRekey(payload, roomId, epoch0, b(ben.ed_pk), b(ben.x_secret)), (error) => error.code === 'not-a-recipient');
   const share = buildKeyshare(roomId, epoch, b(actors.owner.x_secret), { edPk: b(ben.ed_pk), xPk: b(ben.x_pk) });
   assert.deepEqual(openKeyshare(share, roomId, b(ben.ed_pk), b(ben.x_secret), epoch.confirm).secret, epoch.secret);
+});
+
+describe('safety phrase words', () => {
+  it('maps every byte to the same word as the terminal', () => {
+    assert.deepEqual([...WORDS], load('words.json').words);
+  });
 });

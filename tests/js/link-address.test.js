@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cleanFragment, readAddress } from '../../static/js/link.js';
+import { cleanFragment, readAddress } from '../../static/js/client/link.js';
 import { load } from './vectors.js';
 
 const VALID = load('links.json').cases.find((testCase) => testCase.name === 'valid').fragment;

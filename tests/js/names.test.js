@@ -3,15 +3,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { CODE_DIGITS, codeStart, memberCode } from '../../static/js/ui/codes.js';
+import { CODE_DIGITS, codeStart, memberCode } from '../../static/js/client/codes.js';
 import {
   REFUSAL_TEXT,
   UNKNOWN_ACTION_REFUSAL,
   UNKNOWN_REFUSAL,
   refusalText,
   refusedActionText,
-} from '../../static/js/ui/governance.js';
-import { NO_NAME, cleanName, displayName, nameSkeleton, namesLookAlike, ownName } from '../../static/js/ui/names.js';
+} from '../../static/js/client/refusals.js';
+import { NO_NAME, cleanName, displayName, nameSkeleton, namesLookAlike, ownName } from '../../static/js/client/names.js';
 import { findClashes } from '../../static/js/ui/people.js';
 
 describe('cleanName', () => {

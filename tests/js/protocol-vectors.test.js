@@ -2,17 +2,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { toHex } from '../../static/js/bytes.js';
-import { ed25519StrictVerify, plainVerify } from '../../static/js/crypto.js';
-import { openEnvelope, seal } from '../../static/js/envelope.js';
-import { bindingValid, makeBinding } from '../../static/js/binding.js';
-import { decodeChallenge, decodeKnock, decodeLeft, decodeWelcome, encodeCreate, encodeDecline, encodeJoin, encodePeek, serverFrames } from '../../static/js/frames.js';
-import { eventId, genesisHash, signGenesis } from '../../static/js/genesis.js';
-import { joinProofBody, peekProofBody, signJoin, signPeek } from '../../static/js/joinproof.js';
-import { bindTag, deriveLinkKeys, firstEpoch, memberKeys, roomSecret, vcommit } from '../../static/js/keys.js';
-import { formatFragment, parseFragment } from '../../static/js/link.js';
-import { ReplayGuard } from '../../static/js/replay.js';
-import { verifyGenesisForLink } from '../../static/js/verification.js';
+import { toHex } from '../../static/js/protocol/codec.js';
+import { ed25519StrictVerify, plainVerify } from '../../static/js/protocol/crypto.js';
+import { openEnvelope, seal } from '../../static/js/client/envelope.js';
+import { bindingValid, makeBinding } from '../../static/js/protocol/binding.js';
+import { decodeChallenge, decodeKnock, decodeLeft, decodeWelcome, encodeCreate, encodeDecline, encodeJoin, encodePeek, serverFrames } from '../../static/js/protocol/frames.js';
+import { eventId, genesisHash, signGenesis } from '../../static/js/protocol/genesis.js';
+import { joinProofBody, peekProofBody, signJoin, signPeek } from '../../static/js/protocol/joinproof.js';
+import { bindTag, deriveLinkKeys, firstEpoch, memberKeys, roomSecret, vcommit } from '../../static/js/client/keys.js';
+import { formatFragment, parseFragment } from '../../static/js/client/link.js';
+import { REFUSAL_TEXT, REFUSED_ACTION } from '../../static/js/client/refusals.js';
+import { ReplayGuard } from '../../static/js/client/replay.js';
+import { verifyGenesisForLink } from '../../static/js/client/verification.js';
 import { b, load, roomContext } from './vectors.js';
 
 const derivations = load('derivation.json').cases;
@@ -197,4 +198,16 @@ describe('strict Ed25519', () => {
       assert.equal(plainVerify(...args), testCase.plain_noble_accepts);
     });
   }
+});
+
+describe('refusal codes', () => {
+  const codes = load('refusals.json');
+
+  it('the page has its own words for every admission refusal the terminal knows', () => {
+    assert.deepEqual(Object.keys(REFUSAL_TEXT).sort(), codes.admission);
+  });
+
+  it('the page has its own words for every refused change the terminal knows', () => {
+    assert.deepEqual(Object.keys(REFUSED_ACTION).sort(), codes.action);
+  });
 });

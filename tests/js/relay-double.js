@@ -1,8 +1,8 @@
 // A relay test double for browser sessions: envelopes go to everyone else, governance
 // events reach only the sessions a test chooses (so it can equivocate).
-import { Kind, decodeGovernance, serverFrames } from '../../static/js/frames.js';
-import { createEvent } from '../../static/js/gov/events.js';
-import { RoomSession } from '../../static/js/session.js';
+import { Kind, decodeGovernance, serverFrames } from '../../static/js/protocol/frames.js';
+import { createEvent } from '../../static/js/protocol/governance/events.js';
+import { RoomSession } from '../../static/js/client/session.js';
 
 export const ORIGIN = 'https://chat.example.org';
 

@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { randomBytes } from '../../static/js/crypto.js';
-import { serverFrames } from '../../static/js/frames.js';
-import { EventKind } from '../../static/js/gov/events.js';
-import { encode } from '../../static/js/gov/payloads.js';
-import { ticketPublicKey } from '../../static/js/gov/tickets.js';
-import { RoomSession } from '../../static/js/session.js';
+import { randomBytes } from '../../static/js/protocol/crypto.js';
+import { serverFrames } from '../../static/js/protocol/frames.js';
+import { EventKind } from '../../static/js/protocol/governance/events.js';
+import { encode } from '../../static/js/protocol/governance/payloads.js';
+import { ticketPublicKey } from '../../static/js/client/tickets.js';
+import { RoomSession } from '../../static/js/client/session.js';
 import { ORIGIN, joined, signed, trio } from './relay-double.js';
 
 const CHANGES = new Set(['removed', 'promoted', 'demoted', 'locked', 'join-rule', 'cap', 'phrase']);

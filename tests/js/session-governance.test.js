@@ -3,14 +3,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { makeBinding } from '../../static/js/binding.js';
-import { toHex } from '../../static/js/bytes.js';
-import { VERSION } from '../../static/js/frames.js';
-import { EventKind, decodeEvent, eventId } from '../../static/js/gov/events.js';
-import { encode, parsePayload } from '../../static/js/gov/payloads.js';
-import { ticketPublicKey } from '../../static/js/gov/tickets.js';
-import { randomBytes } from '../../static/js/crypto.js';
-import { SendingPaused } from '../../static/js/session.js';
+import { makeBinding } from '../../static/js/protocol/binding.js';
+import { toHex } from '../../static/js/protocol/codec.js';
+import { VERSION } from '../../static/js/protocol/frames.js';
+import { EventKind, decodeEvent, eventId } from '../../static/js/protocol/governance/events.js';
+import { encode, parsePayload } from '../../static/js/protocol/governance/payloads.js';
+import { ticketPublicKey } from '../../static/js/client/tickets.js';
+import { randomBytes } from '../../static/js/protocol/crypto.js';
+import { SendingPaused } from '../../static/js/client/session.js';
 import { RelayDouble, founded, joined, signed, trio } from './relay-double.js';
 
 /** Alice kicks Bob; the relay shows the kick, then her REKEY, to Alice and Carol. */

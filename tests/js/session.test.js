@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 
-import { serverFrames } from '../../static/js/frames.js';
-import { signGenesis } from '../../static/js/genesis.js';
-import { memberKeys } from '../../static/js/keys.js';
-import { RoomSession } from '../../static/js/session.js';
+import { serverFrames } from '../../static/js/protocol/frames.js';
+import { signGenesis } from '../../static/js/protocol/genesis.js';
+import { memberKeys } from '../../static/js/client/keys.js';
+import { RoomSession } from '../../static/js/client/session.js';
 import { ORIGIN, RelayDouble, founded, joined } from './relay-double.js';
 
 /** Alice's open room, and Bob who joined it: his keys bound in the log, hellos exchanged. */

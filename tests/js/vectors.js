@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { fromHex } from '../../static/js/bytes.js';
-import { deriveLinkKeys, firstEpoch, roomSecret } from '../../static/js/keys.js';
+import { fromHex } from '../../static/js/protocol/codec.js';
+import { deriveLinkKeys, firstEpoch, roomSecret } from '../../static/js/client/keys.js';
 
 const directory = join(dirname(fileURLToPath(import.meta.url)), '..', 'vectors');
 

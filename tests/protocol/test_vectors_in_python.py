@@ -13,6 +13,7 @@ from atopos_client.keys import (
 )
 from atopos_client.link import Link, split_link_url
 from atopos_client.messages import InnerKind
+from atopos_client.refusals import UNKNOWN, action_refusal, admission_refusal
 from atopos_client.verification import verify_genesis_for_link
 from atopos_protocol.binding import Binding
 from atopos_protocol.errors import ProtocolError
@@ -256,3 +257,16 @@ def test_strict_ed25519_verdicts(case):
     """Small-order, mixed-order and non-canonical inputs get the specified verdict."""
     verdict = strict_verify(b(case["public_key"]), b(case["message"]), b(case["signature"]))
     assert verdict is case["valid"]
+
+
+REFUSALS = load("refusals.json")
+
+
+@pytest.mark.parametrize("code", REFUSALS["admission"])
+def test_the_terminal_has_its_own_words_for_every_admission_refusal(code):
+    assert admission_refusal(code) != UNKNOWN
+
+
+@pytest.mark.parametrize("code", REFUSALS["action"])
+def test_the_terminal_has_its_own_words_for_every_refused_change(code):
+    assert action_refusal(code) != UNKNOWN

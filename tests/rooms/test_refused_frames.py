@@ -1,7 +1,7 @@
 """A frame the relay refuses reaches the member with its reason, as the room page shows it.
 
 The browser keeps a REFUSED frame's reason code (``{type: 'refused', kind, reason}`` in
-static/js/session.js) and shows our sentence for it (static/js/room-page.js); the Python
+static/js/client/session.js) and shows our sentence for it (static/js/ui/room-page.js); the Python
 session gives the same code in ActionRefused and the terminal prints our words for it.
 """
 

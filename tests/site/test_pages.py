@@ -134,14 +134,14 @@ def test_room_page_loads_every_module_with_integrity(client, alpha):
 
     response = client.get("/r/", HTTP_HOST="alpha.localhost")
     html = response.content.decode()
-    graph = module_graph("js/room-page.js")
-    assert {"js/crypto.js", "js/session.js", "js/ui/qr.js"} <= set(graph)
+    graph = module_graph("js/ui/room-page.js")
+    assert {"js/protocol/crypto.js", "js/client/session.js", "js/ui/qr.js"} <= set(graph)
     assert any(path.startswith("vendor/noble-") for path in graph)
     for path in graph:
         assert (
             f'<link rel="modulepreload" href="/static/{path}" integrity="{integrity(path)}"' in html
         )
-    assert f'src="/static/js/room-page.js" integrity="{integrity("js/room-page.js")}"' in html
+    assert f'src="/static/js/ui/room-page.js" integrity="{integrity("js/ui/room-page.js")}"' in html
     assert "<script>" not in html
     assert "no-store" in response["Cache-Control"]
 
@@ -230,10 +230,11 @@ def test_a_page_holds_one_module_entry_with_its_request(rf):
     from django.template import Context, Template
 
     twice = Template(
-        '{% load sri %}{% module_script "js/room-page.js" %}{% module_script "js/room-page.js" %}'
+        '{% load sri %}{% module_script "js/ui/room-page.js" %}'
+        '{% module_script "js/ui/room-page.js" %}'
     )
     with pytest.raises(ImproperlyConfigured, match="once per page"):
         twice.render(Context({"request": rf.get("/r/")}))
-    once = Template('{% load sri %}{% module_script "js/room-page.js" %}')
+    once = Template('{% load sri %}{% module_script "js/ui/room-page.js" %}')
     with pytest.raises(ImproperlyConfigured, match="needs the request"):
         once.render(Context({}))

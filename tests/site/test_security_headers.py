@@ -49,7 +49,7 @@ PUBLIC_ROUTES = [
     ("/static/css/site.css", 200),
     ("/static/img/favicon.svg", 200),
     ("/r/", 200),
-    ("/static/js/room-page.js", 200),
+    ("/static/js/ui/room-page.js", 200),
     ("/no-such-page/", 404),
     ("/r/anything-after", 404),
 ]

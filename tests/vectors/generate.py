@@ -31,7 +31,9 @@ from atopos_client.keys import (
 )
 from atopos_client.link import Link
 from atopos_client.messages import Hello, InnerKind
+from atopos_client.refusals import ACTIONS, ADMISSIONS
 from atopos_client.verification import verify_genesis_for_link
+from atopos_client.words import WORDS
 from atopos_protocol import VERSION
 from atopos_protocol.binding import Binding
 from atopos_protocol.codec import b64u_encode, u8, u32, u64
@@ -717,6 +719,18 @@ def build() -> dict[str, Any]:
         "links.json": link_vectors(direct),
         "ed25519.json": ed25519_vectors(),
         "governance.json": governance_vectors.build(),
+        "words.json": {
+            "description": "The 256 words of the safety phrase, byte value to word "
+            "(PROTOCOL §8.3): phrases agree only if every client maps bytes alike.",
+            "words": list(WORDS),
+        },
+        "refusals.json": {
+            "description": "Every refusal code a client answers with its own words "
+            "(PROTOCOL §8.3, §8.7): the page and the terminal know the same codes; any "
+            "other code, whatever text a relay sends, gets one fixed sentence.",
+            "admission": sorted(ADMISSIONS),
+            "action": sorted(ACTIONS),
+        },
     }
 
 

@@ -1,10 +1,10 @@
 // The conversation: message log, member list, composer. Text only ever goes in via
 // textContent; names only ever as ui/people.js draws them.
-import { utf8 } from '../bytes.js';
-import { maxTextBytes } from '../messages.js';
+import { utf8 } from '../protocol/codec.js';
+import { maxTextBytes } from '../client/messages.js';
 import { byId, el, replaceKeepingFocus } from './dom.js';
 import { clockTime } from './format.js';
-import { displayName } from './names.js';
+import { displayName } from '../client/names.js';
 import { personNodes } from './people.js';
 
 export class ChatView {

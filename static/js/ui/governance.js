@@ -2,9 +2,9 @@
 // to join, member roles and actions, join rule, lock and invite links. Admin controls
 // only appear for admins, but every action is checked again by the relay and by every
 // member, so hiding a button is a courtesy, not a defence.
-import { MAX_TICKET_USES } from '../gov/payloads.js';
-import { seniority } from '../gov/state.js';
-import { codeStart, memberCode } from './codes.js';
+import { MAX_TICKET_USES } from '../protocol/governance/payloads.js';
+import { seniority } from '../protocol/governance/state.js';
+import { codeStart, memberCode } from '../client/codes.js';
 import { byId, el, replaceKeepingFocus } from './dom.js';
 import { describeDuration } from './format.js';
 import { codeNode, nameNode, personLabel } from './people.js';
@@ -38,52 +38,6 @@ export const CHANGE_NOTICES = Object.freeze({
   cap: ({ cap }) => [cap ? `The room now holds at most ${cap} people.` : 'The room no longer has a limit of its own on how many people it holds.'],
   phrase: ({ phrase }) => ['The safety phrase changed: compare it again. It is now ', el('strong', { text: phrase }), '.'],
 });
-
-// What the relay says when it refuses something is a code; the page shows only its own
-// words for the codes it knows, and one fixed sentence for any other. A relay's text
-// never reaches the screen: it could say "re-verify your link at https://…" and phish
-// for the room key.
-
-/** Why the relay would not let us in, in words (the codes come from PROTOCOL §8.3, §8.7). */
-export const REFUSAL_TEXT = Object.freeze({
-  declined: ['Not let in', 'An admin declined your request to join this room.'],
-  'no-answer': ['Nobody answered', 'No admin let you in within ten minutes. Try again when someone is there.'],
-  removed: ['You were removed from this room', 'An admin removed you. This link no longer lets you in.'],
-  'room-locked': ['This room is locked', 'Its admins locked it: nobody new can join.'],
-  'room-full': ['This room is full', 'It has as many people as its admins allow.'],
-  'ticket-used': ['This invite link was already used', 'Each invite admits a set number of people. Ask for a new one.'],
-  'invite-revoked': ['This invite link was withdrawn', 'An admin revoked it. Ask for a new one.'],
-  'invite-expired': ['This invite link has expired', 'Ask for a new one.'],
-  'unknown-invite': ['This invite link is not valid here', 'It does not belong to this room, or was never created. Ask for a new one.'],
-  'bad-ticket': ['This invite link is not valid', 'It is incomplete or was changed. Ask for the link again.'],
-  'invite-required': ['This room admits by invitation only', 'The plain room link does not let anyone in. Ask someone in the room for an invite link.'],
-});
-
-/** For any refusal code the page does not know. */
-export const UNKNOWN_REFUSAL = Object.freeze(['Not let in', 'The room did not let you in, for a reason this page does not know. Ask someone in the room.']);
-
-/** Why one of our room changes (admit, remove, lock…) was not made. */
-export const REFUSED_ACTION = Object.freeze({
-  'not-authorized': 'Not done: only an admin (or, for ending, the owner) may do that.',
-  'room-locked': 'Not done: the room is locked.',
-  'stale-parent': 'Not done: the room changed at the same moment. Try again.',
-});
-
-/** For any other reason a change was refused. */
-export const UNKNOWN_ACTION_REFUSAL = 'Not done: the room refused this change.';
-
-// Own properties only: a relay's "constructor" or "__proto__" is not a known code.
-const known = (table, code) => (typeof code === 'string' && Object.hasOwn(table, code) ? table[code] : null);
-
-/** [title, detail] for a refusal to let us in: our words, never the relay's. */
-export function refusalText(code) {
-  return known(REFUSAL_TEXT, code) ?? UNKNOWN_REFUSAL;
-}
-
-/** The sentence for a refused change: our words, never the relay's. */
-export function refusedActionText(reason) {
-  return known(REFUSED_ACTION, reason) ?? UNKNOWN_ACTION_REFUSAL;
-}
 
 const MEMBER_ACTIONS = Object.freeze({ promote: 'Make admin', demote: 'Remove admin', kick: 'Remove from room' });
 

@@ -2,9 +2,9 @@
 // elements, the "you" marker, role badges and their member code. A name is text in its
 // own element, so nothing a member types can look like a marker or a badge the page
 // draws, and nothing it contains can reorder the words around it.
-import { CODE_START, codeStart, memberCode } from './codes.js';
+import { CODE_START, codeStart, memberCode } from '../client/codes.js';
 import { el } from './dom.js';
-import { cleanName, displayName, nameSkeleton } from './names.js';
+import { cleanName, displayName, nameSkeleton } from '../client/names.js';
 
 /** A member's name, cleaned and isolated from the text around it. */
 export function nameNode(raw, fallback) {

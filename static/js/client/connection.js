@@ -1,0 +1,186 @@
+// One room connection: challenge, handshake (waiting for an admin or redeeming an
+// invite when the room asks), relaying frames to the session, and reconnecting with
+// backoff when the network (not the room) goes away.
+import { ProtocolError } from '../protocol/errors.js';
+import { CloseCode, Kind, decodeChallenge, decodeInviteRequired, decodeRefused, frameKind } from '../protocol/frames.js';
+
+const ROOM_OVER = new Set([CloseCode.ROOM_ENDED, CloseCode.ROOM_EXPIRED, CloseCode.ROOM_UNAVAILABLE]);
+const MAX_BACKOFF_SECONDS = 30;
+const TICK_MS = 2000;
+
+/** The room socket URL for a page origin: same host, ws or wss. */
+export function socketUrl(origin) {
+  const url = new URL('/ws/v1', origin);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.href;
+}
+
+/**
+ * Drives one member's socket. Callbacks: onStatus(state, detail), onWaiting(why),
+ * onEntered(session), onEvents(events), onOver(code), onFailed(reason, code).
+ * `why` is 'approval' (an admin must let us in) or 'invite' (redeeming a ticket);
+ * onFailed's reason is 'full', 'refused', 'unverifiable', 'invite-required' or
+ * 'not-admitted' (then `code` is the relay's reason, e.g. 'declined' or 'ticket-used');
+ * with 'unverifiable', `detail` is the ProtocolError's (the genesis's origin for
+ * 'genesis-origin-mismatch').
+ * `makeSession(serverTimeMs)` builds a creator's session once the relay's clock is known.
+ */
+export class RoomConnection {
+  constructor({ session = null, makeSession = null, url, callbacks, WebSocketImpl = globalThis.WebSocket, random = Math.random }) {
+    this.session = session;
+    this.makeSession = makeSession;
+    this.url = url;
+    this.callbacks = callbacks;
+    this.WebSocketImpl = WebSocketImpl;
+    this.random = random;
+    this.socket = null;
+    this.state = 'idle';
+    this.attempt = 0;
+    this.timer = null;
+    this.ticker = null;
+    this.logLeft = 0; // GOVERNANCE frames still to come after a WELCOME
+    this.logFrames = []; // the room's log, merged at once when the last frame arrives
+    this.refusal = null; // why the relay will not admit us (a REFUSED before 4403)
+  }
+
+  start() {
+    this.open();
+  }
+
+  open() {
+    this.state = 'handshake';
+    this.callbacks.onStatus(this.attempt === 0 ? 'connecting' : 'reconnecting-now');
+    const socket = new this.WebSocketImpl(this.url);
+    socket.binaryType = 'arraybuffer';
+    socket.onmessage = (event) => this.onFrame(socket, event.data);
+    socket.onclose = (event) => this.onClose(socket, event.code);
+    this.socket = socket;
+  }
+
+  onFrame(socket, data) {
+    if (socket !== this.socket || !(data instanceof ArrayBuffer)) return;
+    const frame = new Uint8Array(data);
+    try {
+      if (this.state === 'handshake') this.handshake(frame);
+      else if (this.state === 'log') this.catchUp(frame);
+      else if (this.state === 'open') this.deliver(this.session.receive(frame));
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.fail('unverifiable', error.code, error.detail);
+    }
+  }
+
+  handshake(frame) {
+    const kind = frameKind(frame);
+    if (kind === Kind.CHALLENGE) {
+      const { challenge, serverTimeMs } = decodeChallenge(frame);
+      if (this.session === null) this.session = this.makeSession(serverTimeMs);
+      this.send(this.session.pending ? this.session.createFrame(challenge) : this.session.joinFrame(challenge));
+    } else if (kind === Kind.CREATED) {
+      this.session.acceptCreated();
+      this.entered({ events: [], replies: [] });
+    } else if (kind === Kind.WELCOME) {
+      // throws ProtocolError if the relay's answer does not match the link
+      this.logLeft = this.session.acceptWelcome(frame);
+      this.logFrames = [];
+      this.state = 'log';
+      if (this.logLeft === 0) this.entered({ events: [], replies: [] });
+    } else if (kind === Kind.PENDING) {
+      this.callbacks.onWaiting('approval');
+    } else if (kind === Kind.INVITE_REQUIRED) {
+      if (this.session.ticket === null) {
+        this.fail('invite-required', 'invite-required');
+        return;
+      }
+      this.callbacks.onWaiting('invite');
+      this.send(this.session.redeemFrame(decodeInviteRequired(frame).head));
+    } else if (kind === Kind.REFUSED) {
+      this.refusal = decodeRefused(frame).reason;
+    }
+  }
+
+  /** The room's log, right after the WELCOME: merged in one go before we say hello. */
+  catchUp(frame) {
+    this.logFrames.push(frame);
+    this.logLeft -= 1;
+    if (this.logLeft === 0) {
+      const merged = this.session.catchUp(this.logFrames);
+      this.logFrames = [];
+      this.entered(merged);
+    }
+  }
+
+  entered(merged) {
+    this.state = 'open';
+    this.attempt = 0;
+    this.callbacks.onStatus('connected');
+    this.callbacks.onEntered(this.session);
+    this.deliver(merged);
+    // Bind our keys to the log (an open room) or say hello (PROTOCOL §5.2).
+    for (const frame of this.session.entered()) this.send(frame);
+    clearInterval(this.ticker);
+    this.ticker = setInterval(() => {
+      if (this.state === 'open') this.deliver({ events: [], replies: this.session.tick() });
+    }, TICK_MS);
+  }
+
+  deliver({ events, replies }) {
+    for (const reply of replies) this.send(reply);
+    if (events.length) this.callbacks.onEvents(events);
+  }
+
+  /** Send a frame if the socket is open; false otherwise. */
+  send(frame) {
+    if (!this.socket || this.socket.readyState !== 1) return false;
+    this.socket.send(frame);
+    return true;
+  }
+
+  onClose(socket, code) {
+    if (socket !== this.socket || this.state === 'left' || this.state === 'failed') return;
+    this.socket = null;
+    clearInterval(this.ticker);
+    if (ROOM_OVER.has(code) || code === CloseCode.KICKED) {
+      this.state = 'over';
+      this.callbacks.onOver(code);
+    } else if (code === CloseCode.ADMISSION_REFUSED) {
+      this.fail('not-admitted', this.refusal ?? 'refused');
+    } else if (code === CloseCode.ROOM_FULL) {
+      this.fail('full', code);
+    } else if (code >= 4100 && code < 4200) {
+      this.fail('refused', code);
+    } else if (this.session?.pending && this.state === 'handshake' && this.attempt > 0) {
+      this.fail('refused', code); // a room being created is not retried twice
+    } else {
+      this.retry(code === CloseCode.RATE_LIMITED ? 3 : 0);
+    }
+  }
+
+  retry(extra) {
+    this.state = 'waiting';
+    this.attempt += 1;
+    const base = Math.min(MAX_BACKOFF_SECONDS, 2 ** (this.attempt - 1 + extra));
+    const seconds = Math.max(1, Math.round(base * (0.5 + this.random() / 2)));
+    this.callbacks.onStatus('reconnecting', seconds);
+    this.timer = setTimeout(() => this.open(), seconds * 1000);
+  }
+
+  fail(reason, code, detail = '') {
+    this.state = 'failed';
+    clearTimeout(this.timer);
+    clearInterval(this.ticker);
+    if (this.socket) this.socket.close(1000);
+    this.socket = null;
+    this.callbacks.onFailed(reason, code, detail);
+  }
+
+  /** Say goodbye and close; nothing more happens on this connection. */
+  leave() {
+    clearTimeout(this.timer);
+    clearInterval(this.ticker);
+    if (this.state === 'open') this.send(this.session.bye());
+    this.state = 'left';
+    if (this.socket) this.socket.close(1000);
+    this.socket = null;
+  }
+}

@@ -1,0 +1,661 @@
+// One member's view of a room: keys, epochs, members, governance, sequence numbers.
+// No I/O, no DOM. atopos_client/session.py follows the same steps; both speak
+// docs/PROTOCOL.md. Governance lives in gov/membership.js (the merged log and epochs),
+// gov/outbox.js (our own events) and gov/logsync.js (catching up with other members).
+import { bindingValid, makeBinding, signLink } from '../protocol/binding.js';
+import { equal, fromHex, fromUtf8, toHex } from '../protocol/codec.js';
+import { randomBytes } from '../protocol/crypto.js';
+import { ProtocolError } from '../protocol/errors.js';
+import {
+  Kind,
+  decodeGovernance,
+  decodeKnock,
+  decodeLeft,
+  decodeRefused,
+  decodeWelcome,
+  encodeCreate,
+  encodeDecline,
+  encodeEvent,
+  encodeJoin,
+} from '../protocol/frames.js';
+import { genesisHash, signGenesis } from '../protocol/genesis.js';
+import { signJoin } from '../protocol/joinproof.js';
+import { GovernanceError } from '../protocol/governance/errors.js';
+import { EventKind, createEvent } from '../protocol/governance/events.js';
+import { LogSync } from './logsync.js';
+import { Membership } from './membership.js';
+import { Outbox, acceptedIn } from './outbox.js';
+import { encode } from '../protocol/governance/payloads.js';
+import { signRedeem, ticketPublicKey } from './tickets.js';
+import { bindTag, deriveLinkKeys, firstEpoch, memberKeys, roomSecret, vcommit } from './keys.js';
+import { formatFragment, linkUrl, parseFragment } from './link.js';
+import { CATCH_UP, InnerKind, decodeHello, encodeHello, encodeText, splitPieces } from './messages.js';
+import { openEnvelope, seal } from './envelope.js';
+import { ReplayGuard } from './replay.js';
+import { verifyGenesisForLink } from './verification.js';
+
+// A member whose envelopes show it behind (an older epoch or head) is only flagged once our
+// head has stood this long: an event in flight is no lag.
+export const BEHIND_GRACE_MS = 5_000;
+// Messages sealed in an epoch older than ours still show this long after we took the new
+// one (they were in flight); later ones come from a member the relay kept in the old epoch,
+// which a removed member can read: they are hidden.
+export const OLD_EPOCH_GRACE_MS = 10_000;
+
+/** Thrown by text() while this member may not send (a re-key is due, or the room ended). */
+export class SendingPaused extends Error {}
+
+/** A member as its hello presents it; the name is self-asserted. */
+function member(edPk, xPk, name) {
+  // shortId: the 64-bit code people compare (16 hex digits); never fewer bits.
+  return Object.freeze({ edPk, xPk, name, id: toHex(edPk), shortId: toHex(edPk.subarray(0, 8)) });
+}
+
+const nothing = () => ({ events: [], replies: [] });
+
+export class RoomSession {
+  /** `linkShard`/`genesisHash` from the link; `member` keys are fresh unless restored. */
+  constructor({ origin, linkShard, genesisHash, ticket = null, name = '', keys = memberKeys(), clock = Date.now }) {
+    this.origin = origin;
+    this.linkShard = linkShard;
+    this.genesisHash = genesisHash;
+    this.ticket = ticket; // an invite link's ticket secret, until it is redeemed
+    this.name = name;
+    this.member = keys;
+    this.clock = clock;
+    this.linkKeys = deriveLinkKeys(linkShard);
+    this.pending = null;
+    this.genesis = null;
+    this.membership = null;
+    this.outbox = null;
+    this.sync = new LogSync();
+    this.guard = null;
+    this.seq = 0;
+    this.members = new Map();
+    this.knocks = new Map(); // newcomers waiting, bindings checked: ed_pk hex -> { edPk, binding }
+    this.invites = new Map(); // tickets made in this tab: ticket_pk hex -> secret
+    this.introduced = false; // our hello (asking for answers) went out in the current epoch
+    this.askedEpoch = -1;
+    this.askedCatchUp = new Set();
+    this.headSinceMs = 0;
+    this.announcing = false; // false while a fresh member catches up on the log it entered with
+    this.shownPhrase = null; // the safety phrase this member was last told about
+  }
+
+  /** A creator's session: fresh link shard, server shard and genesis. */
+  static newRoom({ origin, name, lifetimeSeconds, serverTimeMs, mode = 'direct', joinRule = 'open', clock = Date.now }) {
+    const linkShard = randomBytes(32);
+    const serverShard = randomBytes(32);
+    const keys = memberKeys();
+    const linkKeys = deriveLinkKeys(linkShard);
+    const genesis = signGenesis(
+      {
+        roomId: linkKeys.roomId,
+        origin,
+        authPk: linkKeys.authPk,
+        ownerEdPk: keys.edPk,
+        ownerXPk: keys.xPk,
+        joinRule,
+        routingMode: mode,
+        expiresAt: Math.floor(serverTimeMs / 1000) + lifetimeSeconds,
+        vcommit: vcommit(linkShard, serverShard),
+      },
+      keys.edSeed,
+      linkKeys.authSeed,
+    );
+    const session = new RoomSession({ origin, linkShard, genesisHash: genesisHash(genesis.raw), name, keys, clock });
+    session.pending = { genesis, serverShard };
+    return session;
+  }
+
+  /** A session for the link in a fragment (`v2.<L>.<g>`, or an invite's `v2.<L>.<g>.<T>`). */
+  static fromFragment(origin, fragment, name, keys, clock) {
+    const { linkShard, genesisHash: hash, ticket } = parseFragment(fragment);
+    return new RoomSession({ origin, linkShard, genesisHash: hash, ticket, name, keys, clock });
+  }
+
+  get fragment() {
+    return formatFragment(this.linkShard, this.genesisHash);
+  }
+
+  get link() {
+    return linkUrl(this.origin, this.linkShard, this.genesisHash);
+  }
+
+  get mode() {
+    return this.genesis.body.routingMode;
+  }
+
+  get expiresAt() {
+    return this.genesis.body.expiresAt;
+  }
+
+  /** Whether this member's key is the genesis owner's (only it may end the room). */
+  get isOwner() {
+    return this.genesis !== null && equal(this.genesis.body.ownerEdPk, this.member.edPk);
+  }
+
+  get inRoom() {
+    return this.membership !== null;
+  }
+
+  /** The epoch to seal in: the current one, or the newest held while behind. */
+  get epoch() {
+    if (this.membership === null) return null;
+    return this.membership.current ?? this.membership.latest;
+  }
+
+  get state() {
+    return this.membership.state;
+  }
+
+  get phrase() {
+    return this.membership.phrase;
+  }
+
+  get sendingPaused() {
+    return this.membership.sendingPaused;
+  }
+
+  get isAdmin() {
+    const state = this.state;
+    return state.owner === this.me.id || state.admins.includes(this.me.id);
+  }
+
+  /** owner, admin or member, as the merged log says. */
+  roleOf(id) {
+    const state = this.state;
+    if (id === state.owner) return 'owner';
+    return state.admins.includes(id) ? 'admin' : 'member';
+  }
+
+  // Handshake ------------------------------------------------------------------
+
+  createFrame(challenge) {
+    const { genesis, serverShard } = this.pending;
+    return encodeCreate({ genesis: genesis.raw, serverShard, joinSignature: this.joinSignature(challenge) });
+  }
+
+  /** JOIN proving knowledge of the link for this challenge, with our keys' binding. */
+  joinFrame(challenge) {
+    const { roomId, authSeed } = this.linkKeys;
+    return encodeJoin({ roomId, edPk: this.member.edPk, binding: makeBinding(this.member, authSeed, roomId), joinSignature: this.joinSignature(challenge) });
+  }
+
+  joinSignature(challenge) {
+    return signJoin(this.linkKeys.authSeed, this.origin, this.linkKeys.roomId, challenge, this.member.edPk, this.member.xPk);
+  }
+
+  /** The relay stored the room: enter it as its owner. */
+  acceptCreated() {
+    const { genesis, serverShard } = this.pending;
+    this.pending = null;
+    this.enter(genesis, serverShard);
+  }
+
+  /** A REDEEM on `head` (from the relay's INVITE_REQUIRED), proving the invite link's ticket. */
+  redeemFrame(head) {
+    if (this.ticket === null) throw new Error('this room admits by invitation: open it with an invite link');
+    const now = this.clock();
+    const { roomId } = this.linkKeys;
+    const ticketSignature = signRedeem(this.ticket, roomId, this.member.edPk, this.member.xPk, now);
+    const payload = encode.redeem({ ticketPk: ticketPublicKey(this.ticket), xPk: this.member.xPk, timeMs: now, ticketSignature });
+    return encodeEvent(createEvent(EventKind.REDEEM, roomId, head, this.member.edSeed, payload).raw);
+  }
+
+  /** Check the genesis and V against the link (throws ProtocolError), then enter.
+   *  Returns how many GOVERNANCE frames (the room's log) follow the WELCOME: hand them to
+   *  catchUp() together, then send what entered() returns. */
+  acceptWelcome(frame) {
+    const { serverShard, genesis, logLength } = decodeWelcome(frame);
+    const verified = verifyGenesisForLink(genesis, serverShard, this.linkKeys, this.genesisHash, this.origin, Math.floor(this.clock() / 1000));
+    this.enter(verified, serverShard);
+    return logLength;
+  }
+
+  /** The log that follows a WELCOME, merged at once (one walk, not one per event). */
+  catchUp(frames) {
+    const raws = [];
+    for (const frame of frames) {
+      try {
+        raws.push(decodeGovernance(frame));
+      } catch (error) {
+        if (!(error instanceof ProtocolError)) throw error;
+      }
+    }
+    return this.merge(raws);
+  }
+
+  /** What to send once in the room and its log merged. A listed member says hello; a
+   *  newcomer in an open room first binds its keys to the log (BIND) and says hello once the
+   *  log lists it, so nobody learns its X25519 key from anything but the signed log. */
+  entered() {
+    this.announcing = true;
+    this.shownPhrase = this.phrase;
+    if (this.membership.isMember(this.me.id)) return this.introduction();
+    const state = this.state;
+    if (state.joinRule === 'open' && !state.locked && !state.ended) {
+      const { roomId, authSeed } = this.linkKeys;
+      const linkSig = signLink(authSeed, roomId, this.member.edPk, this.member.xPk);
+      return this.push(EventKind.BIND, encode.bind({ xPk: this.member.xPk, linkSig }));
+    }
+    return [];
+  }
+
+  /** Hello asking for answers once we hold the current epoch; else a hello in the newest
+   *  epoch we hold, which an admin answers with a KEYSHARE (PROTOCOL §8.6). */
+  introduction() {
+    if (this.membership.current !== null) {
+      this.introduced = true;
+      return [this.hello(true)];
+    }
+    return this.askedEpoch !== this.state.epoch ? [this.hello(false)] : [];
+  }
+
+  enter(genesis, serverShard) {
+    this.ticket = null; // spent or not needed: a reconnect must not redeem again
+    if (this.membership !== null && equal(genesis.raw, this.genesis.raw)) return; // reconnecting keeps epochs
+    this.genesis = genesis;
+    const epoch0 = firstEpoch(roomSecret(this.linkShard, serverShard, this.genesisHash));
+    const now = this.clock();
+    this.membership = new Membership(genesis, epoch0, this.member, now);
+    this.announcing = false;
+    this.outbox = new Outbox(genesis.body.roomId, this.member.edSeed);
+    this.guard = new ReplayGuard(now);
+    this.members = new Map([[toHex(this.member.edPk), this.me]]);
+    this.headSinceMs = now;
+  }
+
+  get me() {
+    return member(this.member.edPk, this.member.xPk, this.name);
+  }
+
+  // In the room ----------------------------------------------------------------
+
+  /** A hello in the newest epoch held (or `epoch`). */
+  hello(wantsReply, epoch = this.epoch) {
+    this.askedEpoch = this.state.epoch;
+    const bind = bindTag(epoch, this.linkKeys.roomId, this.member.edPk, this.member.xPk);
+    return this.seal(InnerKind.HELLO, encodeHello({ xPk: this.member.xPk, bind, name: this.name, wantsReply }), epoch);
+  }
+
+  /** A chat message; SendingPaused while this member may not send. */
+  text(text) {
+    if (this.sendingPaused) throw new SendingPaused("waiting for the room's new keys");
+    return this.seal(InnerKind.TEXT, encodeText(text, this.mode));
+  }
+
+  bye() {
+    return this.seal(InnerKind.BYE, new Uint8Array(0));
+  }
+
+  seal(innerKind, body, epoch = this.epoch) {
+    const now = this.clock();
+    // Above both the last number and the clock: a reloaded tab that keeps its member key
+    // must not reuse numbers that receivers already saw.
+    this.seq = Math.max(this.seq + 1, now);
+    const plaintext = { innerKind, sender: this.member.edPk, seq: this.seq, head: this.membership.head, timeMs: now, body };
+    return seal(epoch, this.linkKeys.roomId, plaintext, this.mode);
+  }
+
+  /**
+   * { events, replies } for a relayed frame. Frames failing any check are dropped
+   * silently: the relay cannot make a member show forged, replayed or stale content,
+   * nor take an event it cannot verify.
+   */
+  receive(frame) {
+    try {
+      switch (frame.length >= 2 ? frame[1] : -1) {
+        case Kind.ENVELOPE:
+          return this.envelope(frame);
+        case Kind.GOVERNANCE:
+          return this.merge([decodeGovernance(frame)]);
+        case Kind.LEFT:
+          return { events: this.left(decodeLeft(frame).edPk), replies: [] };
+        case Kind.KNOCK:
+          return { events: this.knock(decodeKnock(frame)), replies: [] };
+        case Kind.REFUSED:
+          return this.refused(decodeRefused(frame));
+        default:
+          return nothing();
+      }
+    } catch (error) {
+      if (error instanceof ProtocolError || error instanceof GovernanceError) return { events: [], replies: [], dropped: error.code };
+      throw error;
+    }
+  }
+
+  /** A newcomer waits: shown only if the link's auth key vouches for its keys, so a relay
+   *  cannot make admins let in keys it invented. */
+  knock({ edPk, binding }) {
+    const state = this.state;
+    const id = toHex(edPk);
+    if (!bindingValid(binding, state.roomId, state.authPk, edPk)) return [];
+    if (state.members.has(id) || state.removed.has(id)) return [];
+    this.knocks.set(id, { edPk, binding, xPk: binding.xPk });
+    return [{ type: 'knock', edPk, xPk: binding.xPk, id }];
+  }
+
+  envelope(frame) {
+    const membership = this.membership;
+    let opened;
+    try {
+      opened = openEnvelope(frame, this.linkKeys.roomId, this.mode, membership.epochs);
+      // The relay never returns our own frames: one that comes back is an echo.
+      if (equal(opened.plaintext.sender, this.member.edPk)) throw new ProtocolError('own-frame');
+      this.guard.accept(opened.epoch.epochId, opened.plaintext, this.clock());
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      if (error.code === 'unknown-epoch') return this.unknownEpoch(new DataView(frame.buffer, frame.byteOffset + 2, 4).getUint32(0));
+      return { events: [], replies: [], dropped: error.code };
+    }
+    const { plaintext, epoch } = opened;
+    const events = [];
+    const replies = [];
+    const behind = this.behind(epoch, plaintext);
+    const listed = membership.acceptsFrom(toHex(plaintext.sender));
+    if (behind !== null) {
+      // Even a sender the room we hold does not list (it ended) is taught what we know, so a
+      // relay that revives an ended room or hides a kick is caught.
+      replies.push(...behind.replies);
+      if (listed) events.push(...behind.events);
+      if (listed && this.hidden(epoch, plaintext)) return { events, replies, dropped: 'old-epoch' };
+    }
+    if (!listed) return { events: [], replies, dropped: 'not-a-member' };
+    const ask = this.sync.ask(plaintext.head, membership.knows(plaintext.head));
+    if (ask !== null) replies.push(this.seal(InnerKind.GOV_REQUEST, ask, epoch));
+    const handled = this.handle(epoch, plaintext);
+    return { events: [...events, ...handled.events], replies: [...replies, ...handled.replies], dropped: handled.dropped };
+  }
+
+  /** A sender in an older epoch or with an older head lacks events we hold: push them
+   *  (sealed in the epoch it can read) and say so, once per sender and head of ours. */
+  behind(epoch, plaintext) {
+    const membership = this.membership;
+    const current = membership.current;
+    const oldEpoch = current !== null && epoch.counter < current.counter;
+    if (!oldEpoch && !membership.isBehind(plaintext.head)) return null;
+    if (this.clock() - this.headSinceMs < BEHIND_GRACE_MS && !this.hidden(epoch, plaintext)) return nothing();
+    const bodies = this.sync.push(plaintext.sender, membership.head, membership.held(), this.mode);
+    if (bodies.length === 0) return nothing();
+    const sender = this.members.get(toHex(plaintext.sender)) ?? member(plaintext.sender, new Uint8Array(0), '');
+    return {
+      events: [{ type: 'behind', member: sender, oldEpoch }],
+      replies: bodies.map((body) => this.seal(InnerKind.GOV_EVENTS, body, epoch)),
+    };
+  }
+
+  /** A message in an older epoch, well after we took the current one: a removed member may
+   *  have read it, so it is not shown as if nothing happened. */
+  hidden(epoch, plaintext) {
+    const membership = this.membership;
+    const current = membership.current;
+    const since = membership.currentSinceMs();
+    if (current === null || since === null || epoch.counter >= current.counter) return false;
+    return this.clock() - since > OLD_EPOCH_GRACE_MS && plaintext.innerKind === InnerKind.TEXT;
+  }
+
+  /** Envelopes sealed in an epoch our log has not reached: ask members for the events we
+   *  lack, and stop sending until we catch up (a withheld REKEY). */
+  unknownEpoch(counter) {
+    const membership = this.membership;
+    const before = this.governanceView();
+    if (!membership.sawUnknownEpoch(counter) || this.askedCatchUp.has(counter)) return { events: [], replies: [], dropped: 'unknown-epoch' };
+    this.askedCatchUp.add(counter);
+    const request = this.seal(InnerKind.GOV_REQUEST, CATCH_UP, membership.latest);
+    const after = this.governanceView();
+    return { events: changed(before, after) ? [after] : [], replies: [request], dropped: 'unknown-epoch' };
+  }
+
+  handle(epoch, { innerKind, sender, body, timeMs }) {
+    const id = toHex(sender);
+    if (innerKind === InnerKind.HELLO) return this.helloFrom(epoch, sender, decodeHello(body));
+    if (innerKind === InnerKind.GOV_REQUEST) {
+      const membership = this.membership;
+      const known = equal(body, CATCH_UP) || membership.knows(body);
+      const bodies = this.sync.answer(sender, body, known, membership.head, membership.held(), this.mode);
+      // Sealed in the epoch the request came in: the asker may hold no newer one.
+      return { events: [], replies: bodies.map((events) => this.seal(InnerKind.GOV_EVENTS, events, epoch)) };
+    }
+    if (innerKind === InnerKind.GOV_EVENTS) return this.merge(this.sync.piecesFrom(sender, splitPieces(body)));
+    const known = this.members.get(id);
+    if (innerKind === InnerKind.BYE) {
+      this.members.delete(id);
+      return { events: known ? [{ type: 'left', member: known }] : [], replies: [] };
+    }
+    const author = known ?? member(sender, new Uint8Array(0), '');
+    return { events: [{ type: 'message', member: author, text: fromUtf8(body), timeMs }], replies: [] };
+  }
+
+  helloFrom(epoch, sender, hello) {
+    const id = toHex(sender);
+    // Keys come from the signed log only: a hello naming another key is a forgery (any
+    // holder of the epoch can make its bind tag), never a key change.
+    const bound = this.membership.boundKey(id);
+    if (bound === null || !equal(hello.xPk, bound)) return { events: [], replies: [], dropped: 'unbound-key' };
+    if (!equal(hello.bind, bindTag(epoch, this.linkKeys.roomId, sender, hello.xPk))) return { events: [], replies: [], dropped: 'bad-bind' };
+    const known = this.members.has(id);
+    const presented = member(sender, hello.xPk, hello.name);
+    this.members.set(id, presented);
+    const replies = hello.wantsReply ? [this.hello(false)] : [];
+    for (const duty of this.membership.helloDuties(id, epoch)) replies.push(...this.push(duty.kind, duty.payload));
+    return { events: known ? [{ type: 'renamed', member: presented }] : [{ type: 'joined', member: presented }], replies };
+  }
+
+  /** The relay says a connection closed: presence only (keys follow the log). */
+  left(edPk) {
+    const id = toHex(edPk);
+    if (this.knocks.delete(id)) return [{ type: 'knock-withdrawn', id }];
+    const gone = this.members.get(id);
+    this.members.delete(id);
+    return gone ? [{ type: 'left', member: gone }] : [];
+  }
+
+  // Governance ---------------------------------------------------------------------
+
+  /** Take events from the relay or a member; act on what they change. */
+  merge(raws) {
+    const membership = this.membership;
+    const before = this.governanceView();
+    const stateBefore = membership.state;
+    const wasListed = membership.isMember(this.me.id);
+    const behind = membership.current === null;
+    const head = membership.head;
+    const replies = [];
+    for (const duty of membership.add(raws, this.clock())) replies.push(...this.push(duty.kind, duty.payload));
+    if (!equal(membership.head, head)) this.headSinceMs = this.clock();
+    replies.push(...this.outbox.settle(acceptedIn(membership.resolution), (known) => membership.knows(known), membership.state, membership.head));
+    const events = this.settledKnocks().map((id) => ({ type: 'knock-withdrawn', id }));
+    events.push(...this.changes(stateBefore, wasListed));
+    events.push(...this.refusals());
+    if (membership.isMember(this.me.id)) {
+      if (!this.introduced || (behind && membership.current !== null)) replies.push(...this.introduction());
+      else if (membership.current === null && this.askedEpoch !== membership.state.epoch) replies.push(this.hello(false)); // ask for the epoch we lack
+    }
+    for (const body of this.sync.offer(membership.forked, membership.held(), this.mode)) replies.push(this.seal(InnerKind.GOV_EVENTS, body));
+    const after = this.governanceView();
+    if (changed(before, after)) events.push(after);
+    return { events, replies };
+  }
+
+  /** What everyone is told a merge changed: the states before and after, not the events,
+   *  so a fork switch or a log pushed twice says each change once. Nothing for the log a
+   *  member enters with, for its own arrival, or once it is out. */
+  changes(before, wasListed) {
+    const after = this.membership.state;
+    const removed = [...after.removed].filter((id) => !before.removed.has(id)).map((id) => this.departed(id));
+    const announce = this.announcing && wasListed && this.membership.isMember(this.me.id);
+    const phrase = this.phrase;
+    // A kick's REKEY follows at once and changes the phrase again: tell it once, after that.
+    const phraseChanged = phrase !== this.shownPhrase && after.pendingKick === null;
+    if (!announce) {
+      this.shownPhrase = phrase;
+      return [];
+    }
+    const events = removed.map((gone) => ({ type: 'removed', member: gone }));
+    const promoted = after.admins.filter((id) => !before.admins.includes(id));
+    // A removed admin is told as removed, not as demoted.
+    const demoted = before.admins.filter((id) => !after.admins.includes(id) && !after.removed.has(id));
+    events.push(...promoted.map((id) => ({ type: 'promoted', member: this.known(id) })));
+    events.push(...demoted.map((id) => ({ type: 'demoted', member: this.known(id) })));
+    if (after.locked && !before.locked) events.push({ type: 'locked' });
+    if (after.joinRule !== before.joinRule) events.push({ type: 'join-rule', rule: after.joinRule });
+    if (after.cap !== before.cap) events.push({ type: 'cap', cap: after.cap });
+    if (phraseChanged) {
+      this.shownPhrase = phrase;
+      events.push({ type: 'phrase', phrase });
+    }
+    return events;
+  }
+
+  /** A member as presented (or by key alone), no longer shown as here: the log removed it. */
+  departed(id) {
+    const gone = this.known(id);
+    this.members.delete(id);
+    return gone;
+  }
+
+  known(id) {
+    return this.members.get(id) ?? member(fromHex(id), new Uint8Array(0), '');
+  }
+
+  refused({ head, reason }) {
+    const membership = this.membership;
+    const replies = this.outbox.refused(reason, head, (known) => membership.knows(known), membership.state, membership.head);
+    return { events: this.refusals(), replies };
+  }
+
+  refusals() {
+    const refusals = this.outbox.takeRefusals();
+    if (refusals.some((refusal) => refusal.kind === EventKind.REKEY)) this.membership.abandonRekey();
+    return refusals.map(({ kind, reason }) => ({ type: 'refused', kind, reason }));
+  }
+
+  settledKnocks() {
+    const state = this.membership.state;
+    const settled = [...this.knocks.keys()].filter((id) => state.members.has(id) || state.removed.has(id));
+    for (const id of settled) this.knocks.delete(id);
+    return settled;
+  }
+
+  governanceView() {
+    const membership = this.membership;
+    return {
+      type: 'governance',
+      head: toHex(membership.head),
+      phrase: membership.phrase,
+      forked: membership.forked,
+      paused: membership.sendingPaused,
+      ended: membership.state.ended, // the log holds the owner's signed END_ROOM
+      lagging: membership.lagging, // others send in an epoch our log has not reached
+    };
+  }
+
+  push(kind, payload) {
+    return this.outbox.push(kind, payload, this.membership.state, this.membership.head);
+  }
+
+  /** Frames a timer should send: a re-key when the kicking admin went quiet. */
+  tick() {
+    return this.membership.tick(this.clock()).flatMap((duty) => this.push(duty.kind, duty.payload));
+  }
+
+  // Governance actions (each returns the frames to send) -------------------------------
+
+  /** Let in a newcomer whose knock (and its binding) this member has seen. */
+  admit(id) {
+    const knock = this.knocks.get(id);
+    if (!knock) throw new Error('nobody with that key is knocking');
+    return this.push(EventKind.ADMIT, encode.admit({ member: fromHex(id), binding: knock.binding }));
+  }
+
+  /** Turn a knocking newcomer away (not logged: the relay tells the newcomer). */
+  decline(id) {
+    this.knocks.delete(id);
+    return [encodeDecline(fromHex(id))];
+  }
+
+  /** { frames, url }: an INVITE for `uses` admissions and the invite link carrying its secret. */
+  invite(uses = 1, lifetimeSeconds = 86_400) {
+    const secret = randomBytes(32);
+    const ticketPk = ticketPublicKey(secret);
+    const expiresAtMs = Math.min(this.clock() + lifetimeSeconds * 1000, this.expiresAt * 1000);
+    this.invites.set(toHex(ticketPk), secret);
+    const frames = this.push(EventKind.INVITE, encode.invite({ ticketPk, uses, expiresAtMs }));
+    return { frames, url: this.inviteUrl(toHex(ticketPk)) };
+  }
+
+  /** The invite link for a ticket made in this tab. */
+  inviteUrl(ticketPkHex) {
+    return linkUrl(this.origin, this.linkShard, this.genesisHash, this.invites.get(ticketPkHex));
+  }
+
+  revokeInvite(ticketPkHex) {
+    return this.push(EventKind.REVOKE_INVITE, encode.revokeInvite({ ticketPk: fromHex(ticketPkHex) }));
+  }
+
+  /** Remove a member and re-key. An open room switches to approval unless `keepRule`:
+   *  otherwise the link alone would let the kicked member back in. */
+  kick(id, keepRule = false) {
+    const newRule = this.state.joinRule === 'open' && !keepRule ? 'approval' : null;
+    return this.push(EventKind.KICK, encode.kick({ target: fromHex(id), newRule }));
+  }
+
+  promote(id) {
+    return this.push(EventKind.PROMOTE, encode.target({ target: fromHex(id) }));
+  }
+
+  demote(id) {
+    return this.push(EventKind.DEMOTE, encode.target({ target: fromHex(id) }));
+  }
+
+  setJoinRule(rule, cap = 0) {
+    return this.push(EventKind.SET_JOIN_RULE, encode.setJoinRule({ rule, cap }));
+  }
+
+  lock() {
+    return this.push(EventKind.LOCK, encode.empty());
+  }
+
+  /** END_ROOM, signed by the owner's member key: the relay ends the room when it appends it,
+   *  and every member holds the signed proof that the owner ended it. */
+  endRoom() {
+    return this.push(EventKind.END_ROOM, encode.empty());
+  }
+
+  // Keeping and forgetting -----------------------------------------------------------
+
+  /** What a tab keeps when its user chose to remember the room (wiped on leave). */
+  toStorage() {
+    return {
+      fragment: this.fragment, // never the ticket: once redeemed it is spent
+      edSeed: toHex(this.member.edSeed),
+      xSecret: toHex(this.member.xSecret),
+      name: this.name,
+    };
+  }
+
+  static fromStorage(origin, stored, clock = Date.now) {
+    const keys = memberKeys(fromHex(stored.edSeed), fromHex(stored.xSecret));
+    return RoomSession.fromFragment(origin, stored.fragment, stored.name, keys, clock);
+  }
+
+  /** Overwrite every key this session holds; it cannot be used afterwards. */
+  wipe() {
+    for (const secret of [this.linkShard, this.member.edSeed, this.member.xSecret, this.linkKeys.authSeed]) {
+      if (secret) secret.fill(0);
+    }
+    for (const epoch of this.membership?.epochs.values() ?? []) for (const key of [epoch.secret, epoch.msgKey, epoch.bindKey]) key.fill(0);
+    for (const secret of this.invites.values()) secret.fill(0);
+    this.ticket?.fill(0);
+    this.membership = null;
+    this.outbox = null;
+    this.genesis = null;
+    this.members.clear();
+    this.knocks.clear();
+  }
+}
+
+function changed(before, after) {
+  return ['head', 'paused', 'forked', 'ended', 'lagging'].some((field) => before[field] !== after[field]);
+}
