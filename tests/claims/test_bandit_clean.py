@@ -35,7 +35,12 @@ import pytest
 from evidence.check import CheckResult, could_not_run, judged
 from tests.claims.support.context import Context
 from tests.claims.support.findings import Evidence
-from tests.claims.support.source import evidence_served_files, python_files, relative
+from tests.claims.support.source import (
+    Unreadable,
+    evidence_served_files,
+    python_files,
+    relative,
+)
 
 BANDIT_MODULE = "bandit"
 TARGETS = ("atopos_protocol", "atopos_site", "rooms", "governance")
@@ -125,7 +130,10 @@ def run(ctx: Context) -> CheckResult:
     if not bandit_installed():
         return could_not_run("bandit is not installed (pip install -e '.[dev]')")
     targets = [name for name in TARGETS if (ctx.root / name).is_dir()]
-    targets += [relative(ctx.root, path) for path in evidence_served_files(ctx.root)]
+    try:
+        targets += [relative(ctx.root, path) for path in evidence_served_files(ctx.root)]
+    except Unreadable as error:
+        return could_not_run(str(error))
     if not targets:
         return could_not_run("no server package found under the project root")
     try:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from evidence.check import CheckResult, judged
-from evidence.publish_safe import addresses_in
-from tests.claims.live.canaries import Canaries, encodings
+from evidence.publish_safe import addresses_in, encodings
+from tests.claims.live.canaries import Canaries
 from tests.claims.support.context import Context
 from tests.claims.support.findings import Evidence
 

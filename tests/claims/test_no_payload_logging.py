@@ -180,10 +180,10 @@ def scan_module(source: Source, scan: _Scan) -> None:
 
 def run(ctx: Context) -> CheckResult:
     """Scan server and shared protocol modules; ERROR if there are none or one does not parse."""
-    files = server_files(ctx.root) + shared_files(ctx.root)
-    if not files:
-        return could_not_run("no server module found under the project root")
     try:
+        files = server_files(ctx.root) + shared_files(ctx.root)
+        if not files:
+            return could_not_run("no server module found under the project root")
         sources = parse_all(ctx.root, files)
     except Unreadable as error:
         return could_not_run(str(error))

@@ -48,7 +48,7 @@ from atopos_protocol.frames import (
 from atopos_protocol.frames import Kind as FrameKind
 from atopos_protocol.routing_modes import RoutingMode
 from evidence.check import CheckResult, could_not_run, judged
-from tests.claims.live.canaries import encodings
+from evidence.publish_safe import encodings
 from tests.claims.live.recording import ROOMY_TENANTS as ROOMY
 from tests.claims.live.wire import recording_python_clients
 from tests.claims.support.context import Context

@@ -395,3 +395,52 @@ def test_bandit_check_cannot_run_without_bandit(
 
     assert result.status is Status.ERROR
     assert result.summary.startswith("bandit is not installed")
+
+
+SERVED_EVIDENCE = {
+    "evidence/__init__.py": "",
+    "evidence/views.py": """
+        from typing import TYPE_CHECKING
+
+        from evidence import pages
+
+        if TYPE_CHECKING:
+            from evidence import offline
+    """,
+    "evidence/pages.py": "from evidence.render import page\n",
+}
+
+
+def test_an_evidence_module_the_site_imports_however_deeply_is_scanned(tmp_path: Path) -> None:
+    files = {**SERVED_EVIDENCE, "evidence/render.py": SHELL_COMMAND, "rooms/store.py": "X = 1\n"}
+
+    result = run_seeded(BANDIT, tmp_path, files)
+
+    assert result.status is Status.FAIL
+    assert "evidence/render.py:5 B602 high" in result.reasons
+
+
+def test_an_evidence_module_imported_only_for_type_checking_is_not_server_code(
+    tmp_path: Path,
+) -> None:
+    files = {
+        **SERVED_EVIDENCE,
+        "evidence/render.py": "def page() -> None:\n    pass\n",
+        "evidence/offline.py": SHELL_COMMAND,
+        "rooms/store.py": "X = 1\n",
+    }
+
+    result = run_seeded(BANDIT, tmp_path, files)
+
+    assert result.status is Status.PASS
+    assert "evidence/offline.py" not in result.details["targets"]
+    assert "evidence/render.py" in result.details["targets"]
+
+
+def test_an_unparseable_evidence_module_stops_the_check(tmp_path: Path) -> None:
+    files = {**SERVED_EVIDENCE, "evidence/render.py": "def page(:\n", "rooms/store.py": "X = 1\n"}
+
+    result = run_seeded(BANDIT, tmp_path, files)
+
+    assert result.status is Status.ERROR
+    assert result.summary.startswith("the import graph of evidence/ cannot be built")

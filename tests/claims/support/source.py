@@ -18,7 +18,11 @@ support that pytest loads, never the site) are never server code.
 from __future__ import annotations
 
 import ast
+import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,42 +116,49 @@ def shared_files(root: Path) -> list[Path]:
 def evidence_served_files(root: Path) -> list[Path]:
     """The ``evidence`` modules the site loads: its entry modules and what they import."""
     package = root / EVIDENCE_PACKAGE
-    pending = [package / name for name in EVIDENCE_ENTRIES if (package / name).is_file()]
-    seen: set[Path] = set()
-    while pending:
-        path = pending.pop()
-        if path in seen:
-            continue
-        seen.add(path)
-        pending.extend(_imported_evidence_files(root, path))
-    return sorted(seen)
+    entries = [
+        f"{EVIDENCE_PACKAGE}.{Path(name).stem}"
+        for name in EVIDENCE_ENTRIES
+        if (package / name).is_file()
+    ]
+    if not entries or not (package / "__init__.py").is_file():
+        return sorted(package / name for name in EVIDENCE_ENTRIES if (package / name).is_file())
+    imported = {*entries, *_imported_by(root, entries)}
+    # Loading a module runs its packages' __init__ first.
+    served = {
+        ".".join(parts[:end])
+        for parts in (module.split(".") for module in imported)
+        for end in range(1, len(parts) + 1)
+    }
+    return sorted(path for module in served for path in _module_files(root, module))
 
 
-def _imported_evidence_files(root: Path, path: Path) -> Iterator[Path]:
-    try:
-        source = parse(root, path)
-    except Unreadable:
-        return  # the check that parses it reports it
-    for node in runtime_nodes(source.tree):
-        for target in imported_modules(source, node):
-            if target == EVIDENCE_PACKAGE or target.startswith(EVIDENCE_PACKAGE + "."):
-                yield from _module_files(root, target)
+# grimp builds the same import graph lint-imports holds the contracts to (imports under
+# ``if TYPE_CHECKING:`` never run, so they are left out). It runs in a child process with
+# the examined tree first on the path, so a seeded copy is read, never this checkout.
+_UPSTREAM = """
+import json, sys, grimp
+graph = grimp.build_graph(sys.argv[1], exclude_type_checking_imports=True, cache_dir=None)
+print(json.dumps(sorted({m for entry in sys.argv[2:] for m in graph.find_upstream_modules(entry)})))
+"""
+GRAPH_TIMEOUT = 120
 
 
-def runtime_nodes(tree: ast.AST) -> Iterator[ast.AST]:
-    """Every node of ``tree`` except those under ``if TYPE_CHECKING:`` (never run)."""
-    pending: list[ast.AST] = [tree]
-    while pending:
-        node = pending.pop()
-        yield node
-        if isinstance(node, ast.If) and _is_type_checking(node.test):
-            pending.extend(node.orelse)
-            continue
-        pending.extend(ast.iter_child_nodes(node))
-
-
-def _is_type_checking(test: ast.expr) -> bool:
-    return dotted(test) in {"TYPE_CHECKING", "typing.TYPE_CHECKING"}
+def _imported_by(root: Path, entries: list[str]) -> list[str]:
+    """Every ``evidence`` module the ``entries`` import, however deeply."""
+    result = subprocess.run(
+        [sys.executable, "-c", _UPSTREAM, EVIDENCE_PACKAGE, *entries],
+        cwd=root,
+        env={"PYTHONPATH": str(root), "PATH": os.defpath},
+        capture_output=True,
+        text=True,
+        timeout=GRAPH_TIMEOUT,
+        check=False,
+    )
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise Unreadable(f"the import graph of {EVIDENCE_PACKAGE}/ cannot be built ({last})")
+    return [str(module) for module in json.loads(result.stdout)]
 
 
 def _module_files(root: Path, dotted: str) -> Iterator[Path]:
@@ -156,16 +167,6 @@ def _module_files(root: Path, dotted: str) -> Iterator[Path]:
     for candidate in (base.with_suffix(".py"), base / "__init__.py"):
         if candidate.is_file():
             yield candidate
-
-
-def imported_modules(source: Source, node: ast.AST) -> list[str]:
-    """Dotted names an import statement may load: ``m`` and, for ``from m import n``, ``m.n``."""
-    if isinstance(node, ast.Import):
-        return [alias.name for alias in node.names]
-    if isinstance(node, ast.ImportFrom):
-        base = absolute_module(source, node)
-        return [base] + [f"{base}.{alias.name}" for alias in node.names if alias.name != "*"]
-    return []
 
 
 def absolute_module(source: Source, node: ast.ImportFrom) -> str:
