@@ -12,6 +12,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
+from atopos_client.admission import Admission
 from atopos_client.events import ActionRefused, Event, RoomClosed
 from atopos_client.keys import MemberKeys
 from atopos_client.link import split_link_url
@@ -87,7 +88,7 @@ async def _recv_bytes(socket: ClientConnection) -> bytes:
 
 
 async def _admission(
-    socket: ClientConnection, session: RoomSession, on_waiting: Callable[[], None] | None
+    socket: ClientConnection, admission: Admission, on_waiting: Callable[[], None] | None
 ) -> bytes:
     """Wait through a knock or redeem a ticket until the WELCOME (returned) or a refusal."""
     reason = "refused"
@@ -106,10 +107,10 @@ async def _admission(
         elif kind == Kind.REFUSED:
             reason = RefusedFrame.decode(frame).reason
         elif kind == Kind.INVITE_REQUIRED:
-            if session.link.ticket is None:
+            if admission.link.ticket is None:
                 await socket.close()
                 raise InviteRequired()
-            await socket.send(session.redeem_frame(frame[2:34]))
+            await socket.send(admission.redeem_frame(frame[2:34]))
 
 
 class RoomClient:
@@ -138,15 +139,14 @@ class RoomClient:
         """Create a room on ``site`` (its origin, e.g. http://127.0.0.1:8000) and enter it."""
         origin = site.rstrip("/")
         socket, challenge = await _open(origin)
-        session = RoomSession.new_room(
+        admission = Admission.new_room(
             origin, name, lifetime_seconds, challenge.server_time_ms, mode, clock, join_rule
         )
-        await socket.send(session.create_frame(challenge.challenge))
+        await socket.send(admission.create_frame(challenge.challenge))
         reply = await _recv_bytes(socket)
         if reply[1:2] != bytes([Kind.CREATED]):
             raise HandshakeRefused(CloseCode.MALFORMED)
-        session.accept_created()
-        return await cls._entered(socket, session)
+        return await cls._entered(socket, admission.accept_created())
 
     @classmethod
     async def join(
@@ -168,10 +168,11 @@ class RoomClient:
         """
         origin, link = split_link_url(link_url)
         socket, challenge = await _open(origin)
-        session = RoomSession(origin, link, name, member, clock)
-        await socket.send(session.join_frame(challenge.challenge))
-        welcome = await _admission(socket, session, on_waiting)
-        log = [await _recv_bytes(socket) for _ in range(session.accept_welcome(welcome))]
+        admission = Admission(origin, link, name, member, clock)
+        await socket.send(admission.join_frame(challenge.challenge))
+        welcome = await _admission(socket, admission, on_waiting)
+        session, log_length = admission.accept_welcome(welcome)
+        log = [await _recv_bytes(socket) for _ in range(log_length)]
         backlog, replies = session.catch_up(log)
         return await cls._entered(socket, session, backlog, replies)
 

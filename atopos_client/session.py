@@ -4,13 +4,15 @@ The browser's static/js/client/session.js follows the same steps; both speak
 docs/PROTOCOL.md and share its vectors. Governance lives in
 ``atopos_client.membership`` (the merged log and epochs), ``atopos_client.outbox``
 (our own events) and ``atopos_client.logsync`` (catching up with other members).
+Getting in (CREATE, JOIN, REDEEM, the WELCOME's checks) is ``atopos_client.admission``,
+which makes a ``RoomSession`` only once the relay lets us in.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from atopos_client.envelope import Plaintext, open_envelope, seal
 from atopos_client.events import (
@@ -25,14 +27,7 @@ from atopos_client.events import (
     MemberLeft,
     MessageReceived,
 )
-from atopos_client.keys import (
-    EpochKeys,
-    MemberKeys,
-    derive_link_keys,
-    first_epoch,
-    room_secret,
-)
-from atopos_client.link import Link
+from atopos_client.keys import EpochKeys, first_epoch, room_secret
 from atopos_client.logsync import LogSync
 from atopos_client.membership import Membership
 from atopos_client.messages import (
@@ -44,24 +39,19 @@ from atopos_client.messages import (
 )
 from atopos_client.outbox import Outbox
 from atopos_client.replay import ReplayGuard
-from atopos_client.tickets import sign_redeem, ticket_key
-from atopos_client.verification import verify_genesis_for_link
+from atopos_client.tickets import ticket_key
 from atopos_protocol.binding import Binding, sign_link
 from atopos_protocol.errors import ProtocolError
 from atopos_protocol.frames import (
-    CreateFrame,
     DeclineFrame,
     EventFrame,
-    JoinFrame,
     Kind,
     KnockFrame,
     LeftFrame,
     RefusedFrame,
-    WelcomeFrame,
 )
-from atopos_protocol.genesis import Genesis, GenesisBody
+from atopos_protocol.genesis import Genesis
 from atopos_protocol.governance.errors import GovernanceError
-from atopos_protocol.governance.events import Event as GovernanceEvent
 from atopos_protocol.governance.events import EventKind
 from atopos_protocol.governance.payloads import (
     Admit,
@@ -69,15 +59,16 @@ from atopos_protocol.governance.payloads import (
     Empty,
     Invite,
     Kick,
-    Redeem,
     RevokeInvite,
     SetJoinRule,
     Target,
 )
 from atopos_protocol.governance.state import RoomState
 from atopos_protocol.join_rules import JoinRule
-from atopos_protocol.joinproof import sign_join
 from atopos_protocol.routing_modes import RoutingMode
+
+if TYPE_CHECKING:
+    from atopos_client.admission import Admission
 
 # A member whose envelopes show it behind (an older epoch, or an older head) is
 # only flagged once our head has stood this long: an event in flight is no lag.
@@ -99,141 +90,34 @@ class SendingPaused(Exception):
 class RoomSession:
     """Turns protocol frames into events and user actions into frames."""
 
-    def __init__(
-        self,
-        origin: str,
-        link: Link,
-        name: str,
-        member: MemberKeys | None = None,
-        clock: Callable[[], int] = wall_clock_ms,
-    ) -> None:
-        self.origin = origin
-        self.link = link
-        self.name = name
-        self.member = member or MemberKeys.generate()
-        self.clock = clock
-        self.keys = derive_link_keys(link.link_shard)
-        self._pending: tuple[Genesis, bytes] | None = None
-        self.genesis: Genesis | None = None
-        self.server_shard: bytes | None = None
-        self.membership: Membership | None = None
-        self.outbox: Outbox | None = None
+    def __init__(self, admission: Admission, genesis: Genesis, server_shard: bytes) -> None:
+        """In the room ``admission`` was let into: made by ``Admission.accept_created`` or
+        ``accept_welcome`` once the genesis and server shard are known (and checked)."""
+        self.admission = admission
+        self.origin = admission.origin
+        self.link = admission.link
+        self.name = admission.name
+        self.member = admission.member
+        self.clock = admission.clock
+        self.keys = admission.keys
+        self.genesis = genesis
+        self.server_shard = server_shard
+        secret = room_secret(self.link.link_shard, server_shard, self.link.genesis_hash)
+        now = self.clock()
+        self.membership = Membership(genesis, first_epoch(secret), self.member, now)
+        self.outbox = Outbox(genesis.body.room_id, self.member.signing_key)
         self.sync = LogSync()
-        self.guard: ReplayGuard | None = None
+        self.guard = ReplayGuard(now)
         self.seq = 0
-        self.members: dict[bytes, Member] = {}
+        self.members: dict[bytes, Member] = {self.member.ed_pk: self.me}
         self.knocks: dict[bytes, Binding] = {}  # newcomers waiting, their bindings checked
         self.invites: dict[bytes, bytes] = {}  # tickets made here: ticket_pk -> secret
         self.introduced = False  # our hello (asking for answers) went out in the current epoch
         self._asked_epoch = -1
         self._asked_catch_up: set[int] = set()
-        self._head_since_ms = 0
+        self._head_since_ms = now
 
-    @classmethod
-    def new_room(
-        cls,
-        origin: str,
-        name: str,
-        lifetime_seconds: int,
-        server_time_ms: int,
-        mode: RoutingMode = RoutingMode.DIRECT,
-        clock: Callable[[], int] = wall_clock_ms,
-        join_rule: JoinRule = JoinRule.OPEN,
-    ) -> RoomSession:
-        """A creator's session: fresh link shard, server shard and genesis."""
-        link_shard, server_shard = os.urandom(32), os.urandom(32)
-        member = MemberKeys.generate()
-        keys = derive_link_keys(link_shard)
-        genesis = Genesis.sign(
-            GenesisBody(
-                room_id=keys.room_id,
-                origin=origin,
-                auth_pk=keys.auth_pk,
-                owner_ed_pk=member.ed_pk,
-                owner_x_pk=member.x_pk,
-                join_rule=join_rule,
-                routing_mode=mode,
-                expires_at=server_time_ms // 1000 + lifetime_seconds,
-                vcommit=keys.vcommit(server_shard),
-            ),
-            member.signing_key,
-            keys.auth_key(),
-        )
-        session = cls(origin, Link(link_shard, genesis.genesis_hash), name, member, clock)
-        session._pending = (genesis, server_shard)
-        return session
-
-    # Handshake ------------------------------------------------------------------
-
-    def create_frame(self, challenge: bytes) -> bytes:
-        """CREATE for the room ``new_room`` prepared."""
-        if self._pending is None:
-            raise RuntimeError("only a session made by new_room() creates a room")
-        genesis, server_shard = self._pending
-        return CreateFrame(genesis.raw, server_shard, self._join_signature(challenge)).encode()
-
-    def join_frame(self, challenge: bytes) -> bytes:
-        """JOIN proving knowledge of the link for this challenge, with our keys' binding."""
-        return JoinFrame(
-            self.keys.room_id, self.member.ed_pk, self.binding(), self._join_signature(challenge)
-        ).encode()
-
-    def binding(self) -> Binding:
-        """Our X25519 key, signed by our member key and by the link's auth key."""
-        return Binding.make(
-            self.member.signing_key, self.keys.auth_key(), self.keys.room_id, self.member.x_pk
-        )
-
-    def _join_signature(self, challenge: bytes) -> bytes:
-        return sign_join(
-            self.keys.auth_key(),
-            self.origin,
-            self.keys.room_id,
-            challenge,
-            self.member.ed_pk,
-            self.member.x_pk,
-        )
-
-    def accept_created(self) -> None:
-        """The relay stored the room: enter it as its owner."""
-        if self._pending is None:
-            raise RuntimeError("no room was being created")
-        genesis, server_shard = self._pending
-        self._pending = None
-        self._enter(genesis, server_shard)
-
-    def redeem_frame(self, head: bytes) -> bytes:
-        """A REDEEM on ``head`` (from the relay's INVITE_REQUIRED), proving the link's ticket."""
-        if self.link.ticket is None:
-            raise RuntimeError("this room admits by invitation: open it with an invite link")
-        ticket_pk = ticket_key(self.link.ticket).public_key
-        now = self.clock()
-        proof = sign_redeem(
-            self.link.ticket, self.keys.room_id, self.member.ed_pk, self.member.x_pk, now
-        )
-        payload = Redeem(ticket_pk, self.member.x_pk, now, proof).encode()
-        event = GovernanceEvent.create(
-            EventKind.REDEEM, self.keys.room_id, head, self.member.signing_key, payload
-        )
-        return EventFrame(event.raw).encode()
-
-    def accept_welcome(self, frame: bytes) -> int:
-        """Check the genesis and server shard against the link, then enter the room.
-
-        Returns how many GOVERNANCE frames (the room's log) follow the WELCOME:
-        hand them to ``catch_up`` together, then send what ``entered`` returns.
-        """
-        welcome = WelcomeFrame.decode(frame)
-        genesis = verify_genesis_for_link(
-            welcome.genesis,
-            welcome.server_shard,
-            self.keys,
-            self.link.genesis_hash,
-            self.origin,
-            self.clock() // 1000,
-        )
-        self._enter(genesis, welcome.server_shard)
-        return welcome.log_length
+    # Entering (after CREATED, or a WELCOME and its log) ----------------------------
 
     def catch_up(self, frames: list[bytes]) -> tuple[list[Event], list[bytes]]:
         """The log that follows a WELCOME, merged at once (one walk, not one per event)."""
@@ -254,7 +138,7 @@ class RoomSession:
         BIND the log already forbids (a full room) is refused here, before it is
         sent: that refusal comes back as an event, as the relay's would.
         """
-        membership = self._membership()
+        membership = self.membership
         if membership.is_member(self.member.ed_pk):
             return [], self._introduction()
         state = membership.state
@@ -269,28 +153,13 @@ class RoomSession:
     def _introduction(self) -> list[bytes]:
         """Hello asking for answers once we hold the current epoch; else a hello in the newest
         epoch we hold, which an admin answers with a KEYSHARE (PROTOCOL §8.6)."""
-        membership = self._membership()
+        membership = self.membership
         if membership.current is not None:
             self.introduced = True
             return [self.hello(wants_reply=True)]
         if self._asked_epoch != membership.state.epoch:
             return [self.hello(wants_reply=False)]
         return []
-
-    def _enter(self, genesis: Genesis, server_shard: bytes) -> None:
-        same = self.genesis is not None and genesis.raw == self.genesis.raw
-        if self.membership is not None and same:
-            return  # reconnecting to the same room keeps our log, epochs and replay memory
-        self.genesis = genesis
-        self.server_shard = server_shard
-        secret = room_secret(self.link.link_shard, server_shard, self.link.genesis_hash)
-        epoch0 = first_epoch(secret)
-        now = self.clock()
-        self.membership = Membership(genesis, epoch0, self.member, now)
-        self.outbox = Outbox(genesis.body.room_id, self.member.signing_key)
-        self.guard = ReplayGuard(now)
-        self.members = {self.member.ed_pk: self.me}
-        self._head_since_ms = now
 
     # In the room ----------------------------------------------------------------
 
@@ -300,16 +169,16 @@ class RoomSession:
 
     @property
     def mode(self) -> RoutingMode:
-        return self._genesis().body.routing_mode
+        return self.genesis.body.routing_mode
 
     @property
     def expires_at(self) -> int:
-        return self._genesis().body.expires_at
+        return self.genesis.body.expires_at
 
     @property
     def is_owner(self) -> bool:
         """Whether this member's key is the genesis owner's (only it may end the room)."""
-        return self.genesis is not None and self.genesis.body.owner_ed_pk == self.member.ed_pk
+        return self.genesis.body.owner_ed_pk == self.member.ed_pk
 
     def hello(self, wants_reply: bool, epoch: EpochKeys | None = None) -> bytes:
         """An envelope introducing this member, in the newest epoch it holds.
@@ -317,8 +186,8 @@ class RoomSession:
         A member behind on keys says hello in an older epoch; an admin answers
         with a KEYSHARE sealed to the key the log binds to it (PROTOCOL §8.6).
         """
-        epoch = epoch or self._epoch()
-        self._asked_epoch = self._membership().state.epoch
+        epoch = epoch or self.epoch
+        self._asked_epoch = self.membership.state.epoch
         bind = epoch.bind_tag(self.keys.room_id, self.member.ed_pk, self.member.x_pk)
         body = Hello(self.member.x_pk, bind, self.name, wants_reply).encode()
         return self._seal(InnerKind.HELLO, body, epoch)
@@ -338,8 +207,8 @@ class RoomSession:
         # Above both the last number and the clock: a reloaded client that keeps
         # its member key must not reuse numbers receivers already saw.
         self.seq = max(self.seq + 1, now)
-        plaintext = Plaintext(kind, self.member.ed_pk, self.seq, self._membership().head, now, body)
-        return seal(epoch or self._epoch(), self.keys.room_id, plaintext, self.mode)
+        plaintext = Plaintext(kind, self.member.ed_pk, self.seq, self.membership.head, now, body)
+        return seal(epoch or self.epoch, self.keys.room_id, plaintext, self.mode)
 
     def receive(self, frame: bytes) -> tuple[list[Event], list[bytes]]:
         """Events from a relayed frame, and frames to send in answer.
@@ -367,7 +236,7 @@ class RoomSession:
     def _knock(self, knock: KnockFrame) -> list[Event]:
         """A newcomer waits: shown only if the link's auth key vouches for its keys, so a
         relay cannot make admins let in keys it invented."""
-        state = self._membership().state
+        state = self.membership.state
         if not knock.binding.valid(state.room_id, state.auth_pk, knock.ed_pk):
             return []
         if knock.ed_pk in state.members or knock.ed_pk in state.removed:
@@ -376,13 +245,13 @@ class RoomSession:
         return [KnockReceived(knock.ed_pk, knock.binding.x_pk)]
 
     def _envelope(self, frame: bytes) -> tuple[list[Event], list[bytes]]:
-        membership = self._membership()
+        membership = self.membership
         try:
             epoch, plaintext = open_envelope(frame, self.keys.room_id, self.mode, membership.epochs)
             if plaintext.sender == self.member.ed_pk:
                 # The relay never returns our own frames; one that comes back is an echo.
                 raise ProtocolError("own-frame")
-            self._guard().accept(epoch.epoch_id, plaintext, self.clock())
+            self.guard.accept(epoch.epoch_id, plaintext, self.clock())
         except ProtocolError as error:
             if error.code == "unknown-epoch":
                 return self._unknown_epoch(int.from_bytes(frame[2:6], "big"))
@@ -413,7 +282,7 @@ class RoomSession:
     ) -> tuple[list[Event], list[bytes]] | None:
         """A sender in an older epoch or with an older head lacks events we hold: push them
         (sealed in the epoch it can read) and say so, once per sender and head of ours."""
-        membership = self._membership()
+        membership = self.membership
         current = membership.current
         old_epoch = current is not None and epoch.counter < current.counter
         if not old_epoch and not membership.is_behind(plaintext.head):
@@ -432,7 +301,7 @@ class RoomSession:
     def _hidden(self, epoch: EpochKeys, plaintext: Plaintext) -> bool:
         """A message in an older epoch, well after we took the current one: a removed member
         may have read it, so it is not shown as if nothing happened."""
-        membership = self._membership()
+        membership = self.membership
         current, since = membership.current, membership.current_since_ms()
         if current is None or since is None or epoch.counter >= current.counter:
             return False
@@ -442,7 +311,7 @@ class RoomSession:
     def _unknown_epoch(self, counter: int) -> tuple[list[Event], list[bytes]]:
         """Envelopes sealed in an epoch our log has not reached: ask members for the events
         we lack, and stop sending until we catch up (a withheld REKEY)."""
-        membership = self._membership()
+        membership = self.membership
         before = self._governance_view()
         if not membership.saw_unknown_epoch(counter) or counter in self._asked_catch_up:
             return [], []
@@ -456,7 +325,7 @@ class RoomSession:
         if kind is InnerKind.HELLO:
             return self._hello(sender, epoch, Hello.decode(plaintext.body))
         if kind is InnerKind.GOV_REQUEST:
-            membership = self._membership()
+            membership = self.membership
             head = plaintext.body
             known = head == CATCH_UP or membership.knows(head)
             bodies = self.sync.answer(
@@ -477,7 +346,7 @@ class RoomSession:
     def _hello(
         self, sender: bytes, epoch: EpochKeys, hello: Hello
     ) -> tuple[list[Event], list[bytes]]:
-        membership = self._membership()
+        membership = self.membership
         # Keys come from the signed log only: a hello naming another key is a forgery
         # (any holder of the epoch can make its bind tag), never a key change.
         if hello.x_pk != membership.bound_key(sender):
@@ -502,7 +371,7 @@ class RoomSession:
 
     def _merge(self, raws: list[bytes]) -> tuple[list[Event], list[bytes]]:
         """Take events from the relay or a member; act on what they change."""
-        membership, outbox = self._membership(), self._outbox()
+        membership, outbox = self.membership, self.outbox
         before = self._governance_view()
         behind = membership.current is None
         head = membership.head
@@ -534,27 +403,27 @@ class RoomSession:
         return events, frames
 
     def _refused(self, refused: RefusedFrame) -> tuple[list[Event], list[bytes]]:
-        membership = self._membership()
-        frames = self._outbox().refused(
+        membership = self.membership
+        frames = self.outbox.refused(
             refused.reason, refused.head, membership.knows, membership.state, membership.head
         )
         return self._refusals(), frames
 
     def _refusals(self) -> list[Event]:
-        refusals = self._outbox().take_refusals()
+        refusals = self.outbox.take_refusals()
         if any(refusal.kind is EventKind.REKEY for refusal in refusals):
-            self._membership().abandon_rekey()
+            self.membership.abandon_rekey()
         return [ActionRefused(refusal.kind, refusal.reason) for refusal in refusals]
 
     def _settled_knocks(self) -> list[bytes]:
-        state = self._membership().state
+        state = self.membership.state
         settled = [key for key in self.knocks if key in state.members or key in state.removed]
         for key in settled:
             del self.knocks[key]
         return settled
 
     def _governance_view(self) -> GovernanceChanged:
-        membership = self._membership()
+        membership = self.membership
         return GovernanceChanged(
             membership.head,
             membership.phrase,
@@ -565,13 +434,13 @@ class RoomSession:
         )
 
     def _push(self, kind: EventKind, payload: bytes) -> list[bytes]:
-        membership = self._membership()
-        return self._outbox().push(kind, payload, membership.state, membership.head)
+        membership = self.membership
+        return self.outbox.push(kind, payload, membership.state, membership.head)
 
     def tick(self) -> list[bytes]:
         """Frames a timer should send: a re-key when the kicking admin went quiet."""
         frames: list[bytes] = []
-        for duty in self._membership().tick(self.clock()):
+        for duty in self.membership.tick(self.clock()):
             frames += self._push(duty.kind, duty.payload)
         return frames
 
@@ -608,7 +477,7 @@ class RoomSession:
     def kick(self, target: bytes, keep_rule: bool = False) -> list[bytes]:
         """Remove a member and re-key. An open room switches to approval unless
         ``keep_rule``: otherwise the link alone would let the kicked back in."""
-        is_open = self._membership().state.join_rule is JoinRule.OPEN
+        is_open = self.membership.state.join_rule is JoinRule.OPEN
         new_rule = JoinRule.APPROVAL if is_open and not keep_rule else None
         return self._push(EventKind.KICK, Kick(target, new_rule).encode())
 
@@ -632,22 +501,23 @@ class RoomSession:
     # The governance view ------------------------------------------------------------
 
     @property
-    def epoch(self) -> EpochKeys | None:
-        """The epoch this member seals in (None before it enters a room)."""
-        return None if self.membership is None else self._epoch()
+    def epoch(self) -> EpochKeys:
+        """The epoch to seal in: the current one, or the newest held while behind (the log
+        may have moved to keys we lack, so ``membership.current`` alone may be None)."""
+        return self.membership.current or self.membership.latest
 
     @property
     def state(self) -> RoomState:
-        return self._membership().state
+        return self.membership.state
 
     @property
     def phrase(self) -> str:
         """The safety phrase members compare out of band."""
-        return self._membership().phrase
+        return self.membership.phrase
 
     @property
     def sending_paused(self) -> bool:
-        return self._membership().sending_paused
+        return self.membership.sending_paused
 
     def role_of(self, ed_pk: bytes) -> str:
         """owner, admin or member, as the merged log says."""
@@ -655,28 +525,3 @@ class RoomSession:
         if ed_pk == state.owner:
             return "owner"
         return "admin" if ed_pk in state.admins else "member"
-
-    def _genesis(self) -> Genesis:
-        if self.genesis is None:
-            raise RuntimeError("not in a room yet")
-        return self.genesis
-
-    def _membership(self) -> Membership:
-        if self.membership is None:
-            raise RuntimeError("not in a room yet")
-        return self.membership
-
-    def _outbox(self) -> Outbox:
-        if self.outbox is None:
-            raise RuntimeError("not in a room yet")
-        return self.outbox
-
-    def _epoch(self) -> EpochKeys:
-        """The epoch to seal in: the current one, or the newest held while behind."""
-        membership = self._membership()
-        return membership.current or membership.latest
-
-    def _guard(self) -> ReplayGuard:
-        if self.guard is None:
-            raise RuntimeError("not in a room yet")
-        return self.guard

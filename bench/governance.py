@@ -38,6 +38,7 @@ import matplotlib.pyplot as plt
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Origin
 
+from atopos_client.admission import Admission
 from atopos_client.session import RoomSession
 from atopos_protocol.frames import ChallengeFrame, EventFrame, Kind
 from atopos_protocol.governance.events import Event, EventKind
@@ -86,18 +87,17 @@ class Room:
 
     def __init__(self, socket: ClientConnection, session: RoomSession) -> None:
         self.socket, self.session = socket, session
-        self.head = session.genesis.event_id if session.genesis else b""
+        self.head = session.genesis.event_id
         self.length = 0
         self.toggle = 0
 
     @classmethod
     async def create(cls, origin: str) -> Room:
         socket, challenge = await _open(origin)
-        session = RoomSession.new_room(origin, "bench", 3600, int(time.time() * 1000))
-        await socket.send(session.create_frame(challenge))
+        admission = Admission.new_room(origin, "bench", 3600, int(time.time() * 1000))
+        await socket.send(admission.create_frame(challenge))
         await _until(socket, Kind.CREATED)
-        session.accept_created()
-        return cls(socket, session)
+        return cls(socket, admission.accept_created())
 
     async def append(self) -> float:
         """One SET_JOIN_RULE (open <-> approval) appended; seconds until its echo."""
@@ -126,12 +126,13 @@ class Room:
     async def join(self) -> tuple[float, float]:
         """A newcomer's JOIN: seconds to the WELCOME, and to the log's last frame."""
         socket, challenge = await _open(self.session.origin)
-        newcomer = RoomSession(self.session.origin, self.session.link, "newcomer")
+        newcomer = Admission(self.session.origin, self.session.link, "newcomer")
         started = time.perf_counter()
         await socket.send(newcomer.join_frame(challenge))
         welcome = await _until(socket, Kind.WELCOME)
         welcomed = time.perf_counter() - started
-        for _ in range(newcomer.accept_welcome(welcome)):
+        _, log_length = newcomer.accept_welcome(welcome)
+        for _ in range(log_length):
             await _until(socket, Kind.GOVERNANCE)
         ready = time.perf_counter() - started
         await socket.close()

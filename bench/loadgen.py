@@ -1,7 +1,7 @@
 """One asyncio load generator for every variant, speaking real protocol envelopes.
 
 On the Atopos relay, rooms are created and joined through the Python client's
-RoomSession (genesis, join proofs, welcome checks). Every variant then carries
+Admission (genesis, join proofs, welcome checks). Every variant then carries
 the same sealed 1 KiB envelopes. A delivery's latency is matched by the
 envelope's nonce, so receivers need not decrypt. Every loop is bounded in
 time and count, and everything stays on loopback.
@@ -20,7 +20,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
-from atopos_client.session import RoomSession
+from atopos_client.admission import Admission
 from atopos_protocol.frames import ChallengeFrame, Kind
 from bench.servers import Variant
 
@@ -110,19 +110,19 @@ async def _challenge(socket: ClientConnection) -> ChallengeFrame:
 async def _atopos_room(variant: Variant, room: int, size: int) -> list[Member]:
     socket = await _open(variant, "", room * size)
     challenge = await _challenge(socket)
-    creator = RoomSession.new_room(variant.origin, f"r{room}", 3600, challenge.server_time_ms)
-    await socket.send(creator.create_frame(challenge.challenge))
+    admission = Admission.new_room(variant.origin, f"r{room}", 3600, challenge.server_time_ms)
+    await socket.send(admission.create_frame(challenge.challenge))
     if bytes(await socket.recv())[1] != Kind.CREATED:
         raise RuntimeError("room creation refused")
-    creator.accept_created()
+    creator = admission.accept_created()
     sessions, sockets = [creator], [socket]
     for index in range(1, size):
         joiner_socket = await _open(variant, "", room * size + index)
         joiner_challenge = await _challenge(joiner_socket)
-        joiner = RoomSession(variant.origin, creator.link, f"m{index}")
+        joiner = Admission(variant.origin, creator.link, f"m{index}")
         await joiner_socket.send(joiner.join_frame(joiner_challenge.challenge))
-        joiner.accept_welcome(bytes(await joiner_socket.recv()))
-        sessions.append(joiner)
+        joined, _ = joiner.accept_welcome(bytes(await joiner_socket.recv()))
+        sessions.append(joined)
         sockets.append(joiner_socket)
     return [
         Member(sock, [session.text(BODY) for _ in range(FRAMES_PER_MEMBER)])
@@ -156,8 +156,8 @@ async def connect_swarm(variant: Variant, rooms: int, size: int, concurrency: in
 
 def _sealed_envelopes() -> list[bytes]:
     """Real envelopes for relays that do not speak the handshake (sealed offline)."""
-    session = RoomSession.new_room("http://localhost", "bench", 3600, int(time.time() * 1000))
-    session.accept_created()
+    admission = Admission.new_room("http://localhost", "bench", 3600, int(time.time() * 1000))
+    session = admission.accept_created()
     return [session.text(BODY) for _ in range(FRAMES_PER_MEMBER * 8)]
 
 

@@ -39,8 +39,6 @@ def forged_hello(
     """A hello in ``as_member``'s name carrying ``x_pk``, sealed by someone holding ``epoch``
     (its bind tag is valid: anyone holding the epoch can compute one)."""
     epoch = epoch or forger.epoch
-    assert epoch is not None
-    assert forger.membership is not None
     room_id = forger.keys.room_id
     body = Hello(x_pk, epoch.bind_tag(room_id, as_member, x_pk), "Bob", False).encode()
     now = forger.clock()
@@ -50,8 +48,6 @@ def forged_hello(
 
 def forged_text(forger: RoomSession, as_member: bytes, text: str, seq: int) -> bytes:
     """A text in ``as_member``'s name with any sequence number the forger likes."""
-    assert forger.epoch is not None
-    assert forger.membership is not None
     now = forger.clock()
     plaintext = Plaintext(
         InnerKind.TEXT, as_member, seq, forger.membership.head, now, text.encode("utf-8")
@@ -61,7 +57,6 @@ def forged_text(forger: RoomSession, as_member: bytes, text: str, seq: int) -> b
 
 def appended(session: RoomSession, kind: EventKind) -> list[Event]:
     """The events of ``kind`` in ``session``'s accepted log, in order."""
-    assert session.membership is not None
     return [event for event in session.membership.resolution.accepted if event.kind is kind]
 
 
@@ -75,7 +70,6 @@ async def only_members_read(sender: Peer, receiver: Peer, thief: Peer, text: str
 
 def readable_by(thief: RoomSession, frame: bytes) -> str | None:
     """The text of an envelope the removed member can open with what it holds, if any."""
-    assert thief.membership is not None
     try:
         _, plaintext = open_envelope(frame, thief.keys.room_id, thief.mode, thief.membership.epochs)
     except ProtocolError:
@@ -86,7 +80,6 @@ def readable_by(thief: RoomSession, frame: bytes) -> str | None:
 def epochs_the_thief_can_take(thief: RoomSession, events: list[Event]) -> list[EpochKeys]:
     """Every epoch the removed member opens from REKEY and KEYSHARE events, trying every
     entry as if it were the recipient, with its own X25519 secret and every epoch it holds."""
-    assert thief.membership is not None
     room_id, secret = thief.keys.room_id, thief.member.x_secret
     rekeys = [p for p in map(parse_payload, events) if isinstance(p, Rekey)]
     shares = [p for p in map(parse_payload, events) if isinstance(p, KeyShare)]

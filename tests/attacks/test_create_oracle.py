@@ -14,8 +14,8 @@ import time
 
 import pytest
 
+from atopos_client.admission import Admission
 from atopos_client.keys import MemberKeys, derive_link_keys
-from atopos_client.session import RoomSession
 from atopos_protocol.frames import CloseCode, CreateFrame
 from atopos_protocol.genesis import Genesis
 from atopos_protocol.joinproof import sign_join
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 async def create_for(room_id: bytes) -> tuple[int, list[bytes]]:
     """Mallory's best CREATE for ``room_id`` without its link: a genesis naming that id,
     signed by keys she holds. Returns the close code and every frame before it."""
-    template = RoomSession.new_room(ORIGIN, "Mallory", 3600, int(time.time() * 1000))
+    template = Admission.new_room(ORIGIN, "Mallory", 3600, int(time.time() * 1000))
     genesis, shard = template._pending  # type: ignore[misc]
     auth = SigningKey(os.urandom(32))
     owner = MemberKeys.generate()

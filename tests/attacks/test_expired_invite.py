@@ -36,8 +36,7 @@ async def test_mallory_cannot_redeem_an_expired_invite_by_backdating_it(relay):
     mallory = await Peer.knock(alice.session, "Mallory", ticket=ticket)
     required = await mallory.socket.receive_from()
     assert required[1] == Kind.INVITE_REQUIRED
-    session = mallory.session
-    room_id, me = session.keys.room_id, session.member
+    room_id, me = mallory.admission.keys.room_id, mallory.admission.member
     proof = sign_redeem(ticket, room_id, me.ed_pk, me.x_pk, 0)
     payload = Redeem(ticket_key(ticket).public_key, me.x_pk, 0, proof).encode()
     event = Event.create(EventKind.REDEEM, room_id, required[2:34], me.signing_key, payload)
@@ -60,7 +59,7 @@ async def test_an_honest_redemption_before_expiry_still_works(relay):
     await alice.pump(GovernanceChanged)
     bob = await Peer.knock(alice.session, "Bob", ticket=ticket_of(url))
     required = await bob.socket.receive_from()
-    await bob.send(bob.session.redeem_frame(required[2:34]))
+    await bob.send(bob.admission.redeem_frame(required[2:34]))
     await bob.welcomed(await bob.socket.receive_from())
     assert bob.key in bob.session.state.members
     await alice.socket.disconnect()

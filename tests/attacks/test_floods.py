@@ -16,7 +16,7 @@ import pytest
 from atopos_protocol.frames import CloseCode, CreateFrame, Kind, RefusedFrame
 from atopos_protocol.join_rules import JoinRule
 from rooms.consumers import MAX_WAITING_KNOCKS
-from tests.rooms.peers import Peer, closed_with, new_session, open_socket, set_policy
+from tests.rooms.peers import Peer, closed_with, new_admission, open_socket, set_policy
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,11 +32,11 @@ async def test_junk_creates_do_not_spend_the_create_budget(relay):
         assert await closed_with(socket) == CloseCode.CREATE_REFUSED
     for _ in range(2):
         socket, challenge = await open_socket()
-        await socket.send_to(bytes_data=new_session().create_frame(challenge))
+        await socket.send_to(bytes_data=new_admission().create_frame(challenge))
         assert (await socket.receive_from())[1] == Kind.CREATED
         await socket.disconnect()
     socket, challenge = await open_socket()
-    await socket.send_to(bytes_data=new_session().create_frame(challenge))
+    await socket.send_to(bytes_data=new_admission().create_frame(challenge))
     assert await closed_with(socket) == CloseCode.RATE_LIMITED
 
 

@@ -51,7 +51,7 @@ async def test_a_knock_naming_another_x25519_key_is_not_shown(relay):
     await bob.socket.receive_from()
     alice.withheld.append(lambda frame: frame[1:2] == b"\x87")
     await alice.settle()
-    real = bob.session.binding()
+    real = bob.admission.binding()
     swapped = Binding(MemberKeys.generate().x_pk, real.member_sig, real.link_sig)
     alice.injected.append(KnockFrame(bob.key, swapped).encode())
     assert await alice.settle() == []

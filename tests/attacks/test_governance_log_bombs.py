@@ -35,7 +35,6 @@ async def refusal_of(peer: Peer, event: Event) -> str:
 
 def signed_by(peer: Peer, kind: EventKind, payload: bytes, parent: bytes | None = None) -> Event:
     session = peer.session
-    assert session.membership is not None
     head = parent if parent is not None else session.membership.head
     return Event.create(kind, session.keys.room_id, head, session.member.signing_key, payload)
 
@@ -79,7 +78,6 @@ def _unsigned_event(peer: Peer, payload: bytes) -> bytes:
     """An event-shaped frame body too large for Event.create (which refuses it): the relay
     must refuse it by size before it decodes or verifies anything."""
     session = peer.session
-    assert session.membership is not None
     return (
         bytes([2, EventKind.REKEY])
         + session.keys.room_id

@@ -62,7 +62,7 @@ async def test_a_member_who_held_the_end_exposes_a_revived_room(alice, bob, redi
 
     socket, challenge = await open_socket()
     bob.socket = socket
-    await socket.send_to(bytes_data=bob.session.join_frame(challenge))
+    await socket.send_to(bytes_data=bob.admission.join_frame(challenge))
     await bob.welcomed(await socket.receive_from(), require_listed=False)
     await carol.say("is anyone here?")
     await bob.settle()

@@ -37,14 +37,14 @@ async def test_a_redeem_on_a_head_the_relay_moved_past_admits_nobody(relay):
     await alice.pump(GovernanceChanged)
     new_head = alice.session.membership.head
 
-    await mallory.send(mallory.session.redeem_frame(old_head))
+    await mallory.send(mallory.admission.redeem_frame(old_head))
     again = await mallory.socket.receive_from()
 
     assert (again[1], again[2:34]) == (Kind.INVITE_REQUIRED, new_head)
     assert old_head != new_head
     assert await alice.nothing_arrives()
     assert mallory.key not in alice.session.state.members
-    await mallory.send(mallory.session.redeem_frame(new_head))
+    await mallory.send(mallory.admission.redeem_frame(new_head))
     await mallory.welcomed(await mallory.socket.receive_from())
     assert mallory.key in mallory.session.state.members
     await alice.socket.disconnect()

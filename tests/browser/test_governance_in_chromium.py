@@ -6,10 +6,10 @@ import json
 
 import pytest
 
+from atopos_client.admission import Admission
 from atopos_client.envelope import open_envelope
 from atopos_client.keys import MemberKeys
 from atopos_client.link import Link
-from atopos_client.session import RoomSession
 from atopos_protocol.errors import ProtocolError
 from atopos_protocol.frames import Kind
 from tests.support.room_pages import (
@@ -132,8 +132,8 @@ def test_a_removed_member_is_shown_out_and_cannot_read_what_follows(chromium, si
 
     origin, link_value = site.url("").rstrip("/"), Link.parse_fragment(stored["fragment"])
     keys = MemberKeys(bytes.fromhex(stored["edSeed"]), bytes.fromhex(stored["xSecret"]))
-    bob = RoomSession(origin, link_value, "Bob", member=keys)
-    bob.accept_welcome(next(frame for frame in bob_frames if frame[1] == Kind.WELCOME))
+    welcome = next(frame for frame in bob_frames if frame[1] == Kind.WELCOME)
+    bob, _ = Admission(origin, link_value, "Bob", member=keys).accept_welcome(welcome)
     epochs = bob.membership.epochs
 
     def opens(frame: bytes) -> bool:

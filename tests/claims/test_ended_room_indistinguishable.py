@@ -32,10 +32,10 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
+from atopos_client.admission import Admission
 from atopos_client.connection import RoomClient, socket_url
 from atopos_client.keys import MemberKeys, derive_link_keys
 from atopos_client.link import Link, split_link_url
-from atopos_client.session import RoomSession
 from atopos_protocol.frames import ChallengeFrame, CloseCode, CreateFrame
 from atopos_protocol.genesis import Genesis
 from atopos_protocol.joinproof import sign_join
@@ -72,7 +72,7 @@ Probe = Callable[[str, bytes], bytes]
 
 def join_with(link: Link) -> Probe:
     """A valid JOIN with ``link``."""
-    return lambda origin, challenge: RoomSession(origin, link, "probe").join_frame(challenge)
+    return lambda origin, challenge: Admission(origin, link, "probe").join_frame(challenge)
 
 
 def create_without_link(room_id: bytes) -> Probe:
@@ -80,7 +80,7 @@ def create_without_link(room_id: bytes) -> Probe:
     keys of its own (the id is the hash of the real auth key, which only the link gives)."""
 
     def frame(origin: str, challenge: bytes) -> bytes:
-        template = RoomSession.new_room(origin, "probe", 3600, int(time.time() * 1000))
+        template = Admission.new_room(origin, "probe", 3600, int(time.time() * 1000))
         genesis, shard = template._pending  # type: ignore[misc]  # the creator's own genesis
         auth, owner = SigningKey(os.urandom(32)), MemberKeys.generate()
         body = replace(

@@ -34,10 +34,10 @@ from typing import TYPE_CHECKING
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from atopos_client.admission import Admission
 from atopos_client.connection import RoomClient
 from atopos_client.events import Event, MemberJoined, MessageReceived
 from atopos_client.link import split_link_url
-from atopos_client.session import RoomSession
 from atopos_protocol.frames import CloseCode, DeclineFrame
 from atopos_protocol.frames import Kind as FrameKind
 from atopos_protocol.join_rules import JoinRule
@@ -302,7 +302,7 @@ async def _redeem_flood(tenant: Tenant) -> Flood:
         if isinstance(opened, int):
             raise RuntimeError(f"no challenge: close {opened}")
         socket, challenge = opened
-        newcomer = RoomSession(origin, link, "newcomer")
+        newcomer = Admission(origin, link, "newcomer")
         try:
             await socket.send(newcomer.join_frame(challenge))
             first = await listen(

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from atopos_client.admission import Admission
 from atopos_client.connection import RoomClient
 from atopos_client.events import Event, MemberJoined, MessageReceived
 from atopos_client.session import RoomSession
@@ -247,7 +248,7 @@ async def _episode(episode: Episode, room: RoomSession, tally: Tally) -> None:
     socket, challenge = opened
     try:
         if episode.joins:
-            fuzzer = RoomSession(origin, room.link, "")
+            fuzzer = Admission(origin, room.link, "")
             await socket.send(fuzzer.join_frame(challenge))
             until = (FrameKind.WELCOME, FrameKind.REFUSED)
             heard = await listen(socket, 5.0, until=lambda f: len(f) > 1 and f[1] in until)

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from atopos_client.admission import Admission
 from atopos_client.connection import RoomClient
 from atopos_client.events import MemberJoined, MessageReceived, RoomClosed
 from atopos_client.link import split_link_url
@@ -173,13 +174,13 @@ async def _resend(client: RoomClient, frame: bytes) -> str:
     return await _answer(wire, since)
 
 
-async def _raw_join(session: RoomSession) -> tuple[RecordingConnection, str]:
-    """A socket on which ``session`` sent its JOIN, and how the handshake ended."""
-    opened = await challenged(session.origin)
+async def _raw_join(admission: Admission) -> tuple[RecordingConnection, str]:
+    """A socket on which ``admission`` sent its JOIN, and how the handshake ended."""
+    opened = await challenged(admission.origin)
     if isinstance(opened, int):
         raise RuntimeError(f"no challenge: close {opened}")
     socket, challenge = opened
-    await socket.send(session.join_frame(challenge))
+    await socket.send(admission.join_frame(challenge))
     until = (FrameKind.WELCOME, FrameKind.REFUSED, FrameKind.INVITE_REQUIRED)
     heard = await listen(socket, ANSWER_S, until=lambda f: len(f) > 1 and f[1] in until)
     if FrameKind.INVITE_REQUIRED in heard.kinds():
@@ -206,7 +207,7 @@ async def _join_proofs(alice: RoomClient, bob: RoomClient) -> list[Replay]:
     ]
     new_socket = _replay("join proof on a new socket", outcomes, ("close-4004",), True)
     # On its own socket, after the WELCOME: a second handshake.
-    carol = RoomSession(alice.session.origin, alice.session.link, "carol")
+    carol = Admission(alice.session.origin, alice.session.link, "carol")
     socket, first = await _raw_join(carol)
     try:
         (join,) = _sent_of(socket, FrameKind.JOIN)
@@ -229,7 +230,7 @@ async def _events(live: LiveEvidence, tenant: Tenant, alice: RoomClient, bob: Ro
     worked = _times_logged(live, tenant, room_id, raw) == 1
     outcomes = [await _resend(alice, frame), await _resend(bob, frame)]
     # The author again, from a new socket with the same member key.
-    back = RoomSession(alice.session.origin, alice.session.link, "alice", alice.session.member)
+    back = Admission(alice.session.origin, alice.session.link, "alice", alice.session.member)
     socket, entry = await _raw_join(back)
     try:
         await listen(socket, 0.3)  # the log that follows the WELCOME
@@ -258,7 +259,7 @@ async def _redeem(live: LiveEvidence, tenant: Tenant) -> Replay:
         room_id = owner.session.keys.room_id
         worked = _times_logged(live, tenant, room_id, raw) == 1
         origin, link = split_link_url(url)
-        socket, entry = await _raw_join(RoomSession(origin, link, "mallory"))
+        socket, entry = await _raw_join(Admission(origin, link, "mallory"))
         try:
             if entry != "invite-required":
                 raise RuntimeError(f"the invite room answered {entry}")
@@ -278,8 +279,6 @@ async def _redeem(live: LiveEvidence, tenant: Tenant) -> Replay:
 def _create_anew(session: RoomSession, challenge: bytes) -> bytes:
     """A CREATE for ``session``'s room, signed for ``challenge`` (what a link holder can make)."""
     genesis, shard = session.genesis, session.server_shard
-    if genesis is None or shard is None:
-        raise RuntimeError("the session created no room")
     member, keys = session.member, session.keys
     signature = sign_join(
         keys.auth_key(), session.origin, keys.room_id, challenge, member.ed_pk, member.x_pk
@@ -370,7 +369,7 @@ async def _rekeys(live: LiveEvidence, tenant: Tenant) -> list[Replay]:
         (frame,) = frames
         raw = EventFrame.decode(frame).event
         session, room_id = carol.session, alice.session.keys.room_id
-        worked = session.epoch is not None and session.epoch.counter == 1
+        worked = session.epoch.counter == 1
         anew = _resigned(alice.session, raw)
         relay = [
             await _resend(alice, frame),
@@ -394,13 +393,11 @@ async def _rekeys(live: LiveEvidence, tenant: Tenant) -> list[Replay]:
 
 
 def _head(session: RoomSession) -> bytes:
-    return session.membership.head if session.membership is not None else b""
+    return session.membership.head
 
 
 def _resigned(session: RoomSession, raw: bytes) -> bytes:
     """The REKEY's payload signed anew by its author on the current head."""
-    if session.membership is None:
-        raise RuntimeError("not in a room")
     old = Event.decode(raw)
     head = session.membership.head
     return Event.create(old.kind, old.room_id, head, session.member.signing_key, old.payload).raw

@@ -13,6 +13,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from atopos_client.admission import Admission
 from atopos_client.events import Event as SessionEvent
 from atopos_client.session import RoomSession
 from atopos_protocol.frames import EventFrame, Kind, WelcomeFrame
@@ -23,29 +24,31 @@ ORIGIN = "https://chat.example.org"
 
 def founded(name: str = "Alice", **options: object) -> RoomSession:
     """A creator's session whose room the relay (this double) accepted."""
-    session = RoomSession.new_room(ORIGIN, name, 3600, int(time.time() * 1000), **options)
-    session.accept_created()
-    return session
+    admission = Admission.new_room(ORIGIN, name, 3600, int(time.time() * 1000), **options)
+    return admission.accept_created()
 
 
 def joined(room: RoomSession, name: str, clock: Callable[[], int] | None = None) -> RoomSession:
     """A member who joined ``room`` with its link and got the log ``room`` holds."""
-    session = RoomSession(room.origin, room.link, name, clock=clock or room.clock)
-    assert room.server_shard is not None
-    assert room.genesis is not None
-    assert room.membership is not None
+    admission = Admission(room.origin, room.link, name, clock=clock or room.clock)
     log = room.membership.resolution.events
-    welcome = WelcomeFrame(room.server_shard, room.genesis.raw, len(log)).encode()
-    assert session.accept_welcome(welcome) == len(log)
+    session, log_length = admission.accept_welcome(welcome_into(room))
+    assert log_length == len(log)
     session.catch_up([governance_frame(raw) for raw in log])
     return session
+
+
+def welcome_into(room: RoomSession) -> bytes:
+    """The WELCOME an honest relay gives a newcomer to ``room``: its genesis, its server
+    shard, and the length of the log ``room`` holds."""
+    log = room.membership.resolution.events
+    return WelcomeFrame(room.server_shard, room.genesis.raw, len(log)).encode()
 
 
 def signed(
     session: RoomSession, kind: EventKind, payload: bytes, parent: bytes | None = None
 ) -> bytes:
     """An event ``session``'s member signs, on its head unless ``parent`` is given."""
-    assert session.membership is not None
     head = session.membership.head if parent is None else parent
     return Event.create(kind, session.keys.room_id, head, session.member.signing_key, payload).raw
 

@@ -67,7 +67,6 @@ class World:
         """Every epoch Mallory holds or can open from any REKEY or KEYSHARE the relay saw."""
         events = [Event.decode(raw) for raw in self.seen_events]
         keyed = [e for e in events if e.kind in (EventKind.REKEY, EventKind.KEYSHARE)]
-        assert self.mallory.membership is not None
         return [*self.mallory.membership.epochs.values(),
                 *epochs_the_thief_can_take(self.mallory, keyed)]  # fmt: skip
 

@@ -226,10 +226,10 @@ def test_a_row_holding_a_canary_or_a_client_address_fails_the_schema_scan(tmp_pa
 
 
 def test_a_server_shard_kept_after_the_end_makes_the_traffic_decryptable():
-    from atopos_client.session import RoomSession
+    from atopos_client.admission import Admission
 
-    creator = RoomSession.new_room("http://localhost", "Alice", 900, 1_700_000_000_000)
-    creator.accept_created()
+    admission = Admission.new_room("http://localhost", "Alice", 900, 1_700_000_000_000)
+    creator = admission.accept_created()
     frames = [WireFrame("python", "sent", creator.text("hello"))]
     link, shard = creator.link, creator.server_shard
     kept = [

@@ -11,10 +11,10 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
+from atopos_client.admission import Admission
 from atopos_client.connection import RoomClient
 from atopos_client.events import MessageReceived
 from atopos_client.link import split_link_url
-from atopos_client.session import RoomSession
 from atopos_protocol.frames import ChallengeFrame, CloseCode
 from bench.loadgen import connect_swarm
 from bench.servers import Process, Variant
@@ -36,7 +36,7 @@ async def join_without_reading(site: LiveSite, link: str):
     )  # fmt: skip
     challenge = ChallengeFrame.decode(await sloth.recv())
     origin, parsed = split_link_url(link)
-    member = RoomSession(origin, parsed, "Sloth")
+    member = Admission(origin, parsed, "Sloth")
     await sloth.send(member.join_frame(challenge.challenge))
     member.accept_welcome(await sloth.recv())
     return sloth

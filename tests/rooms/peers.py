@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from channels.testing import WebsocketCommunicator
 
+from atopos_client.admission import Admission
 from atopos_client.events import Event
 from atopos_client.session import RoomSession, wall_clock_ms
 from atopos_protocol import VERSION
@@ -64,24 +65,25 @@ async def set_policy(slug: str = "alpha", **fields: object) -> None:
     resolver.clear_cache()
 
 
-def new_session(lifetime: int = 3600, origin: str = ORIGIN, **options: object) -> RoomSession:
-    """A creator's session prepared against the current clock."""
-    return RoomSession.new_room(origin, "Alice", lifetime, int(time.time() * 1000), **options)
+def new_admission(lifetime: int = 3600, origin: str = ORIGIN, **options: object) -> Admission:
+    """A creator's admission prepared against the current clock."""
+    return Admission.new_room(origin, "Alice", lifetime, int(time.time() * 1000), **options)
 
 
-async def create_refusal(session: RoomSession) -> int:
-    """Send ``session``'s CREATE on a fresh socket and return the close code it gets."""
+async def create_refusal(admission: Admission) -> int:
+    """Send ``admission``'s CREATE on a fresh socket and return the close code it gets."""
     socket, challenge = await open_socket()
-    await socket.send_to(bytes_data=session.create_frame(challenge))
+    await socket.send_to(bytes_data=admission.create_frame(challenge))
     return await closed_with(socket)
 
 
 @dataclass
 class Peer:
-    """A member in a room."""
+    """A member in a room, or (after ``knock``) one asking to be let in."""
 
     socket: WebsocketCommunicator
-    session: RoomSession
+    admission: Admission
+    in_room: RoomSession | None = None  # set once the relay lets this member in
     sent: int = 0  # frames sent after the handshake (each spends the connection's budget)
     # A malicious relay's hand on what this member receives: frames it injects come first,
     # and frames any of the filters match never reach the member (see tests/attacks/).
@@ -100,23 +102,22 @@ class Peer:
     ) -> Peer:
         socket, challenge = await open_socket()
         now = int(time.time() * 1000)
-        session = RoomSession.new_room(ORIGIN, name, lifetime, now, mode, clock, rule)
-        await socket.send_to(bytes_data=session.create_frame(challenge))
+        admission = Admission.new_room(ORIGIN, name, lifetime, now, mode, clock, rule)
+        await socket.send_to(bytes_data=admission.create_frame(challenge))
         assert await socket.receive_from() == bytes([VERSION, Kind.CREATED])
-        session.accept_created()
-        peer = cls(socket, session)
+        peer = cls(socket, admission, admission.accept_created())
         await peer.enter()
         return peer
 
     @classmethod
     async def join(
         cls,
-        room: RoomSession,
+        room: RoomSession | Admission,
         name: str = "Bob",
         host: str = HOST,
         clock: Callable[[], int] = wall_clock_ms,
     ) -> Peer:
-        """Join the room ``room`` (another member's session) names, with its link."""
+        """Join the room ``room`` (another member's session or admission) names, with its link."""
         peer = await cls.knock(room, name, host, clock=clock)
         await peer.welcomed(await peer.socket.receive_from())
         return peer
@@ -124,7 +125,7 @@ class Peer:
     @classmethod
     async def knock(
         cls,
-        room: RoomSession,
+        room: RoomSession | Admission,
         name: str = "Bob",
         host: str = HOST,
         ticket: bytes | None = None,
@@ -132,23 +133,26 @@ class Peer:
     ) -> Peer:
         """Send JOIN with ``room``'s link (an invite link if ``ticket``); nothing read yet."""
         socket, challenge = await open_socket(host, f"http://{host}")
-        session = RoomSession(room.origin, room.link.with_ticket(ticket), name, clock=clock)
-        await socket.send_to(bytes_data=session.join_frame(challenge))
-        return cls(socket, session)
+        admission = Admission(room.origin, room.link.with_ticket(ticket), name, clock=clock)
+        await socket.send_to(bytes_data=admission.join_frame(challenge))
+        return cls(socket, admission)
 
     async def welcomed(self, welcome: bytes, require_listed: bool = True) -> None:
         """Enter after a WELCOME: read the log that follows it, then bind (an open room) or
         say hello, as a client does. In an open room, waits until the log lists us."""
-        log = [
-            await self.socket.receive_from() for _ in range(self.session.accept_welcome(welcome))
-        ]
+        self.in_room, log_length = self.admission.accept_welcome(welcome)
+        log = [await self.socket.receive_from() for _ in range(log_length)]
         _, replies = self.session.catch_up(log)
         await self.act(replies)
         await self.enter()
-        membership = self.session.membership
-        assert membership is not None
-        while require_listed and not membership.is_member(self.session.member.ed_pk):
+        while require_listed and not self.session.membership.is_member(self.key):
             await self.next_events()
+
+    @property
+    def session(self) -> RoomSession:
+        """The session in the room (a knocking peer has none: it holds only its admission)."""
+        assert self.in_room is not None, f"{self.admission.name} is not in the room"
+        return self.in_room
 
     async def enter(self) -> None:
         """Send what the session sends on entering (BIND or hello); keep what it saw."""
@@ -191,7 +195,7 @@ class Peer:
 
     @property
     def key(self) -> bytes:
-        return self.session.member.ed_pk
+        return self.admission.member.ed_pk
 
     async def settle(self, timeout: float = 0.3) -> list[Event]:
         """Handle everything that arrives until nothing has for ``timeout`` seconds."""

@@ -49,7 +49,7 @@ async def test_a_newcomer_knocks_and_admins_see_it(owner):
     bob = await Peer.knock(owner.session, "Bob")
     assert await bob.socket.receive_from() == bytes([VERSION, Kind.PENDING])
     knock = await owner.pump(KnockReceived)
-    assert (knock.ed_pk, knock.x_pk) == (bob.session.member.ed_pk, bob.session.member.x_pk)
+    assert (knock.ed_pk, knock.x_pk) == (bob.admission.member.ed_pk, bob.admission.member.x_pk)
 
 
 async def test_an_admitted_newcomer_gets_the_log_and_the_same_phrase(owner):
@@ -170,7 +170,7 @@ async def test_knocks_waiting_before_an_admin_arrives_are_shown_on_welcome(relay
     await alice.pump(KnockReceived)
     again = await Peer.knock(alice.session, "Alice again")  # same link, not a member
     await again.socket.receive_from()
-    assert (await alice.pump(KnockReceived)).ed_pk == again.session.member.ed_pk
+    assert (await alice.pump(KnockReceived)).ed_pk == again.key
 
 
 async def test_an_invite_room_asks_for_a_ticket(host):
@@ -191,7 +191,7 @@ async def redeem(peer: Peer) -> bytes:
     """Answer INVITE_REQUIRED with a REDEEM; the next frame the relay sends."""
     frame = await peer.socket.receive_from()
     assert frame[1] == Kind.INVITE_REQUIRED
-    await peer.send(peer.session.redeem_frame(frame[2:34]))
+    await peer.send(peer.admission.redeem_frame(frame[2:34]))
     return await peer.socket.receive_from()
 
 

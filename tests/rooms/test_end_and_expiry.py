@@ -7,8 +7,8 @@ import time
 
 import pytest
 
+from atopos_client.admission import Admission
 from atopos_client.events import MessageReceived
-from atopos_client.session import RoomSession
 from atopos_protocol.frames import CloseCode, EventFrame, Kind, RefusedFrame
 from atopos_protocol.governance.events import EventKind
 from atopos_protocol.governance.payloads import Empty
@@ -59,14 +59,14 @@ def _is_end(frame: bytes) -> bool:
 
 async def test_expiry_closes_every_socket_with_4001_and_redis_forgets(relay, redis_client):
     """A room stored to expire in two seconds: members are closed at expiry, keys are gone."""
-    session = RoomSession.new_room(ORIGIN, "Alice", 2, int(time.time() * 1000))
-    genesis, shard = session._pending
-    store = RoomStore(redis_for(session.keys.room_id), TenantNamespace("alpha"))
-    stored = StoredRoom(genesis.raw, shard, session.keys.auth_pk, genesis.body.routing_mode,
+    alice = Admission.new_room(ORIGIN, "Alice", 2, int(time.time() * 1000))
+    genesis, shard = alice._pending
+    store = RoomStore(redis_for(alice.keys.room_id), TenantNamespace("alpha"))
+    stored = StoredRoom(genesis.raw, shard, alice.keys.auth_pk, genesis.body.routing_mode,
                         genesis.body.expires_at * 1000, genesis.event_id)  # fmt: skip
-    assert await store.create(session.keys.room_id, stored)
-    bob = await Peer.join(session, "Bob")
+    assert await store.create(alice.keys.room_id, stored)
+    bob = await Peer.join(alice, "Bob")
     assert await closed_with(bob.socket, timeout=5) == CloseCode.ROOM_EXPIRED
     await asyncio.sleep(0.2)
-    room_hex = session.keys.room_id.hex().encode()
+    room_hex = alice.keys.room_id.hex().encode()
     assert [key for key in redis_client.scan_iter() if room_hex in key] == []

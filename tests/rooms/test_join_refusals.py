@@ -7,9 +7,9 @@ import os
 
 import pytest
 
+from atopos_client.admission import Admission
 from atopos_client.keys import MemberKeys
 from atopos_client.link import Link
-from atopos_client.session import RoomSession
 from atopos_protocol.binding import Binding
 from atopos_protocol.frames import CloseCode, JoinFrame
 from atopos_protocol.signatures import Prefix, SigningKey
@@ -31,8 +31,8 @@ async def refusal_of(frame_for_challenge, host: str = "alpha.localhost") -> tupl
 
 async def test_a_room_that_never_existed(relay):
     """A well-formed proof for a random link: 4004."""
-    session = RoomSession(ORIGIN, Link(os.urandom(32), os.urandom(16)), "Bob")
-    assert await refusal_of(session.join_frame) == (False, UNAVAILABLE)
+    bob = Admission(ORIGIN, Link(os.urandom(32), os.urandom(16)), "Bob")
+    assert await refusal_of(bob.join_frame) == (False, UNAVAILABLE)
 
 
 async def test_knowing_the_room_id_alone_gets_nothing(alice):
@@ -62,7 +62,7 @@ async def test_an_ended_room(alice):
     """After the owner ends the room, its link gets exactly what a missing room gets."""
     await alice.act(alice.session.end_room())
     assert await finally_closed_with(alice.socket) == CloseCode.ROOM_ENDED
-    late = RoomSession(alice.session.origin, alice.session.link, "Late")
+    late = Admission(alice.session.origin, alice.session.link, "Late")
     assert await refusal_of(late.join_frame) == (False, UNAVAILABLE)
 
 
@@ -71,17 +71,17 @@ async def test_a_room_whose_expiry_passed_on_the_relays_clock(alice, monkeypatch
     the relay's: her link gets exactly what a missing room gets, never a WELCOME."""
     past_expiry = alice.session.expires_at * 1000 + 1
     monkeypatch.setattr("rooms.consumers.now_ms", lambda: past_expiry)
-    late = RoomSession(alice.session.origin, alice.session.link, "Late")
+    late = Admission(alice.session.origin, alice.session.link, "Late")
     assert await refusal_of(late.join_frame) == (False, UNAVAILABLE)
 
 
 async def test_a_replayed_join_proof(alice):
     """A JOIN captured on one socket fails on another: the challenge differs."""
-    session = RoomSession(alice.session.origin, alice.session.link, "Bob")
+    bob = Admission(alice.session.origin, alice.session.link, "Bob")
     captured = {}
 
     def remember(challenge: bytes) -> bytes:
-        captured["frame"] = session.join_frame(challenge)
+        captured["frame"] = bob.join_frame(challenge)
         return captured["frame"]
 
     first, challenge = await open_socket()
@@ -94,10 +94,10 @@ async def test_a_replayed_join_proof(alice):
 async def test_an_expired_challenge(alice, monkeypatch):
     """A proof sent after the challenge's 30 s (here shortened) fails like a missing room."""
     monkeypatch.setattr("rooms.consumers.CHALLENGE_SECONDS", 0.2)
-    session = RoomSession(alice.session.origin, alice.session.link, "Slow")
+    slow = Admission(alice.session.origin, alice.session.link, "Slow")
     socket, challenge = await open_socket()
     await asyncio.sleep(0.3)
-    await socket.send_to(bytes_data=session.join_frame(challenge))
+    await socket.send_to(bytes_data=slow.join_frame(challenge))
     assert await closed_with(socket) == UNAVAILABLE
 
 
@@ -105,15 +105,15 @@ async def test_a_proof_made_for_another_tenant(alice):
     """Alice's room on alpha, joined through beta's host: proof and room both miss."""
     await asyncio.to_thread(lambda: make_tenant("beta", ["beta.localhost"]))
     for origin in ("http://alpha.localhost", "http://beta.localhost"):
-        session = RoomSession(origin, alice.session.link, "Bob")
-        assert await refusal_of(session.join_frame, host="beta.localhost") == (False, UNAVAILABLE)
+        bob = Admission(origin, alice.session.link, "Bob")
+        assert await refusal_of(bob.join_frame, host="beta.localhost") == (False, UNAVAILABLE)
     assert await asyncio.to_thread(TenantDomain.objects.count) == 2
 
 
 async def test_all_refusals_are_identical(alice):
     """Missing room, wrong proof and right room with wrong origin: byte-identical outcomes."""
-    missing = RoomSession(ORIGIN, Link(os.urandom(32), os.urandom(16)), "X")
-    wrong_origin = RoomSession("http://other.localhost", alice.session.link, "X")
+    missing = Admission(ORIGIN, Link(os.urandom(32), os.urandom(16)), "X")
+    wrong_origin = Admission("http://other.localhost", alice.session.link, "X")
     outcomes = {
         await refusal_of(missing.join_frame),
         await refusal_of(wrong_origin.join_frame),
@@ -124,5 +124,5 @@ async def test_all_refusals_are_identical(alice):
 
 async def test_a_second_handshake_is_refused(alice, bob):
     """Once in a room, another JOIN on the same socket is an unexpected frame."""
-    await bob.send(bob.session.join_frame(os.urandom(32)))
+    await bob.send(bob.admission.join_frame(os.urandom(32)))
     assert await closed_with(bob.socket) == CloseCode.UNEXPECTED_FRAME

@@ -85,7 +85,7 @@ async def test_the_kicked_member_cannot_walk_back_in(alice, bob, carol):
     await kick_bob(alice, bob, carol)
     assert alice.session.state.join_rule is JoinRule.APPROVAL
     socket, challenge = await open_socket()
-    await socket.send_to(bytes_data=bob.session.join_frame(challenge))
+    await socket.send_to(bytes_data=bob.admission.join_frame(challenge))
     refused = RefusedFrame.decode(await socket.receive_from())
     assert (refused.reason, await closed_with(socket)) == ("removed", CloseCode.ADMISSION_REFUSED)
     fresh = await Peer.knock(alice.session, "Bob")

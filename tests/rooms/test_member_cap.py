@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
+from atopos_client.admission import Admission
 from atopos_client.events import GovernanceChanged
-from atopos_client.session import RoomSession
 from atopos_protocol.frames import CloseCode, Kind
 from atopos_protocol.join_rules import JoinRule
 from tests.rooms.peers import Peer, open_socket, set_policy
@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 async def attempt_join(owner: Peer) -> int | str:
     """'in' when admitted, else the close code."""
     socket, challenge = await open_socket()
-    session = RoomSession(owner.session.origin, owner.session.link, "Guest")
-    await socket.send_to(bytes_data=session.join_frame(challenge))
+    guest = Admission(owner.session.origin, owner.session.link, "Guest")
+    await socket.send_to(bytes_data=guest.join_frame(challenge))
     message = await socket.receive_output(5)
     if message["type"] == "websocket.send" and message["bytes"][1] == Kind.WELCOME:
         return "in"

@@ -23,6 +23,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
+from atopos_client.admission import Admission
 from atopos_client.connection import (
     AdmissionRefused,
     HandshakeRefused,
@@ -32,7 +33,6 @@ from atopos_client.connection import (
 )
 from atopos_client.events import Event, GovernanceChanged
 from atopos_client.link import split_link_url
-from atopos_client.session import RoomSession
 from atopos_protocol.frames import ChallengeFrame, Kind, RefusedFrame
 from atopos_site.tenancy.namespace import TenantNamespace
 from tests.claims.live.wire import RecordingConnection, loopback_options
@@ -216,7 +216,7 @@ async def try_join(link_url: str, headers: dict[str, str] | None = None) -> str:
         return close_label(opened)
     socket, challenge = opened
     try:
-        await socket.send(RoomSession(origin, link, "").join_frame(challenge))
+        await socket.send(Admission(origin, link, "").join_frame(challenge))
         return outcome_of(await listen(socket, OPEN_TIMEOUT_S, until=entered))
     except ConnectionClosed as closed:
         return close_label(close_code(closed))
