@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { toHex } from '../../static/js/protocol/codec.js';
 import { EventKind, MAX_EVENT_SIZE, createEvent, eventId } from '../../static/js/protocol/governance/events.js';
 import { encode } from '../../static/js/protocol/governance/payloads.js';
-import { RoomSession } from '../../static/js/client/session.js';
+import { Admission } from '../../static/js/client/admission.js';
 import { ORIGIN, RelayDouble, founded, joined, signed } from './relay-double.js';
 
 /** A clock the test moves forward; all members share it. */
@@ -113,13 +113,13 @@ describe('invite tickets', () => {
     relay.publish();
     relay.run();
     clock.offset += 61_000;
-    const dave = RoomSession.fromFragment(ORIGIN, url.split('#')[1], 'Dave', undefined, clock);
+    const dave = Admission.fromFragment(ORIGIN, url.split('#')[1], 'Dave', undefined, clock);
     const redeem = dave.redeemFrame(alice.membership.head).subarray(2); // on the relay's INVITE_REQUIRED
     appendForAll(relay, redeem);
     for (const member of [alice, bob]) {
       assert.equal(member.state.joinRule, 'invite');
       assert.equal(member.membership.rejected.get(toHex(eventId(redeem))), 'invite-expired');
-      assert.equal(member.state.members.has(dave.me.id), false);
+      assert.equal(member.state.members.has(dave.memberId), false);
       assert.equal([...member.state.invites.values()][0].used, 0);
     }
   });

@@ -2,23 +2,24 @@
 // events reach only the sessions a test chooses (so it can equivocate).
 import { Kind, decodeGovernance, serverFrames } from '../../static/js/protocol/frames.js';
 import { createEvent } from '../../static/js/protocol/governance/events.js';
-import { RoomSession } from '../../static/js/client/session.js';
+import { Admission } from '../../static/js/client/admission.js';
 
 export const ORIGIN = 'https://chat.example.org';
 
 export function founded(name = 'Alice', options = {}) {
-  const session = RoomSession.newRoom({ origin: ORIGIN, name, lifetimeSeconds: 3600, serverTimeMs: Date.now(), ...options });
-  session.welcome = serverFrames.welcome({ serverShard: session.pending.serverShard, genesis: session.pending.genesis.raw });
-  session.acceptCreated();
+  const admission = Admission.newRoom({ origin: ORIGIN, name, lifetimeSeconds: 3600, serverTimeMs: Date.now(), ...options });
+  const { genesis, serverShard } = admission.pending;
+  const session = admission.acceptCreated();
+  session.welcome = serverFrames.welcome({ serverShard, genesis: genesis.raw });
   return session;
 }
 
 /** A member who joined `room` with its link and got the log `room` holds. */
 export function joined(room, name, clock = undefined) {
-  const session = RoomSession.fromFragment(ORIGIN, room.fragment, name, undefined, clock);
+  const admission = Admission.fromFragment(ORIGIN, room.fragment, name, undefined, clock);
   const log = room.membership.resolution.accepted.map((event) => event.raw);
   const welcome = serverFrames.welcome({ serverShard: room.welcome.subarray(2, 34), genesis: room.genesis.raw, logLength: log.length });
-  session.acceptWelcome(welcome);
+  const { session } = admission.acceptWelcome(welcome);
   session.catchUp(log.map((raw) => serverFrames.governance(raw)));
   session.welcome = room.welcome;
   return session;

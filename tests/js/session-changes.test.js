@@ -8,7 +8,7 @@ import { serverFrames } from '../../static/js/protocol/frames.js';
 import { EventKind } from '../../static/js/protocol/governance/events.js';
 import { encode } from '../../static/js/protocol/governance/payloads.js';
 import { ticketPublicKey } from '../../static/js/client/tickets.js';
-import { RoomSession } from '../../static/js/client/session.js';
+import { Admission } from '../../static/js/client/admission.js';
 import { ORIGIN, joined, signed, trio } from './relay-double.js';
 
 const CHANGES = new Set(['removed', 'promoted', 'demoted', 'locked', 'join-rule', 'cap', 'phrase']);
@@ -94,10 +94,10 @@ describe('changes every member is told', () => {
     const { alice, bob, relay } = quietTrio();
     act(relay, alice, alice.promote(bob.me.id));
     act(relay, alice, alice.lock());
-    const back = RoomSession.fromStorage(ORIGIN, alice.toStorage());
+    const returning = Admission.fromStorage(ORIGIN, alice.admission.toStorage());
     const log = alice.membership.resolution.accepted.map((event) => serverFrames.governance(event.raw));
     const welcome = serverFrames.welcome({ serverShard: alice.welcome.subarray(2, 34), genesis: alice.genesis.raw, logLength: log.length });
-    back.acceptWelcome(welcome);
+    const { session: back } = returning.acceptWelcome(welcome);
     const { events } = back.catchUp(log);
     back.entered();
     assert.equal(back.isOwner, true);

@@ -5,7 +5,7 @@ import { it } from 'node:test';
 import { serverFrames } from '../../static/js/protocol/frames.js';
 import { signGenesis } from '../../static/js/protocol/genesis.js';
 import { memberKeys } from '../../static/js/client/keys.js';
-import { RoomSession } from '../../static/js/client/session.js';
+import { Admission } from '../../static/js/client/admission.js';
 import { ORIGIN, RelayDouble, founded, joined } from './relay-double.js';
 
 /** Alice's open room, and Bob who joined it: his keys bound in the log, hellos exchanged. */
@@ -83,8 +83,9 @@ it('a welcome with a swapped server shard is refused', () => {
   const { alice, welcome } = room();
   const forged = welcome.slice();
   forged[5] ^= 1; // inside V
-  const victim = RoomSession.fromFragment(ORIGIN, alice.fragment, 'Victim');
+  const victim = Admission.fromFragment(ORIGIN, alice.fragment, 'Victim');
   assert.throws(() => victim.acceptWelcome(forged), (error) => error.code === 'shard-mismatch');
+  assert.equal(victim.session, null);
 });
 
 it("a genesis Mallory signed with the link, naming herself owner, is refused: it is not the link's", () => {
@@ -94,9 +95,9 @@ it("a genesis Mallory signed with the link, naming herself owner, is refused: it
   const body = { ...alice.genesis.body, roomId, authPk, ownerEdPk: mallory.edPk, ownerXPk: mallory.xPk };
   const forged = signGenesis(body, mallory.edSeed, authSeed); // same room, key, origin and V
   const serverShard = welcome.subarray(2, 34);
-  const bob = RoomSession.fromFragment(ORIGIN, alice.fragment, 'Bob');
+  const bob = Admission.fromFragment(ORIGIN, alice.fragment, 'Bob');
   assert.throws(() => bob.acceptWelcome(serverFrames.welcome({ serverShard, genesis: forged.raw })), (error) => error.code === 'genesis-hash-mismatch');
-  assert.equal(bob.inRoom, false);
+  assert.equal(bob.session, null);
 });
 
 it('a LEFT frame or a bye removes the member', () => {
@@ -114,18 +115,37 @@ it('storage keeps what a reload needs, and a restored session speaks as the same
   bob.receive(alice.text('before reload'));
   // A reload takes far longer than a millisecond; the restored tab's clock has moved on.
   const later = () => Date.now() + 50;
-  const restored = RoomSession.fromStorage(ORIGIN, JSON.parse(JSON.stringify(alice.toStorage())), later);
-  assert.deepEqual(restored.member.edPk, alice.member.edPk);
-  restored.acceptWelcome(welcome);
+  const returning = Admission.fromStorage(ORIGIN, JSON.parse(JSON.stringify(alice.admission.toStorage())), later);
+  assert.deepEqual(returning.member.edPk, alice.member.edPk);
+  const { session: restored } = returning.acceptWelcome(welcome);
   assert.equal(restored.isOwner, true);
   assert.equal(bob.receive(restored.text('after reload')).events[0].text, 'after reload');
 });
 
-it('wiping overwrites the keys the session held', () => {
+it('wiping overwrites the keys the admission and its session held', () => {
   const { bob } = room();
   const { linkShard, member } = bob;
-  bob.wipe();
+  const { msgKey } = bob.epoch;
+  bob.admission.wipe();
   assert.ok(linkShard.every((byte) => byte === 0));
   assert.ok(member.edSeed.every((byte) => byte === 0));
+  assert.ok(msgKey.every((byte) => byte === 0));
   assert.equal(bob.inRoom, false);
+});
+
+it("a WELCOME on a new socket for the same room keeps Bob's session, its log and replay memory", () => {
+  const { alice, bob, welcome } = room();
+  const frame = alice.text('before the network dropped');
+  bob.receive(frame);
+  const { session: again } = bob.admission.acceptWelcome(welcome);
+  assert.equal(again, bob);
+  assert.equal(bob.receive(frame).dropped, 'replay');
+  assert.equal(bob.receive(alice.text('after')).events[0].text, 'after');
+});
+
+it('only an admission made for a new room sends CREATE', () => {
+  const { alice } = room();
+  const bob = Admission.fromFragment(ORIGIN, alice.fragment, 'Bob');
+  assert.throws(() => bob.createFrame(new Uint8Array(32)), /only an admission made by newRoom/);
+  assert.throws(() => bob.acceptCreated(), /no room was being created/);
 });

@@ -1,6 +1,6 @@
 // One room connection: challenge, handshake (waiting for an admin or redeeming an
 // invite when the room asks), relaying frames to the session, and reconnecting with
-// backoff when the network (not the room) goes away.
+// backoff when the network (not the room) goes away. The twin of atopos_client/connection.py.
 import { ProtocolError } from '../protocol/errors.js';
 import { CloseCode, Kind, decodeChallenge, decodeInviteRequired, decodeRefused, frameKind } from '../protocol/frames.js';
 
@@ -23,12 +23,14 @@ export function socketUrl(origin) {
  * 'not-admitted' (then `code` is the relay's reason, e.g. 'declined' or 'ticket-used');
  * with 'unverifiable', `detail` is the ProtocolError's (the genesis's origin for
  * 'genesis-origin-mismatch').
- * `makeSession(serverTimeMs)` builds a creator's session once the relay's clock is known.
+ * `admission` (admission.js) gets us in; `makeAdmission(serverTimeMs)` builds a creator's
+ * once the relay's clock is known. `session` is the RoomSession once the relay let us in.
  */
 export class RoomConnection {
-  constructor({ session = null, makeSession = null, url, callbacks, WebSocketImpl = globalThis.WebSocket, random = Math.random }) {
-    this.session = session;
-    this.makeSession = makeSession;
+  constructor({ admission = null, makeAdmission = null, url, callbacks, WebSocketImpl = globalThis.WebSocket, random = Math.random }) {
+    this.admission = admission;
+    this.makeAdmission = makeAdmission;
+    this.session = null;
     this.url = url;
     this.callbacks = callbacks;
     this.WebSocketImpl = WebSocketImpl;
@@ -74,26 +76,28 @@ export class RoomConnection {
     const kind = frameKind(frame);
     if (kind === Kind.CHALLENGE) {
       const { challenge, serverTimeMs } = decodeChallenge(frame);
-      if (this.session === null) this.session = this.makeSession(serverTimeMs);
-      this.send(this.session.pending ? this.session.createFrame(challenge) : this.session.joinFrame(challenge));
+      if (this.admission === null) this.admission = this.makeAdmission(serverTimeMs);
+      this.send(this.admission.pending ? this.admission.createFrame(challenge) : this.admission.joinFrame(challenge));
     } else if (kind === Kind.CREATED) {
-      this.session.acceptCreated();
+      this.session = this.admission.acceptCreated();
       this.entered({ events: [], replies: [] });
     } else if (kind === Kind.WELCOME) {
       // throws ProtocolError if the relay's answer does not match the link
-      this.logLeft = this.session.acceptWelcome(frame);
+      const { session, logLength } = this.admission.acceptWelcome(frame);
+      this.session = session;
+      this.logLeft = logLength;
       this.logFrames = [];
       this.state = 'log';
       if (this.logLeft === 0) this.entered({ events: [], replies: [] });
     } else if (kind === Kind.PENDING) {
       this.callbacks.onWaiting('approval');
     } else if (kind === Kind.INVITE_REQUIRED) {
-      if (this.session.ticket === null) {
+      if (this.admission.ticket === null) {
         this.fail('invite-required', 'invite-required');
         return;
       }
       this.callbacks.onWaiting('invite');
-      this.send(this.session.redeemFrame(decodeInviteRequired(frame).head));
+      this.send(this.admission.redeemFrame(decodeInviteRequired(frame).head));
     } else if (kind === Kind.REFUSED) {
       this.refusal = decodeRefused(frame).reason;
     }
@@ -149,7 +153,7 @@ export class RoomConnection {
       this.fail('full', code);
     } else if (code >= 4100 && code < 4200) {
       this.fail('refused', code);
-    } else if (this.session?.pending && this.state === 'handshake' && this.attempt > 0) {
+    } else if (this.admission?.pending && this.state === 'handshake' && this.attempt > 0) {
       this.fail('refused', code); // a room being created is not retried twice
     } else {
       this.retry(code === CloseCode.RATE_LIMITED ? 3 : 0);

@@ -1,38 +1,25 @@
-// One member's view of a room: keys, epochs, members, governance, sequence numbers.
-// No I/O, no DOM. atopos_client/session.py follows the same steps; both speak
-// docs/PROTOCOL.md. Governance lives in gov/membership.js (the merged log and epochs),
-// gov/outbox.js (our own events) and gov/logsync.js (catching up with other members).
-import { bindingValid, makeBinding, signLink } from '../protocol/binding.js';
+// One member's view of a room once the relay let it in (admission.js gets it there): keys,
+// epochs, members, governance, sequence numbers. No I/O, no DOM. atopos_client/session.py
+// follows the same steps; both speak docs/PROTOCOL.md. Governance lives in membership.js
+// (the merged log and epochs), outbox.js (our own events) and logsync.js (catching up with
+// other members).
+import { bindingValid, signLink } from '../protocol/binding.js';
 import { equal, fromHex, fromUtf8, toHex } from '../protocol/codec.js';
 import { randomBytes } from '../protocol/crypto.js';
 import { ProtocolError } from '../protocol/errors.js';
-import {
-  Kind,
-  decodeGovernance,
-  decodeKnock,
-  decodeLeft,
-  decodeRefused,
-  decodeWelcome,
-  encodeCreate,
-  encodeDecline,
-  encodeEvent,
-  encodeJoin,
-} from '../protocol/frames.js';
-import { genesisHash, signGenesis } from '../protocol/genesis.js';
-import { signJoin } from '../protocol/joinproof.js';
+import { Kind, decodeGovernance, decodeKnock, decodeLeft, decodeRefused, encodeDecline } from '../protocol/frames.js';
 import { GovernanceError } from '../protocol/governance/errors.js';
-import { EventKind, createEvent } from '../protocol/governance/events.js';
+import { EventKind } from '../protocol/governance/events.js';
+import { encode } from '../protocol/governance/payloads.js';
+import { openEnvelope, seal } from './envelope.js';
+import { bindTag, firstEpoch, roomSecret } from './keys.js';
+import { linkUrl } from './link.js';
 import { LogSync } from './logsync.js';
 import { Membership } from './membership.js';
-import { Outbox, acceptedIn } from './outbox.js';
-import { encode } from '../protocol/governance/payloads.js';
-import { signRedeem, ticketPublicKey } from './tickets.js';
-import { bindTag, deriveLinkKeys, firstEpoch, memberKeys, roomSecret, vcommit } from './keys.js';
-import { formatFragment, linkUrl, parseFragment } from './link.js';
 import { CATCH_UP, InnerKind, decodeHello, encodeHello, encodeText, splitPieces } from './messages.js';
-import { openEnvelope, seal } from './envelope.js';
+import { Outbox, acceptedIn } from './outbox.js';
 import { ReplayGuard } from './replay.js';
-import { verifyGenesisForLink } from './verification.js';
+import { ticketPublicKey } from './tickets.js';
 
 // A member whose envelopes show it behind (an older epoch or head) is only flagged once our
 // head has stood this long: an event in flight is no lag.
@@ -54,72 +41,42 @@ function member(edPk, xPk, name) {
 const nothing = () => ({ events: [], replies: [] });
 
 export class RoomSession {
-  /** `linkShard`/`genesisHash` from the link; `member` keys are fresh unless restored. */
-  constructor({ origin, linkShard, genesisHash, ticket = null, name = '', keys = memberKeys(), clock = Date.now }) {
-    this.origin = origin;
-    this.linkShard = linkShard;
-    this.genesisHash = genesisHash;
-    this.ticket = ticket; // an invite link's ticket secret, until it is redeemed
-    this.name = name;
-    this.member = keys;
-    this.clock = clock;
-    this.linkKeys = deriveLinkKeys(linkShard);
-    this.pending = null;
-    this.genesis = null;
-    this.membership = null;
-    this.outbox = null;
+  /** Made by an Admission (admission.js) once the relay let us in: CREATED, or a WELCOME
+   *  whose genesis and server shard were checked against the link. */
+  constructor(admission, genesis, serverShard) {
+    this.admission = admission;
+    this.origin = admission.origin;
+    this.linkShard = admission.linkShard;
+    this.genesisHash = admission.genesisHash;
+    this.name = admission.name;
+    this.member = admission.member;
+    this.clock = admission.clock;
+    this.linkKeys = admission.linkKeys;
+    this.genesis = genesis;
+    this.serverShard = serverShard;
+    const now = this.clock();
+    this.membership = new Membership(genesis, firstEpoch(roomSecret(this.linkShard, serverShard, this.genesisHash)), this.member, now);
+    this.outbox = new Outbox(genesis.body.roomId, this.member.edSeed);
     this.sync = new LogSync();
-    this.guard = null;
+    this.guard = new ReplayGuard(now);
     this.seq = 0;
-    this.members = new Map();
+    this.members = new Map([[toHex(this.member.edPk), this.me]]);
     this.knocks = new Map(); // newcomers waiting, bindings checked: ed_pk hex -> { edPk, binding }
     this.invites = new Map(); // tickets made in this tab: ticket_pk hex -> secret
     this.introduced = false; // our hello (asking for answers) went out in the current epoch
     this.askedEpoch = -1;
     this.askedCatchUp = new Set();
-    this.headSinceMs = 0;
+    this.headSinceMs = now;
     this.announcing = false; // false while a fresh member catches up on the log it entered with
     this.shownPhrase = null; // the safety phrase this member was last told about
   }
 
-  /** A creator's session: fresh link shard, server shard and genesis. */
-  static newRoom({ origin, name, lifetimeSeconds, serverTimeMs, mode = 'direct', joinRule = 'open', clock = Date.now }) {
-    const linkShard = randomBytes(32);
-    const serverShard = randomBytes(32);
-    const keys = memberKeys();
-    const linkKeys = deriveLinkKeys(linkShard);
-    const genesis = signGenesis(
-      {
-        roomId: linkKeys.roomId,
-        origin,
-        authPk: linkKeys.authPk,
-        ownerEdPk: keys.edPk,
-        ownerXPk: keys.xPk,
-        joinRule,
-        routingMode: mode,
-        expiresAt: Math.floor(serverTimeMs / 1000) + lifetimeSeconds,
-        vcommit: vcommit(linkShard, serverShard),
-      },
-      keys.edSeed,
-      linkKeys.authSeed,
-    );
-    const session = new RoomSession({ origin, linkShard, genesisHash: genesisHash(genesis.raw), name, keys, clock });
-    session.pending = { genesis, serverShard };
-    return session;
-  }
-
-  /** A session for the link in a fragment (`v2.<L>.<g>`, or an invite's `v2.<L>.<g>.<T>`). */
-  static fromFragment(origin, fragment, name, keys, clock) {
-    const { linkShard, genesisHash: hash, ticket } = parseFragment(fragment);
-    return new RoomSession({ origin, linkShard, genesisHash: hash, ticket, name, keys, clock });
-  }
-
   get fragment() {
-    return formatFragment(this.linkShard, this.genesisHash);
+    return this.admission.fragment;
   }
 
   get link() {
-    return linkUrl(this.origin, this.linkShard, this.genesisHash);
+    return this.admission.link;
   }
 
   get mode() {
@@ -132,16 +89,16 @@ export class RoomSession {
 
   /** Whether this member's key is the genesis owner's (only it may end the room). */
   get isOwner() {
-    return this.genesis !== null && equal(this.genesis.body.ownerEdPk, this.member.edPk);
+    return equal(this.genesis.body.ownerEdPk, this.member.edPk);
   }
 
+  /** False once wiped. */
   get inRoom() {
     return this.membership !== null;
   }
 
   /** The epoch to seal in: the current one, or the newest held while behind. */
   get epoch() {
-    if (this.membership === null) return null;
     return this.membership.current ?? this.membership.latest;
   }
 
@@ -169,49 +126,7 @@ export class RoomSession {
     return state.admins.includes(id) ? 'admin' : 'member';
   }
 
-  // Handshake ------------------------------------------------------------------
-
-  createFrame(challenge) {
-    const { genesis, serverShard } = this.pending;
-    return encodeCreate({ genesis: genesis.raw, serverShard, joinSignature: this.joinSignature(challenge) });
-  }
-
-  /** JOIN proving knowledge of the link for this challenge, with our keys' binding. */
-  joinFrame(challenge) {
-    const { roomId, authSeed } = this.linkKeys;
-    return encodeJoin({ roomId, edPk: this.member.edPk, binding: makeBinding(this.member, authSeed, roomId), joinSignature: this.joinSignature(challenge) });
-  }
-
-  joinSignature(challenge) {
-    return signJoin(this.linkKeys.authSeed, this.origin, this.linkKeys.roomId, challenge, this.member.edPk, this.member.xPk);
-  }
-
-  /** The relay stored the room: enter it as its owner. */
-  acceptCreated() {
-    const { genesis, serverShard } = this.pending;
-    this.pending = null;
-    this.enter(genesis, serverShard);
-  }
-
-  /** A REDEEM on `head` (from the relay's INVITE_REQUIRED), proving the invite link's ticket. */
-  redeemFrame(head) {
-    if (this.ticket === null) throw new Error('this room admits by invitation: open it with an invite link');
-    const now = this.clock();
-    const { roomId } = this.linkKeys;
-    const ticketSignature = signRedeem(this.ticket, roomId, this.member.edPk, this.member.xPk, now);
-    const payload = encode.redeem({ ticketPk: ticketPublicKey(this.ticket), xPk: this.member.xPk, timeMs: now, ticketSignature });
-    return encodeEvent(createEvent(EventKind.REDEEM, roomId, head, this.member.edSeed, payload).raw);
-  }
-
-  /** Check the genesis and V against the link (throws ProtocolError), then enter.
-   *  Returns how many GOVERNANCE frames (the room's log) follow the WELCOME: hand them to
-   *  catchUp() together, then send what entered() returns. */
-  acceptWelcome(frame) {
-    const { serverShard, genesis, logLength } = decodeWelcome(frame);
-    const verified = verifyGenesisForLink(genesis, serverShard, this.linkKeys, this.genesisHash, this.origin, Math.floor(this.clock() / 1000));
-    this.enter(verified, serverShard);
-    return logLength;
-  }
+  // Entering (after CREATED, or a WELCOME and its log) ------------------------------
 
   /** The log that follows a WELCOME, merged at once (one walk, not one per event). */
   catchUp(frames) {
@@ -250,20 +165,6 @@ export class RoomSession {
       return [this.hello(true)];
     }
     return this.askedEpoch !== this.state.epoch ? [this.hello(false)] : [];
-  }
-
-  enter(genesis, serverShard) {
-    this.ticket = null; // spent or not needed: a reconnect must not redeem again
-    if (this.membership !== null && equal(genesis.raw, this.genesis.raw)) return; // reconnecting keeps epochs
-    this.genesis = genesis;
-    const epoch0 = firstEpoch(roomSecret(this.linkShard, serverShard, this.genesisHash));
-    const now = this.clock();
-    this.membership = new Membership(genesis, epoch0, this.member, now);
-    this.announcing = false;
-    this.outbox = new Outbox(genesis.body.roomId, this.member.edSeed);
-    this.guard = new ReplayGuard(now);
-    this.members = new Map([[toHex(this.member.edPk), this.me]]);
-    this.headSinceMs = now;
   }
 
   get me() {
@@ -625,29 +526,11 @@ export class RoomSession {
 
   // Keeping and forgetting -----------------------------------------------------------
 
-  /** What a tab keeps when its user chose to remember the room (wiped on leave). */
-  toStorage() {
-    return {
-      fragment: this.fragment, // never the ticket: once redeemed it is spent
-      edSeed: toHex(this.member.edSeed),
-      xSecret: toHex(this.member.xSecret),
-      name: this.name,
-    };
-  }
-
-  static fromStorage(origin, stored, clock = Date.now) {
-    const keys = memberKeys(fromHex(stored.edSeed), fromHex(stored.xSecret));
-    return RoomSession.fromFragment(origin, stored.fragment, stored.name, keys, clock);
-  }
-
-  /** Overwrite every key this session holds; it cannot be used afterwards. */
+  /** Overwrite every room key this session holds; it cannot be used afterwards. The link and
+   *  member keys are its admission's: Admission.wipe() overwrites those and calls this. */
   wipe() {
-    for (const secret of [this.linkShard, this.member.edSeed, this.member.xSecret, this.linkKeys.authSeed]) {
-      if (secret) secret.fill(0);
-    }
     for (const epoch of this.membership?.epochs.values() ?? []) for (const key of [epoch.secret, epoch.msgKey, epoch.bindKey]) key.fill(0);
     for (const secret of this.invites.values()) secret.fill(0);
-    this.ticket?.fill(0);
     this.membership = null;
     this.outbox = null;
     this.genesis = null;

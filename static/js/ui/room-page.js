@@ -5,13 +5,14 @@
 // remember the room (storage.js); then sessionStorage keeps them until they leave.
 import { ProtocolError } from '../protocol/errors.js';
 import { CloseCode } from '../protocol/frames.js';
+import { Admission } from '../client/admission.js';
 import { memberCode } from '../client/codes.js';
 import { RoomConnection, socketUrl } from '../client/connection.js';
 import { parseFragment, readAddress } from '../client/link.js';
 import { ownName } from '../client/names.js';
 import { peekRoom } from '../client/peek.js';
 import { refusalText, refusedActionText } from '../client/refusals.js';
-import { RoomSession, SendingPaused } from '../client/session.js';
+import { SendingPaused } from '../client/session.js';
 import { ChatView } from './chat.js';
 import { byId, el, showView } from './dom.js';
 import { describeCountdown, vanishingWarning } from './format.js';
@@ -51,7 +52,7 @@ function waiting(why) {
     why === 'invite'
       ? 'Checking your invite link with the room.'
       : 'This room asks an admin to let each newcomer in. Someone in the room sees your request now.';
-  byId('waiting-id').textContent = memberCode(connection.session.me.id);
+  byId('waiting-id').textContent = memberCode(connection.admission.memberId);
   status.textContent = why === 'invite' ? 'Redeeming the invite…' : 'Waiting for an admin…';
   showView('waiting-view');
 }
@@ -150,7 +151,7 @@ function refreshMembers(session) {
 }
 
 function enterChat(session) {
-  if (remember) saveRoom(session.toStorage());
+  if (remember) saveRoom(session.admission.toStorage());
   chat.setMode(session.mode);
   governance.attach(session);
   chat.setPaused(session.sendingPaused);
@@ -231,9 +232,9 @@ function entered(session) {
   }
   releaseTab();
   releaseTab = holdRoom(session.linkKeys.roomId, () => {
-    const record = session.toStorage();
+    const record = session.admission.toStorage();
     connection?.leave();
-    session.wipe();
+    session.admission.wipe();
     over('This room moved to another tab', 'You took it over in another tab of this browser, which now holds its keys. This tab has none left.');
     return { record, remember };
   });
@@ -241,7 +242,7 @@ function entered(session) {
 
 function roomOver(code) {
   if (code === CloseCode.KICKED) {
-    connection?.session?.wipe();
+    connection?.admission?.wipe();
     over('You were removed from this room', 'An admin removed you. The room has new keys that this tab does not have.');
   } else if (code === CloseCode.ROOM_UNAVAILABLE && !connection?.session?.inRoom) {
     over(UNAVAILABLE_TITLE, UNAVAILABLE_DETAIL, `room-unavailable (${code})`);
@@ -270,10 +271,10 @@ function connectionFailed(reason, code, detail) {
   else fail('The room could not be opened', 'The server refused the connection. Try again later, or ask for the link again.', `refused (${Number(code) || 'unknown'})`);
 }
 
-function connect({ session = null, makeSession = null }) {
+function connect({ admission = null, makeAdmission = null }) {
   connection = new RoomConnection({
-    session,
-    makeSession,
+    admission,
+    makeAdmission,
     url: socketUrl(origin),
     callbacks: {
       onStatus: setStatus,
@@ -341,7 +342,7 @@ function setUpCreate() {
     byId('create-form').querySelector('button').disabled = true;
     markInRoom();
     connect({
-      makeSession: (serverTimeMs) => RoomSession.newRoom({ origin, name, lifetimeSeconds, serverTimeMs, joinRule, mode: app.dataset.mode }),
+      makeAdmission: (serverTimeMs) => Admission.newRoom({ origin, name, lifetimeSeconds, serverTimeMs, joinRule, mode: app.dataset.mode }),
     });
   });
   showView('create-view');
@@ -361,11 +362,11 @@ function setUpJoin(fragment) {
       event.preventDefault();
       form.querySelector('button').disabled = true;
       remember = byId('join-remember').checked;
-      const session = RoomSession.fromFragment(origin, joinFragment, ownName(byId('join-name').value));
+      const admission = Admission.fromFragment(origin, joinFragment, ownName(byId('join-name').value));
       // Remembered from the start, so a reload while waiting to be let in knocks with the
       // same code. Not with an invite link: the stored record never holds the ticket.
-      if (remember && session.ticket === null) saveRoom(session.toStorage());
-      connect({ session });
+      if (remember && admission.ticket === null) saveRoom(admission.toStorage());
+      connect({ admission });
     });
   }
   showView('join-view');
@@ -377,7 +378,7 @@ function setUpJoin(fragment) {
 async function openLink(fragment) {
   status.textContent = 'Checking the link…';
   const { linkShard } = parseFragment(fragment);
-  const { roomId } = RoomSession.fromFragment(origin, fragment, '').linkKeys;
+  const { roomId } = Admission.fromFragment(origin, fragment, '').linkKeys;
   // A peek proves the link without joining: nobody in the room sees it (PROTOCOL §5.2).
   const [elsewhere, verdict] = await Promise.all([askWhetherOpen(roomId), peekRoom({ url: socketUrl(origin), origin, linkShard })]);
   if (elsewhere) offerTakeOver(roomId);
@@ -386,10 +387,10 @@ async function openLink(fragment) {
 }
 
 /** A remembered room: a duplicated tab copies session storage, so ask the other tabs first. */
-async function rejoin(session) {
-  const { roomId } = session.linkKeys;
+async function rejoin(admission) {
+  const { roomId } = admission.linkKeys;
   if (await askWhetherOpen(roomId)) offerTakeOver(roomId);
-  else connect({ session });
+  else connect({ admission });
 }
 
 function offerTakeOver(roomId) {
@@ -408,7 +409,7 @@ function offerTakeOver(roomId) {
     remember = handed.remember;
     backNote = 'You moved this room here from another tab. Earlier messages are not kept: only what is sent from now on shows here.';
     markInRoom();
-    connect({ session: RoomSession.fromStorage(origin, handed.record) });
+    connect({ admission: Admission.fromStorage(origin, handed.record) });
   };
 }
 
@@ -419,7 +420,7 @@ function setUpControls() {
   byId('copy-button').addEventListener('click', () => copyText(byId('share-link').value, byId('share-link')));
   const leave = () => {
     connection?.leave();
-    connection?.session?.wipe();
+    connection?.admission?.wipe();
     over('You left the room', "Its keys were wiped from this tab. The link still works while the room lasts.");
   };
   byId('leave-button').addEventListener('click', leave);
@@ -450,7 +451,7 @@ function route() {
       remember = true;
       backNote = 'You are back after a reload. Earlier messages are not kept, not by this tab and not by the server: only what is sent from now on shows here.';
       markInRoom();
-      rejoin(RoomSession.fromStorage(origin, stored));
+      rejoin(Admission.fromStorage(origin, stored));
     } else if (address.kind === 'link') {
       forgetRoom(); // this tab now holds another room: what it remembered of the last one goes
       markInRoom();

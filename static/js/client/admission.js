@@ -1,0 +1,162 @@
+// Getting into a room: CREATE, JOIN and REDEEM, until the relay lets us in. No I/O, no DOM.
+// The twin of atopos_client/admission.py.
+//
+// Admission and being in the room are two lifecycles. Before the relay answers we hold only
+// the link and our keys; the genesis, the server shard and everything built on them
+// (membership, outbox, replay guard) exist only once a CREATED or a checked WELCOME
+// arrives. Keeping the two apart means a RoomSession is made in the room, with nothing
+// left null to guard.
+import { makeBinding } from '../protocol/binding.js';
+import { equal, fromHex, toHex } from '../protocol/codec.js';
+import { randomBytes } from '../protocol/crypto.js';
+import { decodeWelcome, encodeCreate, encodeEvent, encodeJoin } from '../protocol/frames.js';
+import { genesisHash, signGenesis } from '../protocol/genesis.js';
+import { EventKind, createEvent } from '../protocol/governance/events.js';
+import { encode } from '../protocol/governance/payloads.js';
+import { signJoin } from '../protocol/joinproof.js';
+import { deriveLinkKeys, memberKeys, vcommit } from './keys.js';
+import { formatFragment, linkUrl, parseFragment } from './link.js';
+import { RoomSession } from './session.js';
+import { signRedeem, ticketPublicKey } from './tickets.js';
+import { verifyGenesisForLink } from './verification.js';
+
+export class Admission {
+  /** `linkShard`/`genesisHash` from the link; `keys` are fresh unless restored. */
+  constructor({ origin, linkShard, genesisHash: hash, ticket = null, name = '', keys = memberKeys(), clock = Date.now }) {
+    this.origin = origin;
+    this.linkShard = linkShard;
+    this.genesisHash = hash;
+    this.ticket = ticket; // an invite link's ticket secret, until it is redeemed
+    this.name = name;
+    this.member = keys;
+    this.clock = clock;
+    this.linkKeys = deriveLinkKeys(linkShard);
+    this.pending = null; // a creator's { genesis, serverShard } until CREATED
+    // Kept so that coming back (a new socket, the same link) finds our log, epochs and
+    // replay memory again instead of starting the room over.
+    this.session = null;
+  }
+
+  /** A creator's admission: fresh link shard, server shard and genesis. */
+  static newRoom({ origin, name, lifetimeSeconds, serverTimeMs, mode = 'direct', joinRule = 'open', clock = Date.now }) {
+    const linkShard = randomBytes(32);
+    const serverShard = randomBytes(32);
+    const keys = memberKeys();
+    const linkKeys = deriveLinkKeys(linkShard);
+    const genesis = signGenesis(
+      {
+        roomId: linkKeys.roomId,
+        origin,
+        authPk: linkKeys.authPk,
+        ownerEdPk: keys.edPk,
+        ownerXPk: keys.xPk,
+        joinRule,
+        routingMode: mode,
+        expiresAt: Math.floor(serverTimeMs / 1000) + lifetimeSeconds,
+        vcommit: vcommit(linkShard, serverShard),
+      },
+      keys.edSeed,
+      linkKeys.authSeed,
+    );
+    const admission = new Admission({ origin, linkShard, genesisHash: genesisHash(genesis.raw), name, keys, clock });
+    admission.pending = { genesis, serverShard };
+    return admission;
+  }
+
+  /** An admission for the link in a fragment (`v2.<L>.<g>`, or an invite's `v2.<L>.<g>.<T>`). */
+  static fromFragment(origin, fragment, name, keys, clock) {
+    const { linkShard, genesisHash: hash, ticket } = parseFragment(fragment);
+    return new Admission({ origin, linkShard, genesisHash: hash, ticket, name, keys, clock });
+  }
+
+  static fromStorage(origin, stored, clock = Date.now) {
+    const keys = memberKeys(fromHex(stored.edSeed), fromHex(stored.xSecret));
+    return Admission.fromFragment(origin, stored.fragment, stored.name, keys, clock);
+  }
+
+  get fragment() {
+    return formatFragment(this.linkShard, this.genesisHash);
+  }
+
+  get link() {
+    return linkUrl(this.origin, this.linkShard, this.genesisHash);
+  }
+
+  /** Our member id (hex), the code people compare, known before anyone lets us in. */
+  get memberId() {
+    return toHex(this.member.edPk);
+  }
+
+  /** CREATE for the room newRoom() prepared. */
+  createFrame(challenge) {
+    if (this.pending === null) throw new Error('only an admission made by newRoom() creates a room');
+    const { genesis, serverShard } = this.pending;
+    return encodeCreate({ genesis: genesis.raw, serverShard, joinSignature: this.joinSignature(challenge) });
+  }
+
+  /** JOIN proving knowledge of the link for this challenge, with our keys' binding. */
+  joinFrame(challenge) {
+    const { roomId, authSeed } = this.linkKeys;
+    return encodeJoin({ roomId, edPk: this.member.edPk, binding: makeBinding(this.member, authSeed, roomId), joinSignature: this.joinSignature(challenge) });
+  }
+
+  joinSignature(challenge) {
+    return signJoin(this.linkKeys.authSeed, this.origin, this.linkKeys.roomId, challenge, this.member.edPk, this.member.xPk);
+  }
+
+  /** The relay stored the room: the session of its owner. */
+  acceptCreated() {
+    if (this.pending === null) throw new Error('no room was being created');
+    const { genesis, serverShard } = this.pending;
+    this.pending = null;
+    return this.enter(genesis, serverShard);
+  }
+
+  /** A REDEEM on `head` (from the relay's INVITE_REQUIRED), proving the invite link's ticket. */
+  redeemFrame(head) {
+    if (this.ticket === null) throw new Error('this room admits by invitation: open it with an invite link');
+    const now = this.clock();
+    const { roomId } = this.linkKeys;
+    const ticketSignature = signRedeem(this.ticket, roomId, this.member.edPk, this.member.xPk, now);
+    const payload = encode.redeem({ ticketPk: ticketPublicKey(this.ticket), xPk: this.member.xPk, timeMs: now, ticketSignature });
+    return encodeEvent(createEvent(EventKind.REDEEM, roomId, head, this.member.edSeed, payload).raw);
+  }
+
+  /** Check the genesis and V against the link (throws ProtocolError), then enter.
+   *  Returns the session in the room and how many GOVERNANCE frames (the room's log)
+   *  follow the WELCOME: hand them to its catchUp() together, then send what its
+   *  entered() returns. */
+  acceptWelcome(frame) {
+    const { serverShard, genesis, logLength } = decodeWelcome(frame);
+    const verified = verifyGenesisForLink(genesis, serverShard, this.linkKeys, this.genesisHash, this.origin, Math.floor(this.clock() / 1000));
+    return { session: this.enter(verified, serverShard), logLength };
+  }
+
+  enter(genesis, serverShard) {
+    this.ticket = null; // spent or not needed: a reconnect must not redeem again
+    const session = this.session;
+    if (session !== null && session.inRoom && equal(genesis.raw, session.genesis.raw)) return session; // reconnecting keeps epochs
+    this.session = new RoomSession(this, genesis, serverShard);
+    return this.session;
+  }
+
+  /** What a tab keeps when its user chose to remember the room (wiped on leave). */
+  toStorage() {
+    return {
+      fragment: this.fragment, // never the ticket: once redeemed it is spent
+      edSeed: toHex(this.member.edSeed),
+      xSecret: toHex(this.member.xSecret),
+      name: this.name,
+    };
+  }
+
+  /** Overwrite every key this admission and its session hold; neither can be used afterwards. */
+  wipe() {
+    this.session?.wipe();
+    for (const secret of [this.linkShard, this.member.edSeed, this.member.xSecret, this.linkKeys.authSeed]) {
+      if (secret) secret.fill(0);
+    }
+    this.ticket?.fill(0);
+    this.pending = null;
+  }
+}
