@@ -19,7 +19,7 @@ export default [
     languageOptions: { ecmaVersion: 2023, sourceType: 'module', globals: globals.browser },
   },
   {
-    files: ['tests/js/**/*.js', 'tools/**/*.mjs', 'bench/js/**/*.mjs', 'eslint.config.js'],
+    files: ['tests/js/**/*.js', 'tests/**/*.mjs', 'evidence/**/*.mjs', 'tools/**/*.mjs', 'bench/js/**/*.mjs', 'eslint.config.js'],
     languageOptions: { ecmaVersion: 2023, sourceType: 'module', globals: globals.node },
   },
   {

@@ -52,15 +52,12 @@ from tests.claims.support.sockets import (
     challenged,
     client_outcome,
     close_label,
-    gather_events,
-    leave_all,
     listen,
-    settled,
     shut,
     try_join,
-    wait_until,
     wire_of,
 )
+from tests.support.live_clients import gather_events, leave_all, settled, wait_until
 
 if TYPE_CHECKING:
     from tests.claims.live.recording import LiveEvidence

@@ -57,15 +57,12 @@ from tests.claims.support.findings import Evidence
 from tests.claims.support.sockets import (
     add_tenant,
     challenged,
-    gather_events,
-    leave_all,
     listen,
     members_holding,
-    settled,
     shut,
-    wait_until,
     wire_of,
 )
+from tests.support.live_clients import gather_events, leave_all, settled, wait_until
 
 if TYPE_CHECKING:
     from tests.claims.live.recording import LiveEvidence

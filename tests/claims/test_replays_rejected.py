@@ -53,18 +53,14 @@ from tests.claims.support.sockets import (
     add_tenant,
     challenged,
     close_label,
-    drain,
     entered,
-    gather_events,
-    leave_all,
     listen,
     outcome_of,
     room_log,
-    settled,
     shut,
-    wait_until,
     wire_of,
 )
+from tests.support.live_clients import drain, gather_events, leave_all, settled, wait_until
 
 if TYPE_CHECKING:
     from tests.claims.live.recording import LiveEvidence

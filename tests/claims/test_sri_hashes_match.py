@@ -6,7 +6,7 @@ subprocess renders every template under ``ctx.root/templates`` with the
 site's own template engine, tags and CSP middleware (this installation's
 code and static files, as the dev and test server would), and the check
 then holds each rendered page against the examined tree's static files by
-the rules in evidence/checks/_sri.py:
+the rules in tests/claims/support/sri.py:
 
 * every ``<script src>``, stylesheet, modulepreload or preload ``<link>`` that
   loads a static file carries ``integrity``, and its strongest hash equals the
@@ -42,7 +42,13 @@ import pytest
 from evidence.check import CheckResult, could_not_run, judged
 from tests.claims.support.context import PROJECT_ROOT, Context
 from tests.claims.support.findings import Evidence
-from tests.claims.support.sri import Scan, details_of, judge_page, loading_tags
+from tests.claims.support.sri import (
+    ModulesUnreadable,
+    Scan,
+    details_of,
+    judge_page,
+    loading_tags,
+)
 from tests.claims.support.suites import run_bounded, scratch, suite_env
 
 RENDER_TIMEOUT = 120.0
@@ -64,7 +70,10 @@ def run(ctx: Context) -> CheckResult:
     rendered, problem = render(templates, work, env, work)
     if rendered is None:
         return could_not_run(problem)
-    scan = judge_templates(templates, names, rendered, ctx.root / "static")
+    try:
+        scan = judge_templates(templates, names, rendered, ctx.root / "static")
+    except ModulesUnreadable as error:
+        return could_not_run(str(error))
     return judged(
         scan.violations,
         scan.counts,

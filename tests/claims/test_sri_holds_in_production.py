@@ -10,7 +10,7 @@ So this check runs the examined tree's own code with ``ATOPOS_ENV=prod``:
 ``collectstatic`` into a scratch STATIC_ROOT, then every template rendered by
 the site's engine, tags and CSP middleware (the renderer of
 sri_hashes_match). Each page is then judged against the collected files,
-the bytes WhiteNoise would send, by the rules in evidence/checks/_sri.py:
+the bytes WhiteNoise would send, by the rules in tests/claims/support/sri.py:
 each loading tag's hash matches the file at its URL, and every module each
 module script imports, directly or not, resolved from the collected bytes
 at the URLs the browser would fetch, is pinned by an import map that the
@@ -27,7 +27,7 @@ import pytest
 from evidence.check import CheckResult, could_not_run, judged
 from tests.claims.support.context import Context
 from tests.claims.support.findings import Evidence
-from tests.claims.support.sri import Scan, details_of
+from tests.claims.support.sri import ModulesUnreadable, Scan, details_of
 from tests.claims.support.suites import run_bounded, scratch, suite_env
 from tests.claims.test_sri_hashes_match import judge_templates, render, template_names
 
@@ -66,7 +66,10 @@ def run(ctx: Context) -> CheckResult:
     rendered, problem = render(templates, work, env, ctx.root)
     if rendered is None:
         return could_not_run(f"{problem} with ATOPOS_ENV=prod")
-    scan: Scan = judge_templates(templates, names, rendered, collected)
+    try:
+        scan: Scan = judge_templates(templates, names, rendered, collected)
+    except ModulesUnreadable as error:
+        return could_not_run(str(error))
     scan.add("collected_files", sum(1 for path in collected.rglob("*") if path.is_file()))
     return judged(
         scan.violations,

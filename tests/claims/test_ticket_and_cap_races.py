@@ -44,11 +44,10 @@ from tests.claims.support.sockets import (
     add_tenant,
     client_outcome,
     close_label,
-    leave_all,
     members_holding,
     room_log,
-    settled,
 )
+from tests.support.live_clients import leave_all, settled
 
 if TYPE_CHECKING:
     from tests.claims.live.recording import LiveEvidence

@@ -198,8 +198,9 @@ def test_sri_an_inline_script_in_a_template_fails(tmp_path):
     ]
 
 
-def test_sri_the_import_scanner_follows_side_effect_and_dynamic_imports(tmp_path):
-    """The check's scanner is its own: it sees every import form, and counts computed ones."""
+@needs_node
+def test_sri_the_import_reader_follows_side_effect_and_dynamic_imports(tmp_path):
+    """The check reads imports with a parser of its own: it sees every import form."""
     (tmp_path / "js").mkdir()
     (tmp_path / "vendor").mkdir()
     (tmp_path / "js" / "a.js").write_text("import './b.js';\n// import './not-a-file.js';\n")
@@ -207,7 +208,37 @@ def test_sri_the_import_scanner_follows_side_effect_and_dynamic_imports(tmp_path
     (tmp_path / "vendor" / "c.js").write_text("export * from '/static/js/d.js';\n")
     (tmp_path / "js" / "d.js").write_text("export const d = 1;\n")
     assert _sri.module_imports("js/a.js", tmp_path) == {"js/b.js", "vendor/c.js", "js/d.js"}
-    assert _sri.specifiers("const m = await import(name);\nimport('./x.js');\n") == (["./x.js"], 1)
+
+
+@needs_node
+def test_sri_the_import_reader_counts_computed_imports_and_ignores_strings(tmp_path):
+    module = tmp_path / "m.js"
+    module.write_text(
+        "const m = await import(name);\nimport('./x.js');\n"
+        "const s = \"import './in-a-string.js'\";\n"
+    )
+    assert _sri.read_modules([module]) == {module: _sri.ModuleSource(("./x.js",), 1)}
+
+
+@needs_node
+def test_sri_a_module_that_does_not_parse_fails_the_page(tmp_path):
+    (tmp_path / "js").mkdir()
+    entry = b"import './broken.js';\n"
+    (tmp_path / "js" / "entry.js").write_bytes(entry)
+    (tmp_path / "js" / "broken.js").write_text("import {{ from 'x';\n")
+    html = f'<script type="module" src="/static/js/entry.js" integrity="{sri_of(entry)}"></script>'
+    scan = _sri.Scan()
+    _sri.judge_page("page.html", html, "script-src 'self'", tmp_path, scan)
+    assert (
+        "page.html: /static/js/broken.js "
+        '(Expected identifier but found "{" (line 1)) cannot be parsed' in scan.violations
+    )
+
+
+def test_sri_without_node_the_import_reader_cannot_run(tmp_path, monkeypatch):
+    monkeypatch.setattr(_sri.shutil, "which", lambda name: None)
+    with pytest.raises(_sri.ModulesUnreadable, match="node is not installed"):
+        _sri.read_modules([tmp_path / "a.js"])
 
 
 def test_sri_integrity_follows_the_browsers_strongest_hash_rule():

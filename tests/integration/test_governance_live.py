@@ -9,7 +9,6 @@ import pytest
 
 from atopos_client.connection import AdmissionRefused, RoomClient
 from atopos_client.events import (
-    GovernanceChanged,
     KnockReceived,
     MemberJoined,
     MessageReceived,
@@ -17,6 +16,7 @@ from atopos_client.events import (
 )
 from atopos_protocol.frames import CloseCode
 from atopos_protocol.join_rules import JoinRule
+from tests.support.live_clients import settled
 from tests.support.live_site import live_site
 
 pytestmark = pytest.mark.integration
@@ -32,12 +32,6 @@ def site(tmp_path_factory):
 
 def origin(site) -> str:
     return site.url("").rstrip("/")
-
-
-async def settled(client: RoomClient) -> None:
-    """Wait until the client's own events are in the log and it may send."""
-    while client.session.sending_paused or client.session.outbox.in_flight is not None:
-        await client.next_event_of(GovernanceChanged)
 
 
 def test_fifty_clients_racing_for_one_single_use_ticket_admit_exactly_one(site):

@@ -14,10 +14,11 @@ import pytest
 
 from atopos_client.codes import member_code
 from atopos_client.connection import ENTER_SECONDS, AdmissionRefused, RoomClient
-from atopos_client.events import GovernanceChanged, MemberJoined
+from atopos_client.events import MemberJoined
 from atopos_client.keys import MemberKeys
 from atopos_client.refusals import ACTIONS, ADMISSIONS
 from atopos_protocol.join_rules import JoinRule
+from tests.support.live_clients import settled
 from tests.support.live_site import live_site
 from tests.support.terminal import Terminal
 
@@ -28,12 +29,6 @@ pytestmark = pytest.mark.integration
 def site(tmp_path_factory):
     with live_site(tmp_path_factory.mktemp("refusals")) as running:
         yield running
-
-
-async def settled(client: RoomClient) -> None:
-    """Wait until the client's own events are in the log and it may send."""
-    while client.session.sending_paused or client.session.outbox.in_flight is not None:
-        await client.next_event_of(GovernanceChanged)
 
 
 async def full_room(site) -> RoomClient:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
@@ -31,7 +31,6 @@ from atopos_client.connection import (
     RoomUnavailable,
     socket_url,
 )
-from atopos_client.events import Event, GovernanceChanged
 from atopos_client.link import split_link_url
 from atopos_protocol.frames import ChallengeFrame, Kind, RefusedFrame
 from atopos_site.tenancy.namespace import TenantNamespace
@@ -238,56 +237,3 @@ def client_outcome(result: RoomClient | BaseException) -> str:
     if isinstance(result, HandshakeRefused):
         return close_label(result.code)
     return type(result).__name__
-
-
-async def leave_all(clients: Iterable[RoomClient]) -> None:
-    """Close every client, ignoring those the server already closed."""
-
-    async def leave(client: RoomClient) -> None:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(client.leave(), 5)
-
-    await asyncio.gather(*(leave(client) for client in clients))
-
-
-async def settled(client: RoomClient, timeout: float = 10.0) -> None:
-    """Wait until the client's own governance events are in the log and it may send."""
-    session = client.session
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while session.sending_paused or (session.outbox and session.outbox.in_flight is not None):
-        await client.next_event_of(GovernanceChanged, max(0.05, deadline - loop.time()))
-
-
-def drain(client: RoomClient) -> list[Event]:
-    """Every event the client has queued, without waiting."""
-    events: list[Event] = []
-    while not client.events.empty():
-        events.append(client.events.get_nowait())
-    return events
-
-
-async def gather_events(
-    client: RoomClient, seconds: float, enough: Callable[[list[Event]], bool]
-) -> list[Event]:
-    """Events as they arrive, until ``enough(events)`` or ``seconds`` pass."""
-    events = drain(client)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while not enough(events) and (left := deadline - loop.time()) > 0:
-        try:
-            events.append(await client.next_event(left))
-        except TimeoutError:
-            break
-    return events
-
-
-async def wait_until(condition: Callable[[], bool], seconds: float, step: float = 0.02) -> bool:
-    """Poll ``condition`` until it holds (True) or ``seconds`` pass (False)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while not condition():
-        if loop.time() >= deadline:
-            return False
-        await asyncio.sleep(step)
-    return True

@@ -19,18 +19,23 @@ site serves ``/static/`` from; this module then:
   alone is not enough (Chromium fetches a module again, unchecked, when it
   is imported after its preload failed).
 
-The scanner is independent of the one in atopos_site.sri: it finds static,
-side-effect, re-export and literal dynamic imports, and reports a dynamic
-import whose specifier it cannot read.
+What a module imports is read by esbuild's parser (module_imports.mjs), not
+by the patterns atopos_site.sri uses to build the import map: a form of import
+those patterns missed would leave a module out of the map, and a check reading
+imports the same way would miss it too. The parser finds static, side-effect,
+re-export and literal dynamic imports; a dynamic import whose target it cannot
+read, and a module it cannot parse, are violations.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import posixpath
-import re
+import shutil
+import subprocess
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -42,14 +47,9 @@ PAGE_URL = "/page/"  # where relative URLs in a rendered template resolve from
 ALGORITHMS = ("sha256", "sha384", "sha512")  # weakest first, as browsers rank them
 LOADING_RELS = {"stylesheet", "modulepreload"}
 PRELOAD_AS = {"script", "style"}
-_IMPORTS = re.compile(
-    r"""\bfrom\s*(['"])([^'"\n]+)\1"""  # import ... from 'x' / export ... from 'x'
-    r"""|\bimport\s*(['"])([^'"\n]+)\3"""  # import 'x' (side effects only)
-    r"""|\bimport\s*\(\s*(['"])([^'"\n]+)\5\s*[,)]"""  # import('x')
-)
-_COMPUTED_IMPORT = re.compile(r"""\bimport\s*\(\s*(?!['"])""")
-_BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
-_LINE_COMMENT = re.compile(r"^\s*//.*$", re.MULTILINE)
+MODULE_READER = Path(__file__).with_name("module_imports.mjs")
+MODULE_SUFFIXES = (".js", ".mjs")
+READ_TIMEOUT_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -229,42 +229,105 @@ def resolve(specifier: str, importer: str, import_map: ImportMap) -> str | None:
     return key if key.startswith("/") else None
 
 
-def specifiers(source: str) -> tuple[list[str], int]:
-    """Every literal import specifier in ``source``, and how many dynamic imports are computed."""
-    text = _LINE_COMMENT.sub("", _BLOCK_COMMENT.sub("", source))
-    found = [m.group(2) or m.group(4) or m.group(6) for m in _IMPORTS.finditer(text)]
-    return found, len(_COMPUTED_IMPORT.findall(text))
+class ModulesUnreadable(Exception):
+    """The module reader (node with esbuild) could not run: imports cannot be judged."""
+
+
+@dataclass(frozen=True)
+class ModuleSource:
+    """What one module imports: literal specifiers, computed dynamic imports, or why not."""
+
+    specifiers: tuple[str, ...] = ()
+    computed: int = 0
+    unreadable: str | None = None
+
+
+def read_modules(files: list[Path]) -> dict[Path, ModuleSource]:
+    """Each file's imports, read by esbuild in one node process."""
+    if not files:
+        return {}
+    node = shutil.which("node")
+    if node is None:
+        raise ModulesUnreadable("node is not installed")
+    try:
+        result = subprocess.run(
+            [node, str(MODULE_READER), *map(str, files)],
+            capture_output=True,
+            text=True,
+            timeout=READ_TIMEOUT_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise ModulesUnreadable(
+            f"the module reader did not finish in {READ_TIMEOUT_S:.0f}s"
+        ) from None
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ModulesUnreadable(f"the module reader failed ({last})")
+    return {
+        Path(name): ModuleSource(
+            tuple(entry.get("specifiers", ())), entry.get("computed", 0), entry.get("unreadable")
+        )
+        for name, entry in json.loads(result.stdout).items()
+    }
+
+
+def served_modules(served: Path) -> dict[Path, ModuleSource]:
+    """Every module under ``served``, read once for as long as no file there changes."""
+    files = sorted(p for p in served.rglob("*") if p.suffix in MODULE_SUFFIXES and p.is_file())
+    stamp = tuple((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in files)
+    return _read_stamped(stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _read_stamped(stamp: tuple[tuple[str, int, int], ...]) -> dict[Path, ModuleSource]:
+    return read_modules([Path(name) for name, _, _ in stamp])
 
 
 def module_imports(entry: str, served: Path) -> set[str]:
     """Every static file ``entry`` imports, directly or not (files that exist; no import map)."""
-    graph, _, _ = _walk(STATIC_URL + entry, served, ImportMap())
-    return {path[len(STATIC_URL) :] for path in graph if path.startswith(STATIC_URL)}
+    graph = _walk(STATIC_URL + entry, served, ImportMap())
+    return {path[len(STATIC_URL) :] for path in graph.fetched if path.startswith(STATIC_URL)}
 
 
-def _walk(entry: str, served: Path, import_map: ImportMap) -> tuple[set[str], list[str], list[str]]:
-    """The URL paths ``entry``'s graph fetches; imports that leave /static/; computed imports."""
-    seen: set[str] = set()
-    outside: list[str] = []
-    computed: list[str] = []
+@dataclass
+class Graph:
+    """What a module script's imports reach: the URL paths fetched, and what cannot be judged."""
+
+    fetched: set[str] = field(default_factory=set)
+    outside: list[str] = field(default_factory=list)  # imports that leave /static/
+    computed: list[str] = field(default_factory=list)  # modules with an unreadable import()
+    unreadable: list[str] = field(default_factory=list)  # modules that do not parse
+
+
+def _walk(entry: str, served: Path, import_map: ImportMap) -> Graph:
+    """The graph of ``entry``, resolved as a browser resolves it."""
+    modules = served_modules(served)
+    graph = Graph()
+    seen = graph.fetched
     pending = [entry]
     while pending:
         current = pending.pop()
         file = _served_file(current, served)
         if file is None:
             continue
-        found, dynamic = specifiers(file.read_text(encoding="utf-8", errors="replace"))
-        computed += [current] * dynamic
-        for specifier in found:
+        source = modules.get(file, ModuleSource())
+        if source.unreadable is not None:
+            graph.unreadable.append(f"{current} ({source.unreadable})")
+        graph.computed += [current] * source.computed
+        for specifier in source.specifiers:
             target = resolve(specifier, current, import_map)
             if target is None:
                 continue  # a bare specifier the map does not name: the browser refuses it
             if not target.startswith(STATIC_URL):
-                outside.append(f"{current} -> {target}")
+                graph.outside.append(f"{current} -> {target}")
             elif target not in seen and target != entry and _served_file(target, served):
                 seen.add(target)
                 pending.append(target)
-    return seen, sorted(set(outside)), sorted(set(computed))
+    graph.outside = sorted(set(graph.outside))
+    graph.computed = sorted(set(graph.computed))
+    graph.unreadable = sorted(set(graph.unreadable))
+    return graph
 
 
 def _served_file(url: str, served: Path) -> Path | None:
@@ -284,14 +347,16 @@ def judge_page(where: str, html: str, csp: str, served: Path, scan: Scan) -> Non
         if entry is None or not entry.startswith(STATIC_URL):
             continue
         scan.add("module_scripts")
-        graph, outside, computed = _walk(entry, served, import_map)
-        scan.add("modules_followed", len(graph))
+        graph = _walk(entry, served, import_map)
+        scan.add("modules_followed", len(graph.fetched))
         scan.violations += [f"{where}: {edge} imports a module from outside {STATIC_URL}"
-                            for edge in outside]  # fmt: skip
+                            for edge in graph.outside]  # fmt: skip
         scan.violations += [f"{where}: {module} has an import() whose target cannot be read"
-                            for module in computed]  # fmt: skip
+                            for module in graph.computed]  # fmt: skip
+        scan.violations += [f"{where}: {module} cannot be parsed"
+                            for module in graph.unreadable]  # fmt: skip
         unpinned = []
-        for module in sorted(graph):
+        for module in sorted(graph.fetched):
             pinned = import_map.integrity.get(module)
             file = _served_file(module, served)
             if pinned and file and integrity_matches(pinned, file.read_bytes()):
