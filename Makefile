@@ -13,8 +13,10 @@ DEV_STAMP := $(VENV)/.installed-dev
 NODE_STAMP := node_modules/.package-lock.json
 
 BENCH ?= full
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS := frames handshake envelope governance genesis
 
-.PHONY: help lock run test test-py test-js test-fast lint format typecheck vendor vectors bench bench-js security-evidence bundle-hash clean
+.PHONY: help lock run test test-py test-js test-fast lint format typecheck vendor vectors bench bench-js fuzz security-evidence bundle-hash clean
 
 help: ## List every target with what it does
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -85,6 +87,9 @@ bench: $(DEV_STAMP) ## Relay benchmark against bare relays, then governance late
 
 bench-js: $(DEV_STAMP) ## Client side: envelope crypto in node vs PyNaCl, create-to-first-message in Chromium (JSON in var/bench/client/)
 	$(BIN)/python -m bench.client
+
+fuzz: $(DEV_STAMP) ## Each fuzz target under atheris for FUZZ_SECONDS (300 unless set); corpus in var/fuzz/corpus/, inputs that broke a target in var/fuzz/crashes/
+	@for target in $(FUZZ_TARGETS); do $(BIN)/python -m tests.fuzz.run $$target --seconds $(FUZZ_SECONDS) || exit 1; done
 
 security-evidence: $(DEV_STAMP) $(NODE_STAMP) ## Run every security check on a real daphne + Redis + Chromium and write evidence/latest/ (BASE_URL=https://... checks a live site instead)
 	$(BIN)/python manage.py security_evidence $(if $(BASE_URL),--base-url $(BASE_URL))
