@@ -49,6 +49,7 @@ from atopos_client.connection import (
 )
 from atopos_client.events import (
     ActionRefused,
+    BackOnline,
     Event,
     GovernanceChanged,
     KnockReceived,
@@ -58,6 +59,7 @@ from atopos_client.events import (
     MemberJoined,
     MemberLeft,
     MessageReceived,
+    Reconnecting,
     RoomClosed,
 )
 from atopos_client.inert import fold, inert, inert_lines
@@ -135,6 +137,10 @@ def describe(event: Event, me: bytes | None = None) -> str:
         return f"* [{member_code(event.ed_pk)}] is no longer waiting"
     if isinstance(event, ActionRefused):
         return f"* Not done: {event.words}"
+    if isinstance(event, Reconnecting):
+        return f"* Connection lost: reconnecting in {event.seconds:.0f} s (try {event.attempt})"
+    if isinstance(event, BackOnline):
+        return "* Back online"
     if event.code == CloseCode.KICKED:
         return "* You were removed from this room"
     return "* This room has ended" if event.ended else f"* Disconnected (code {event.code})"

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, WebSocketException
 from websockets.typing import Origin
 
 from atopos_client.admission import Admission
-from atopos_client.events import ActionRefused, Event, RoomClosed
+from atopos_client.events import ActionRefused, BackOnline, Event, Reconnecting, RoomClosed
 from atopos_client.keys import MemberKeys
 from atopos_client.link import split_link_url
 from atopos_client.refusals import admission_refusal
 from atopos_client.session import RoomSession, wall_clock_ms
+from atopos_protocol.errors import ProtocolError
 from atopos_protocol.frames import ChallengeFrame, CloseCode, Kind, RefusedFrame
 from atopos_protocol.governance.events import EventKind
 from atopos_protocol.join_rules import JoinRule
@@ -28,6 +30,22 @@ ENTER_SECONDS = 15.0  # how long joining may take to bind our keys and say hello
 E = TypeVar("E")
 ENDED_CODES = frozenset({CloseCode.ROOM_ENDED, CloseCode.ROOM_EXPIRED, CloseCode.ROOM_UNAVAILABLE})
 DEFAULT_LIFETIME_SECONDS = 3600
+RECONNECT_ATTEMPTS = 8  # about two minutes of trying, as backoff_seconds spaces them
+MAX_BACKOFF_SECONDS = 30.0
+# After these, trying again cannot help: the room is over, we were removed or refused.
+FINAL_CODES = ENDED_CODES | {CloseCode.KICKED, CloseCode.ADMISSION_REFUSED, CloseCode.ROOM_FULL}
+
+
+def backoff_seconds(attempt: int, jitter: Callable[[], float] = random.random) -> float:
+    """How long to wait before try ``attempt`` (1, 2, 4 … 30 s, each cut by up to half at
+    random, as the page does), so clients a relay restart dropped do not return at once."""
+    base = min(MAX_BACKOFF_SECONDS, 2.0 ** (attempt - 1))
+    return max(0.5, base * (0.5 + jitter() / 2))
+
+
+def worth_retrying(code: int) -> bool:
+    """Whether a connection closed with ``code`` may come back (the network, not the room)."""
+    return code not in FINAL_CODES and not 4100 <= code < 4200
 
 
 class RoomUnavailable(Exception):
@@ -123,6 +141,8 @@ class RoomClient:
         # Done once the log lists our keys and our hello went out (only then can we talk),
         # or failed with AdmissionRefused when our BIND was refused: nothing else binds us.
         self.entry: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._leaving = False
+        self._closed_with: int | None = None  # set when a reconnect learns the room is over
         self._reader = asyncio.create_task(self._read())
         self._ticker = asyncio.create_task(self._tick())
 
@@ -261,6 +281,7 @@ class RoomClient:
 
     async def leave(self) -> None:
         """Say goodbye and close the socket."""
+        self._leaving = True
         with contextlib.suppress(ConnectionClosed):
             await self.socket.send(self.session.bye())
         await self.socket.close()
@@ -273,6 +294,19 @@ class RoomClient:
                 await self.send_frames(self.session.tick())
 
     async def _read(self) -> None:
+        while True:
+            await self._read_socket()
+            code = self.socket.close_code or 1006
+            if self._leaving or not worth_retrying(code) or not self.entry.done():
+                break
+            self._ticker.cancel()
+            if not await self._reconnect():
+                code = self._closed_with or code
+                break
+        self._ticker.cancel()
+        await self.events.put(RoomClosed(code, code in ENDED_CODES))
+
+    async def _read_socket(self) -> None:
         try:
             async for message in self.socket:
                 if not isinstance(message, bytes):
@@ -285,6 +319,55 @@ class RoomClient:
                     await self.events.put(event)
         except ConnectionClosed:
             pass
-        self._ticker.cancel()
-        code = self.socket.close_code or 1006
-        await self.events.put(RoomClosed(code, code in ENDED_CODES))
+
+    async def _reconnect(self) -> bool:
+        """Into the same room on a new socket with the same admission, so the session keeps
+        its log, epochs and replay memory; False once trying again cannot help (the room is
+        over, we were removed, the relay showed a room that is not the link's) or the tries
+        ran out."""
+        for attempt in range(1, RECONNECT_ATTEMPTS + 1):
+            seconds = backoff_seconds(attempt)
+            await self.events.put(Reconnecting(attempt, seconds))
+            await asyncio.sleep(seconds)
+            try:
+                socket, backlog = await asyncio.wait_for(self._rejoin(), ENTER_SECONDS)
+            except RoomUnavailable:
+                self._closed_with = CloseCode.ROOM_UNAVAILABLE
+                return False
+            except AdmissionRefused:
+                self._closed_with = CloseCode.ADMISSION_REFUSED
+                return False
+            except ProtocolError:
+                self._closed_with = CloseCode.UNEXPECTED_FRAME
+                return False
+            except (OSError, TimeoutError, WebSocketException, HandshakeRefused):
+                continue
+            self.socket = socket
+            for event in backlog:
+                await self.events.put(event)
+            await self.events.put(BackOnline())
+            self._ticker = asyncio.create_task(self._tick())
+            return True
+        return False
+
+    async def _rejoin(self) -> tuple[ClientConnection, list[Event]]:
+        """JOIN with a fresh proof, the WELCOME checked against the link, the log merged and
+        our hello sent; the events that came with it."""
+        admission = self.session.admission
+        socket, challenge = await _open(self.session.origin)
+        try:
+            await socket.send(admission.join_frame(challenge.challenge))
+            session, log_length = admission.accept_welcome(
+                await _admission(socket, admission, None)
+            )
+            if session is not self.session:
+                raise ProtocolError("genesis-hash-mismatch")
+            log = [await _recv_bytes(socket) for _ in range(log_length)]
+            backlog, replies = session.catch_up(log)
+            refusals, frames = session.entered()
+            for frame in [*replies, *frames]:
+                await socket.send(frame)
+        except BaseException:
+            await socket.close()
+            raise
+        return socket, [*backlog, *refusals]

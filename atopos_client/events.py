@@ -96,6 +96,19 @@ class ActionRefused:
 
 
 @dataclass(frozen=True, slots=True)
+class Reconnecting:
+    """The connection dropped, not the room: trying again in ``seconds`` (try ``attempt``)."""
+
+    attempt: int
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class BackOnline:
+    """In the room again on a new connection, with the same keys, log and replay memory."""
+
+
+@dataclass(frozen=True, slots=True)
 class RoomClosed:
     """The socket closed; ``ended`` when the room itself is over (ended, expired or unknown)."""
 
@@ -104,7 +117,9 @@ class RoomClosed:
 
 
 Event = (
-    MemberJoined
+    Reconnecting
+    | BackOnline
+    | MemberJoined
     | MemberLeft
     | MessageReceived
     | GovernanceChanged

@@ -1,0 +1,93 @@
+"""The terminal client comes back after its network drops, through a real daphne and Redis,
+keeping its keys, log and replay memory; it does not come back to a room that is over for it."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from atopos_client.connection import RoomClient
+from atopos_client.events import BackOnline, MessageReceived, Reconnecting, RoomClosed
+from atopos_protocol.frames import CloseCode
+from tests.support.live_clients import drain, leave_all, settled
+from tests.support.live_site import live_site
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    with live_site(tmp_path_factory.mktemp("reconnects")) as running:
+        yield running
+
+
+async def alice_and_bob(site) -> tuple[RoomClient, RoomClient]:
+    alice = await RoomClient.create(site.url("").rstrip("/"), "Alice")
+    bob = await RoomClient.join(alice.link, "Bob")
+    await settled(alice)
+    return alice, bob
+
+
+def drop_network(client: RoomClient) -> None:
+    """The connection dies without a closing handshake, as when a phone changes network."""
+    client.socket.transport.abort()
+
+
+def test_bob_comes_back_after_his_network_drops_and_both_talk_again(site):
+    async def scenario():
+        alice, bob = await alice_and_bob(site)
+        drop_network(bob)
+        assert (await bob.next_event_of(Reconnecting)).attempt == 1
+        await bob.next_event_of(BackOnline, timeout=20)
+        await alice.send_text("after the drop")
+        assert (await bob.next_event_of(MessageReceived)).text == "after the drop"
+        await bob.send_text("back again")
+        assert (await alice.next_event_of(MessageReceived)).text == "back again"
+        await leave_all([alice, bob])
+
+    asyncio.run(scenario())
+
+
+def test_a_removed_member_does_not_come_back(site):
+    async def scenario():
+        alice, bob = await alice_and_bob(site)
+        await alice.kick(bob.session.member.ed_pk)
+        events = []
+        while not any(isinstance(event, RoomClosed) for event in events):
+            events.append(await bob.next_event(timeout=20))
+        assert events[-1].code == CloseCode.KICKED
+        await asyncio.sleep(1.5)  # longer than the first retry would wait
+        assert not any(isinstance(event, Reconnecting) for event in [*events, *drain(bob)])
+        await leave_all([alice])
+
+    asyncio.run(scenario())
+
+
+def test_bob_stops_trying_when_the_room_ended_while_he_was_away(site):
+    async def scenario():
+        alice, bob = await alice_and_bob(site)
+        drop_network(bob)
+        await alice.end_room()
+        events = []
+        while not any(isinstance(event, RoomClosed) for event in events):
+            events.append(await bob.next_event(timeout=20))
+        closed = events[-1]
+        assert closed.ended
+        assert not any(isinstance(event, BackOnline) for event in events)
+        await leave_all([alice])
+
+    asyncio.run(scenario())
+
+
+def test_after_the_relay_restarts_alice_and_bob_come_back_and_talk(site):
+    async def scenario():
+        alice, bob = await alice_and_bob(site)
+        await asyncio.get_running_loop().run_in_executor(None, site.restart)
+        for client in (alice, bob):
+            await client.next_event_of(BackOnline, timeout=60)
+        await alice.send_text("after the restart")
+        assert (await bob.next_event_of(MessageReceived)).text == "after the restart"
+        await leave_all([alice, bob])
+
+    asyncio.run(scenario())
