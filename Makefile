@@ -14,7 +14,7 @@ NODE_STAMP := node_modules/.package-lock.json
 
 BENCH ?= full
 FUZZ_SECONDS ?= 300
-FUZZ_TARGETS := frames handshake envelope governance genesis
+FUZZ_TARGETS := frames handshake envelope governance genesis http
 
 .PHONY: help lock run test test-py test-js test-fast lint format typecheck vendor vectors bench bench-js fuzz security-evidence bundle-hash clean
 

@@ -39,6 +39,8 @@ import stat
 import sys
 from collections.abc import Sequence
 
+from websockets.exceptions import ConnectionClosed
+
 from atopos_client.codes import CodeNotFound, member_code, resolve
 from atopos_client.connection import (
     DEFAULT_LIFETIME_SECONDS,
@@ -215,13 +217,16 @@ async def read_lines(client: RoomClient) -> None:
         if not line or line.strip() == "/quit":
             return
         text = line.rstrip("\n")
-        if text.startswith("/"):
-            await command(client, text)
-        elif text:
-            try:
+        try:
+            if text.startswith("/"):
+                await command(client, text)
+            elif text:
                 await client.send_text(text)
-            except SendingPaused:
-                say("* Not sent: waiting for the room's new keys after a removal")
+        except SendingPaused:
+            say("* Not sent: waiting for the room's new keys after a removal")
+        except ConnectionClosed:
+            # The relay's close reason is its own text: never printed.
+            say("* Not sent: the connection is down (the client is reconnecting)")
 
 
 async def command(client: RoomClient, text: str) -> None:

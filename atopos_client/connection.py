@@ -32,6 +32,10 @@ ENDED_CODES = frozenset({CloseCode.ROOM_ENDED, CloseCode.ROOM_EXPIRED, CloseCode
 DEFAULT_LIFETIME_SECONDS = 3600
 RECONNECT_ATTEMPTS = 8  # about two minutes of trying, as backoff_seconds spaces them
 MAX_BACKOFF_SECONDS = 30.0
+RATE_LIMITED_EXTRA = 3  # a rate-limited client starts at 8 s, as the page does
+# Only a connection that lasted this long earns a fresh count of tries: a relay that lets us in
+# and drops us at once cannot keep us rejoining for ever.
+STABLE_SECONDS = 60.0
 # After these, trying again cannot help: the room is over, we were removed or refused.
 FINAL_CODES = ENDED_CODES | {CloseCode.KICKED, CloseCode.ADMISSION_REFUSED, CloseCode.ROOM_FULL}
 
@@ -142,7 +146,10 @@ class RoomClient:
         # or failed with AdmissionRefused when our BIND was refused: nothing else binds us.
         self.entry: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._leaving = False
+        self._left = asyncio.Event()  # set by leave(): a reconnect in progress stops
         self._closed_with: int | None = None  # set when a reconnect learns the room is over
+        self._tries = 0  # reconnect tries since the last connection that lasted
+        self._connected_at = asyncio.get_running_loop().time()
         self._reader = asyncio.create_task(self._read())
         self._ticker = asyncio.create_task(self._tick())
 
@@ -213,9 +220,11 @@ class RoomClient:
         try:
             await asyncio.wait_for(client.entry, ENTER_SECONDS)
         except TimeoutError:
+            client._leaving = True
             await client.socket.close()
             raise HandshakeRefused(CloseCode.UNEXPECTED_FRAME) from None
         except AdmissionRefused:
+            client._leaving = True
             await client.socket.close()
             raise
         return client
@@ -238,7 +247,8 @@ class RoomClient:
         return self.session.link.url(self.session.origin)
 
     async def send_text(self, text: str) -> None:
-        """Encrypt and send a chat message (SendingPaused while a re-key is due)."""
+        """Encrypt and send a chat message (SendingPaused while a re-key is due; websockets'
+        ConnectionClosed while the connection is down and coming back)."""
         await self.socket.send(self.session.text(text))
 
     async def send_frames(self, frames: list[bytes]) -> None:
@@ -280,8 +290,9 @@ class RoomClient:
         await self.send_frames(self.session.end_room())
 
     async def leave(self) -> None:
-        """Say goodbye and close the socket."""
+        """Say goodbye and close the socket; a reconnect in progress stops."""
         self._leaving = True
+        self._left.set()
         with contextlib.suppress(ConnectionClosed):
             await self.socket.send(self.session.bye())
         await self.socket.close()
@@ -297,12 +308,18 @@ class RoomClient:
         while True:
             await self._read_socket()
             code = self.socket.close_code or 1006
-            if self._leaving or not worth_retrying(code) or not self.entry.done():
+            if self._leaving or not worth_retrying(code) or not self._entered_cleanly():
                 break
             self._ticker.cancel()
-            if not await self._reconnect():
+            loop = asyncio.get_running_loop()
+            if loop.time() - self._connected_at >= STABLE_SECONDS:
+                self._tries = 0
+            if not await self._reconnect(
+                RATE_LIMITED_EXTRA if code == CloseCode.RATE_LIMITED else 0
+            ):
                 code = self._closed_with or code
                 break
+            self._connected_at = loop.time()
         self._ticker.cancel()
         await self.events.put(RoomClosed(code, code in ENDED_CODES))
 
@@ -320,15 +337,23 @@ class RoomClient:
         except ConnectionClosed:
             pass
 
-    async def _reconnect(self) -> bool:
+    def _entered_cleanly(self) -> bool:
+        """We were in the room: ``entry`` settled without a refusal."""
+        return self.entry.done() and not self.entry.cancelled() and self.entry.exception() is None
+
+    async def _reconnect(self, extra: int) -> bool:
         """Into the same room on a new socket with the same admission, so the session keeps
         its log, epochs and replay memory; False once trying again cannot help (the room is
-        over, we were removed, the relay showed a room that is not the link's) or the tries
-        ran out."""
-        for attempt in range(1, RECONNECT_ATTEMPTS + 1):
-            seconds = backoff_seconds(attempt)
-            await self.events.put(Reconnecting(attempt, seconds))
-            await asyncio.sleep(seconds)
+        over, we were removed or refused, the relay showed a room that is not the link's or
+        sent what no relay may), we left, or the tries ran out."""
+        while self._tries < RECONNECT_ATTEMPTS:
+            self._tries += 1
+            seconds = backoff_seconds(self._tries + extra)
+            await self.events.put(Reconnecting(self._tries, seconds))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._left.wait(), seconds)
+            if self._left.is_set():
+                return False
             try:
                 socket, backlog = await asyncio.wait_for(self._rejoin(), ENTER_SECONDS)
             except RoomUnavailable:
@@ -337,11 +362,19 @@ class RoomClient:
             except AdmissionRefused:
                 self._closed_with = CloseCode.ADMISSION_REFUSED
                 return False
-            except ProtocolError:
+            except HandshakeRefused as refused:
+                if worth_retrying(refused.code):
+                    continue
+                self._closed_with = refused.code
+                return False
+            except (OSError, TimeoutError, WebSocketException):
+                continue
+            except Exception:  # anything else a relay provoked (a short frame…): stop, do not hang
                 self._closed_with = CloseCode.UNEXPECTED_FRAME
                 return False
-            except (OSError, TimeoutError, WebSocketException, HandshakeRefused):
-                continue
+            if self._left.is_set():
+                await socket.close()
+                return False
             self.socket = socket
             for event in backlog:
                 await self.events.put(event)

@@ -25,7 +25,7 @@ from hypothesis.stateful import (
 from atopos_client.events import MessageReceived
 from atopos_client.replay import ReplayGuard
 from atopos_client.session import RoomSession, SendingPaused
-from tests.client.double import RelayDouble, founded, joined, welcome_into
+from tests.client.double import RelayDouble, founded, governance_frame, joined, welcome_into
 
 NAMES = ("Alice", "Bob", "Carol")
 
@@ -81,7 +81,7 @@ class Conversation(RuleBasedStateMachine):
     @rule(promote=st.booleans())
     def alice_changes_bobs_role(self, promote: bool) -> None:
         alice, bob = self.members["Alice"], self.members["Bob"]
-        is_admin = bob.member.ed_pk.hex() in alice.state.admins
+        is_admin = bob.member.ed_pk in alice.state.admins
         if promote != is_admin:
             change = alice.promote if promote else alice.demote
             self.relay.send(alice, change(bob.member.ed_pk))
@@ -89,9 +89,16 @@ class Conversation(RuleBasedStateMachine):
 
     @rule()
     def bob_comes_back_on_a_new_socket(self) -> None:
-        bob = self.members["Bob"]
-        again, _ = bob.admission.accept_welcome(welcome_into(self.members["Alice"]))
+        """A second WELCOME, the whole log again (events Bob holds among them) and his hello."""
+        alice, bob = self.members["Alice"], self.members["Bob"]
+        again, log_length = bob.admission.accept_welcome(welcome_into(alice))
         assert again is bob
+        log = [governance_frame(raw) for raw in alice.membership.resolution.events]
+        assert len(log) == log_length
+        events, replies = bob.catch_up(log)
+        refusals, frames = bob.entered()
+        self.relay.seen[id(bob)] += [*events, *refusals]
+        self.relay.send(bob, [*replies, *frames])
 
     @rule()
     def relay_delivers_everything(self) -> None:

@@ -7,9 +7,16 @@ import asyncio
 
 import pytest
 
-from atopos_client.connection import RoomClient
-from atopos_client.events import BackOnline, MessageReceived, Reconnecting, RoomClosed
+from atopos_client.connection import AdmissionRefused, RoomClient
+from atopos_client.events import (
+    BackOnline,
+    MemberJoined,
+    MessageReceived,
+    Reconnecting,
+    RoomClosed,
+)
 from atopos_protocol.frames import CloseCode
+from atopos_protocol.join_rules import JoinRule
 from tests.support.live_clients import drain, leave_all, settled
 from tests.support.live_site import live_site
 
@@ -89,5 +96,41 @@ def test_after_the_relay_restarts_alice_and_bob_come_back_and_talk(site):
         await alice.send_text("after the restart")
         assert (await bob.next_event_of(MessageReceived)).text == "after the restart"
         await leave_all([alice, bob])
+
+    asyncio.run(scenario())
+
+
+def test_bob_leaving_while_he_reconnects_stops_at_once_and_he_does_not_come_back(site):
+    async def scenario():
+        alice, bob = await alice_and_bob(site)
+        await alice.next_event_of(MemberJoined)  # Bob, the first time
+        drop_network(bob)
+        await bob.next_event_of(Reconnecting)
+        await asyncio.wait_for(bob.leave(), 5)
+        await asyncio.sleep(2.5)  # past the first tries' backoff
+        back = [event for event in drain(alice) if isinstance(event, MemberJoined)]
+        assert back == []
+        await leave_all([alice])
+
+    asyncio.run(scenario())
+
+
+def test_a_newcomer_refused_at_entry_leaves_nothing_running_that_comes_back(site):
+    """Mallory's BIND is refused (the room's log is full at two): join raises, and no
+    connection of hers lingers to rejoin on its own."""
+
+    async def scenario():
+        alice = await RoomClient.create(site.url("").rstrip("/"), "Alice")
+        await alice.send_frames(alice.session.set_join_rule(JoinRule.OPEN, cap=2))
+        await settled(alice)
+        bob = await RoomClient.join(alice.link, "Bob")
+        await bob.leave()
+        running = {task for task in asyncio.all_tasks() if not task.done()}
+        with pytest.raises(AdmissionRefused):
+            await RoomClient.join(alice.link, "Mallory")
+        await asyncio.sleep(2.5)  # past the first tries' backoff
+        left_over = {task for task in asyncio.all_tasks() if not task.done()} - running
+        assert left_over == set()
+        await leave_all([alice])
 
     asyncio.run(scenario())
