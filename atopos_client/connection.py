@@ -145,7 +145,6 @@ class RoomClient:
         # Done once the log lists our keys and our hello went out (only then can we talk),
         # or failed with AdmissionRefused when our BIND was refused: nothing else binds us.
         self.entry: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._leaving = False
         self._left = asyncio.Event()  # set by leave(): a reconnect in progress stops
         self._closed_with: int | None = None  # set when a reconnect learns the room is over
         self._tries = 0  # reconnect tries since the last connection that lasted
@@ -220,11 +219,9 @@ class RoomClient:
         try:
             await asyncio.wait_for(client.entry, ENTER_SECONDS)
         except TimeoutError:
-            client._leaving = True
             await client.socket.close()
             raise HandshakeRefused(CloseCode.UNEXPECTED_FRAME) from None
         except AdmissionRefused:
-            client._leaving = True
             await client.socket.close()
             raise
         return client
@@ -291,7 +288,6 @@ class RoomClient:
 
     async def leave(self) -> None:
         """Say goodbye and close the socket; a reconnect in progress stops."""
-        self._leaving = True
         self._left.set()
         with contextlib.suppress(ConnectionClosed):
             await self.socket.send(self.session.bye())
@@ -308,7 +304,7 @@ class RoomClient:
         while True:
             await self._read_socket()
             code = self.socket.close_code or 1006
-            if self._leaving or not worth_retrying(code) or not self._entered_cleanly():
+            if self._left.is_set() or not worth_retrying(code) or not self._entered_cleanly():
                 break
             self._ticker.cancel()
             loop = asyncio.get_running_loop()
