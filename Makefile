@@ -16,7 +16,7 @@ BENCH ?= full
 FUZZ_SECONDS ?= 300
 FUZZ_TARGETS := frames handshake envelope governance genesis http
 
-.PHONY: help lock run test test-py test-js test-fast lint format typecheck vendor vectors bench bench-js fuzz security-evidence bundle-hash clean
+.PHONY: help lock run test test-py test-js test-fast lint format typecheck vendor vectors bench bench-js fuzz chaos soak security-evidence bundle-hash clean
 
 help: ## List every target with what it does
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -90,6 +90,14 @@ bench-js: $(DEV_STAMP) ## Client side: envelope crypto in node vs PyNaCl, create
 
 fuzz: $(DEV_STAMP) ## Each fuzz target under atheris for FUZZ_SECONDS (300 unless set); corpus in var/fuzz/corpus/, inputs that broke a target in var/fuzz/crashes/
 	@for target in $(FUZZ_TARGETS); do $(BIN)/python -m tests.fuzz.run $$target --seconds $(FUZZ_SECONDS) || exit 1; done
+
+CHAOS ?= full
+chaos: $(DEV_STAMP) ## Relays SIGKILLed, Redis restarted, networks cut under 20 rooms x 5 clients behind nginx (CHAOS=ci for the small profile); JSON in var/bench/chaos.json, fails unless nothing acknowledged is lost, shown twice or reordered
+	$(BIN)/python -m bench.chaos --profile $(CHAOS)
+
+SOAK ?= full
+soak: $(DEV_STAMP) ## 20 rooms x 5 clients for 10 minutes behind nginx (SOAK=ci: 60 s): memory of every process, latency per minute, errors; JSON + PNG in var/bench/soak.*
+	$(BIN)/python -m bench.soak --profile $(SOAK)
 
 security-evidence: $(DEV_STAMP) $(NODE_STAMP) ## Run every security check on a real daphne + Redis + Chromium and write evidence/latest/ (BASE_URL=https://... checks a live site instead)
 	$(BIN)/python manage.py security_evidence $(if $(BASE_URL),--base-url $(BASE_URL))

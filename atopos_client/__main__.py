@@ -61,6 +61,7 @@ from atopos_client.events import (
     MemberJoined,
     MemberLeft,
     MessageReceived,
+    MessagesMissed,
     Reconnecting,
     RoomClosed,
 )
@@ -110,7 +111,8 @@ def describe(event: Event, me: bytes | None = None) -> str:
     """Terminal output for an event: one line, or a message's indented lines."""
     if isinstance(event, MessageReceived):
         first, *rest = inert_lines(event.text)
-        lines = [f"{member_label(event.sender, me)}: {first}"]
+        late = " (late: it arrived after the gap above)" if event.late else ""
+        lines = [f"{member_label(event.sender, me)}{late}: {first}"]
         lines += [CONTINUATION + line for line in rest]
         return "\n".join(lines)
     if isinstance(event, MemberJoined):
@@ -143,6 +145,9 @@ def describe(event: Event, me: bytes | None = None) -> str:
         return f"* Connection lost: reconnecting in {event.seconds:.0f} s (try {event.attempt})"
     if isinstance(event, BackOnline):
         return "* Back online"
+    if isinstance(event, MessagesMissed):
+        count = "1 message" if event.count == 1 else f"{event.count} messages"
+        return f"* Missed {count} from {member_label(event.sender, me)} (nobody could resend them)"
     if event.code == CloseCode.KICKED:
         return "* You were removed from this room"
     return "* This room has ended" if event.ended else f"* Disconnected (code {event.code})"

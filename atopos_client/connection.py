@@ -34,8 +34,10 @@ RECONNECT_ATTEMPTS = 8  # about two minutes of trying, as backoff_seconds spaces
 MAX_BACKOFF_SECONDS = 30.0
 RATE_LIMITED_EXTRA = 3  # a rate-limited client starts at 8 s, as the page does
 # Only a connection that lasted this long earns a fresh count of tries: a relay that lets us in
-# and drops us at once cannot keep us rejoining for ever.
-STABLE_SECONDS = 60.0
+# and drops us at once cannot keep us rejoining for ever. Ten seconds, not a minute: relays
+# restarted one after another every few seconds (a rolling deploy, the chaos run) must not
+# use up a member's tries while each of its connections works.
+STABLE_SECONDS = 10.0
 # After these, trying again cannot help: the room is over, we were removed or refused.
 FINAL_CODES = ENDED_CODES | {CloseCode.KICKED, CloseCode.ADMISSION_REFUSED, CloseCode.ROOM_FULL}
 
@@ -244,9 +246,17 @@ class RoomClient:
         return self.session.link.url(self.session.origin)
 
     async def send_text(self, text: str) -> None:
-        """Encrypt and send a chat message (SendingPaused while a re-key is due; websockets'
-        ConnectionClosed while the connection is down and coming back)."""
-        await self.socket.send(self.session.text(text))
+        """Encrypt and send a chat message (SendingPaused while a re-key is due). While the
+        connection is down the message waits: it goes out once we are back, like every
+        message the relay did not acknowledge."""
+        frame = self.session.text(text)
+        with contextlib.suppress(ConnectionClosed):
+            await self.socket.send(frame)
+
+    @property
+    def unacknowledged(self) -> int:
+        """Our messages the relay has not yet confirmed it passed on."""
+        return len(self.session.sent.pending)
 
     async def send_frames(self, frames: list[bytes]) -> None:
         for frame in frames:
@@ -298,7 +308,10 @@ class RoomClient:
         with contextlib.suppress(ConnectionClosed):
             while True:
                 await asyncio.sleep(TICK_SECONDS)
-                await self.send_frames(self.session.tick())
+                events, frames = self.session.tick()
+                for event in events:
+                    await self.events.put(event)
+                await self.send_frames(frames)
 
     async def _read(self) -> None:
         while True:

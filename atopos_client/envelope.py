@@ -14,11 +14,10 @@ from atopos_client.messages import PLAINTEXT_HEADER_SIZE, InnerKind, check_body
 from atopos_protocol import VERSION
 from atopos_protocol.codec import Reader, u8, u32, u64
 from atopos_protocol.errors import ProtocolError
-from atopos_protocol.frames import BUCKETS, ENVELOPE_HEADER_SIZE, TAG_SIZE, Kind
+from atopos_protocol.frames import BUCKETS, ENVELOPE_HEADER_SIZE, NONCE_SIZE, TAG_SIZE, Kind
 from atopos_protocol.routing_modes import RoutingMode
 
 AAD_PREFIX = b"atopos/v2"
-NONCE_SIZE = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +114,7 @@ def _parse_plaintext(padded: bytes, mode: RoutingMode) -> Plaintext:
     if body_len > len(padded) - PLAINTEXT_HEADER_SIZE:
         raise ProtocolError("bad-length", "body overruns the bucket")
     body = reader.take(body_len)
-    check_body(kind, body, mode)
+    check_body(kind, body, mode, seq, time_ms)
     if any(reader.rest()):
         raise ProtocolError("bad-padding")
     return Plaintext(kind, sender, seq, head, time_ms, body)

@@ -42,7 +42,17 @@ class MemberLeft:
 class MessageReceived:
     sender: Member
     text: str
-    time_ms: int
+    time_ms: int  # when its sender first sent it
+    message_id: int = 0  # unique per sender (PROTOCOL §4.5)
+    late: bool = False  # arrived after a gap was shown for it: out of its sender's order
+
+
+@dataclass(frozen=True, slots=True)
+class MessagesMissed:
+    """``count`` messages from ``sender`` were lost and nobody could send them again."""
+
+    sender: Member
+    count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +132,7 @@ Event = (
     | MemberJoined
     | MemberLeft
     | MessageReceived
+    | MessagesMissed
     | GovernanceChanged
     | MemberBehind
     | KnockReceived

@@ -14,6 +14,7 @@ import os
 import time
 from typing import TYPE_CHECKING
 
+from atopos_client.delivery import Inbox, Missed, SentMessages, Shown
 from atopos_client.envelope import Plaintext, open_envelope, seal
 from atopos_client.events import (
     ActionRefused,
@@ -26,16 +27,23 @@ from atopos_client.events import (
     MemberJoined,
     MemberLeft,
     MessageReceived,
+    MessagesMissed,
 )
 from atopos_client.keys import EpochKeys, first_epoch, room_secret
 from atopos_client.logsync import LogSync
 from atopos_client.membership import Membership
 from atopos_client.messages import (
     CATCH_UP,
+    ChatMessage,
     Hello,
     InnerKind,
-    encode_text,
+    Synced,
+    decode_sync,
+    encode_sync,
+    max_text_bytes,
     split_pieces,
+    sync_entries_per_envelope,
+    synced_askers_per_envelope,
 )
 from atopos_client.outbox import Outbox
 from atopos_client.replay import ReplayGuard
@@ -43,6 +51,7 @@ from atopos_client.tickets import ticket_key
 from atopos_protocol.binding import Binding, sign_link
 from atopos_protocol.errors import ProtocolError
 from atopos_protocol.frames import (
+    AckFrame,
     DeclineFrame,
     EventFrame,
     Kind,
@@ -108,6 +117,8 @@ class RoomSession:
         self.outbox = Outbox(genesis.body.room_id, self.member.signing_key)
         self.sync = LogSync()
         self.guard = ReplayGuard(now)
+        self.sent = SentMessages()
+        self.inbox = Inbox(now)
         self.seq = 0
         self.members: dict[bytes, Member] = {self.member.ed_pk: self.me}
         self.knocks: dict[bytes, Binding] = {}  # newcomers waiting, their bindings checked
@@ -116,6 +127,8 @@ class RoomSession:
         self._asked_epoch = -1
         self._asked_catch_up: set[int] = set()
         self._head_since_ms = now
+        self._been_in = False  # entered() ran before: a later call follows a reconnect
+        self._sync_due = False  # a reconnect's SYNC waits until we may send
 
     # Entering (after CREATED, or a WELCOME and its log) ----------------------------
 
@@ -139,8 +152,12 @@ class RoomSession:
         sent: that refusal comes back as an event, as the relay's would.
         """
         membership = self.membership
+        resuming, self._been_in = self._been_in, True
         if membership.is_member(self.member.ed_pk):
-            return [], self._introduction()
+            # Resends before the hello: a receiver told of our last message by the hello
+            # already holds it, instead of asking for it again.
+            frames = self._resume() if resuming else []
+            return [], frames + self._introduction()
         state = membership.state
         if state.join_rule is JoinRule.OPEN and not state.locked and not state.ended:
             link_sig = sign_link(
@@ -149,6 +166,35 @@ class RoomSession:
             frames = self._push(EventKind.BIND, Bind(self.member.x_pk, link_sig).encode())
             return self._refusals(), frames
         return [], []
+
+    def _resume(self) -> list[bytes]:
+        """Back after a reconnect: send again what the relay never acknowledged, and ask
+        every sender we follow for what we missed (PROTOCOL §4.5)."""
+        self.sent.connection_lost()
+        self._sync_due = True
+        return self._catch_up_on_messages()
+
+    def _catch_up_on_messages(self) -> list[bytes]:
+        """Once we may send: what the relay never acknowledged, then the SYNC a reconnect owes."""
+        if self.sending_paused:
+            return []  # tick() sends them once we may
+        frames = self._resend_unsent()
+        if self._sync_due:
+            self._sync_due = False
+            frames += self._sync(list(self.inbox.chains))
+        return frames
+
+    def _resend_unsent(self) -> list[bytes]:
+        return [self._carry(message) for message in self.sent.unsent()]
+
+    def _sync(self, senders: list[bytes], epoch: EpochKeys | None = None) -> list[bytes]:
+        """SYNC envelopes naming the last message we hold from each of ``senders``."""
+        entries = self.inbox.entries([key for key in senders if key != self.member.ed_pk])
+        size = sync_entries_per_envelope(self.mode)
+        return [
+            self._seal(InnerKind.SYNC, encode_sync(entries[start : start + size]), epoch)
+            for start in range(0, len(entries), size)
+        ]
 
     def _introduction(self) -> list[bytes]:
         """Hello asking for answers once we hold the current epoch; else a hello in the newest
@@ -189,25 +235,52 @@ class RoomSession:
         epoch = epoch or self.epoch
         self._asked_epoch = self.membership.state.epoch
         bind = epoch.bind_tag(self.keys.room_id, self.member.ed_pk, self.member.x_pk)
-        body = Hello(self.member.x_pk, bind, self.name, wants_reply).encode()
+        sent = self.sent
+        body = Hello(
+            self.member.x_pk, bind, self.name, wants_reply, sent.last_id, sent.last_number
+        ).encode()
         return self._seal(InnerKind.HELLO, body, epoch)
 
     def text(self, text: str) -> bytes:
-        """An envelope carrying a chat message; SendingPaused while this member may not send."""
+        """An envelope carrying a chat message; SendingPaused while this member may not send.
+
+        The message stays pending until the relay acknowledges the envelope; after a
+        reconnect it goes again with the same id (receivers show it once)."""
         if self.sending_paused:
             raise SendingPaused("waiting for the room's new keys")
-        return self._seal(InnerKind.TEXT, encode_text(text, self.mode))
+        if not 1 <= len(text.encode("utf-8")) <= max_text_bytes(self.mode):
+            raise ValueError(f"a message is 1 to {max_text_bytes(self.mode)} bytes of UTF-8")
+        now = self.clock()
+        message = self.sent.compose(text, self._next_seq(now), now)
+        return self._carry(message, seq=message.id, now=now)
+
+    def _carry(self, message: ChatMessage, seq: int = 0, now: int = 0) -> bytes:
+        """An envelope carrying ``message`` (a new one, or a resend with a fresh seq)."""
+        if not seq:
+            now = self.clock()
+            seq = self._next_seq(now)
+        body = message.encode(self.mode)
+        plaintext = Plaintext(
+            InnerKind.TEXT, self.member.ed_pk, seq, self.membership.head, now, body
+        )
+        frame = seal(self.epoch, self.keys.room_id, plaintext, self.mode)
+        self.sent.carried(AckFrame.for_envelope(frame).nonce, message)
+        return frame
 
     def bye(self) -> bytes:
         """An envelope saying this member leaves on purpose."""
         return self._seal(InnerKind.BYE, b"")
 
-    def _seal(self, kind: InnerKind, body: bytes, epoch: EpochKeys | None = None) -> bytes:
-        now = self.clock()
+    def _next_seq(self, now: int) -> int:
         # Above both the last number and the clock: a reloaded client that keeps
         # its member key must not reuse numbers receivers already saw.
         self.seq = max(self.seq + 1, now)
-        plaintext = Plaintext(kind, self.member.ed_pk, self.seq, self.membership.head, now, body)
+        return self.seq
+
+    def _seal(self, kind: InnerKind, body: bytes, epoch: EpochKeys | None = None) -> bytes:
+        now = self.clock()
+        seq = self._next_seq(now)
+        plaintext = Plaintext(kind, self.member.ed_pk, seq, self.membership.head, now, body)
         return seal(epoch or self.epoch, self.keys.room_id, plaintext, self.mode)
 
     def receive(self, frame: bytes) -> tuple[list[Event], list[bytes]]:
@@ -221,6 +294,9 @@ class RoomSession:
         try:
             if kind == Kind.ENVELOPE:
                 return self._envelope(frame)
+            if kind == Kind.ACK:
+                self.sent.acknowledged(AckFrame.decode(frame).nonce)
+                return [], []
             if kind == Kind.GOVERNANCE:
                 return self._merge([EventFrame.decode(frame, Kind.GOVERNANCE).event])
             if kind == Kind.LEFT:
@@ -268,7 +344,11 @@ class RoomSession:
                 return [], replies
             events += warning
             if self._hidden(epoch, plaintext):
-                return events, replies
+                # Its id still counts as seen: a resend in newer keys would show it as if
+                # no removed member could have read it.
+                message = ChatMessage.decode(plaintext.body, self.mode)
+                shown, asks = self._deliveries(self.inbox.pass_over(plaintext.sender, message))
+                return events + shown, replies + asks
         if not membership.accepts_from(plaintext.sender):
             return [], replies
         ask = self.sync.ask(plaintext.head, membership.knows(plaintext.head))
@@ -335,13 +415,61 @@ class RoomSession:
             return [], [self._seal(InnerKind.GOV_EVENTS, body, epoch) for body in bodies]
         if kind is InnerKind.GOV_EVENTS:
             return self._merge(self.sync.pieces_from(sender, split_pieces(plaintext.body)))
-        member = self.members.get(sender)
+        if kind is InnerKind.SYNC:
+            return [], self._answer_sync(sender, plaintext.body)
+        if kind is InnerKind.SYNCED:
+            done = Synced.decode(plaintext.body)
+            if self.member.ed_pk not in done.askers:
+                return [], []  # an answer to others: we may have come in halfway through it
+            return self._deliveries(self.inbox.synced(sender, done.after_id))
         if kind is InnerKind.BYE:
-            self.members.pop(sender, None)
+            member = self.members.pop(sender, None)
             return ([MemberLeft(member)] if member else []), []
-        unknown = Member(sender, b"", "")
-        text = plaintext.body.decode("utf-8")
-        return [MessageReceived(member or unknown, text, plaintext.time_ms)], []
+        message = ChatMessage.decode(plaintext.body, self.mode)
+        return self._deliveries(self.inbox.accept(sender, message, self.clock()))
+
+    def _answer_sync(self, asker: bytes, body: bytes) -> list[bytes]:
+        """A member asks what it missed: we answer for our own messages only, at once unless
+        we just answered someone (then tick() answers everyone asking meanwhile, once)."""
+        for entry in decode_sync(body):
+            if entry.sender == self.member.ed_pk:
+                self.sent.asked(asker, entry)
+        return self._answers(at_once=True)
+
+    def _answers(self, at_once: bool = False) -> list[bytes]:
+        """Resends owed to askers, ended by SYNCED once the answer is complete."""
+        if self.sending_paused:
+            return []
+        messages, answered = self.sent.owed(self.clock(), at_once)
+        frames = [self._carry(message) for message in messages]
+        if answered is not None:
+            last_id, last_number = self.sent.last_id, self.sent.last_number
+            # An asker may name an id we never sent (a forgery it was shown): nothing after
+            # it is ours, and we hold nothing after our last.
+            after_id = min(answered.after_id, last_id)
+            size = synced_askers_per_envelope(self.mode)
+            for start in range(0, len(answered.askers), size):
+                askers = answered.askers[start : start + size]
+                done = Synced(after_id, last_id, last_number, askers)
+                frames.append(self._seal(InnerKind.SYNCED, done.encode()))
+        return frames
+
+    def _deliveries(self, deliveries: list[Shown | Missed]) -> tuple[list[Event], list[bytes]]:
+        """Events for what the inbox lets us show, and a SYNC to whoever we now wait on."""
+        events: list[Event] = []
+        for delivery in deliveries:
+            member = self.members.get(delivery.sender) or Member(delivery.sender, b"", "")
+            if isinstance(delivery, Missed):
+                events.append(MessagesMissed(member, delivery.count))
+            else:
+                message, late = delivery.message, delivery.late
+                events.append(
+                    MessageReceived(member, message.text, message.sent_ms, message.id, late)
+                )
+        if self.sending_paused:
+            return events, []  # the senders we wait on are asked once we may send again
+        asks = self.inbox.to_ask(self.clock())
+        return events, (self._sync(asks) if asks else [])
 
     def _hello(
         self, sender: bytes, epoch: EpochKeys, hello: Hello
@@ -358,7 +486,9 @@ class RoomSession:
         replies = [self.hello(wants_reply=False)] if hello.wants_reply else []
         for duty in membership.hello_duties(sender, epoch):
             replies += self._push(duty.kind, duty.payload)
-        return ([] if known else [MemberJoined(self.members[sender])]), replies
+        self.inbox.hello(sender, hello.last_id, hello.last_number, self.clock())
+        events, asks = self._deliveries([])
+        return ([] if known else [MemberJoined(self.members[sender])]) + events, replies + asks
 
     def _left(self, ed_pk: bytes) -> list[Event]:
         """The relay says a connection closed: presence only (keys follow the log)."""
@@ -437,12 +567,17 @@ class RoomSession:
         membership = self.membership
         return self.outbox.push(kind, payload, membership.state, membership.head)
 
-    def tick(self) -> list[bytes]:
-        """Frames a timer should send: a re-key when the kicking admin went quiet."""
+    def tick(self) -> tuple[list[Event], list[bytes]]:
+        """What a timer finds: gaps waited on long enough (shown as gaps), messages that
+        may go again now that sending resumed, and a re-key when the kicking admin went
+        quiet."""
+        now = self.clock()
         frames: list[bytes] = []
-        for duty in self.membership.tick(self.clock()):
+        for duty in self.membership.tick(now):
             frames += self._push(duty.kind, duty.payload)
-        return frames
+        frames += self._catch_up_on_messages() + self._answers()
+        events, asks = self._deliveries(self.inbox.due(now))
+        return events, frames + asks
 
     # Governance actions (each returns the frames to send) ---------------------------
 

@@ -18,6 +18,8 @@ from atopos_protocol.routing_modes import RoutingMode
 
 TRANSPORT_MAX_FRAME = 64 * 1024
 ENVELOPE_HEADER_SIZE = 2 + 12 + 24
+ENVELOPE_NONCE_OFFSET = 2 + 12  # the nonce names an envelope in the relay's ACK
+NONCE_SIZE = 24
 TAG_SIZE = 16
 ENVELOPE_OVERHEAD = ENVELOPE_HEADER_SIZE + TAG_SIZE
 MIX_BUCKET = 1024
@@ -56,6 +58,7 @@ class Kind(IntEnum):
     REFUSED = 0x88
     INVITE_REQUIRED = 0x89
     AVAILABLE = 0x8A
+    ACK = 0x8B
 
 
 CLIENT_KINDS = frozenset(
@@ -67,6 +70,7 @@ class CloseCode(IntEnum):
     """WebSocket close codes the relay uses (PROTOCOL §5.5)."""
 
     NORMAL = 1000
+    TRY_AGAIN_LATER = 1013  # the relay lost its Redis: nothing was refused, come back
     ROOM_ENDED = 4000
     ROOM_EXPIRED = 4001
     ROOM_UNAVAILABLE = 4004
@@ -357,3 +361,24 @@ def available_frame() -> bytes:
 def created_frame() -> bytes:
     """CREATED: the room exists and the creator is in it."""
     return _prefix(Kind.CREATED)
+
+
+@dataclass(frozen=True, slots=True)
+class AckFrame:
+    """ACK: the relay fanned out the sender's envelope with this nonce (PROTOCOL §5.3)."""
+
+    nonce: bytes
+
+    @classmethod
+    def for_envelope(cls, envelope: bytes) -> AckFrame:
+        return cls(envelope[ENVELOPE_NONCE_OFFSET:ENVELOPE_HEADER_SIZE])
+
+    def encode(self) -> bytes:
+        return _prefix(Kind.ACK) + self.nonce
+
+    @classmethod
+    def decode(cls, frame: bytes) -> AckFrame:
+        reader = _body(frame, Kind.ACK, "malformed")
+        decoded = cls(reader.take(NONCE_SIZE))
+        reader.end()
+        return decoded

@@ -16,12 +16,13 @@ from typing import Any
 
 from atopos_client.envelope import Plaintext, open_envelope, seal
 from atopos_client.keys import first_epoch
-from atopos_client.messages import InnerKind
+from atopos_client.messages import ChatMessage, InnerKind
 from atopos_protocol.routing_modes import RoutingMode
 from bench.run import machine
 from bench.servers import ROOT, start_lab
 
 SIZES = (("1KiB", 900), ("16KiB", 8000))
+NOW_MS = 1_800_000_000_000  # any time: sealing and opening do not look at the clock
 CHROMIUM = os.environ.get("ATOPOS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -47,7 +48,8 @@ def pynacl_envelopes(seconds: float) -> dict[str, Any]:
     epochs = {epoch.epoch_id: epoch}
     direct = RoutingMode.DIRECT
     for label, size in SIZES:
-        plaintext = Plaintext(InnerKind.TEXT, bytes(32), 1, bytes(32), 0, b"x" * size)
+        body = ChatMessage(NOW_MS, 1, 0, NOW_MS, "x" * size).encode(direct)
+        plaintext = Plaintext(InnerKind.TEXT, bytes(32), NOW_MS, bytes(32), NOW_MS, body)
         frame = seal(epoch, room_id, plaintext, direct)
 
         def sealing(value: Plaintext = plaintext) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -25,10 +26,12 @@ from autobahn.exception import Disconnected
 from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from redis.exceptions import RedisError
 
 from atopos_protocol.binding import Binding
 from atopos_protocol.codec import Reader
 from atopos_protocol.frames import (
+    AckFrame,
     ChallengeFrame,
     CloseCode,
     DeclineFrame,
@@ -64,6 +67,8 @@ from rooms.redis_clients import redis_for
 from rooms.room_governance import log_cache
 from rooms.server_keys import client_identity
 from rooms.store import Admission, Appended, Knocked, RateCounter, RoomStore, StoredRoom
+
+logger = logging.getLogger(__name__)
 
 CHALLENGE_SECONDS = 30
 WAITING_SECONDS = 600  # how long a knock or a pending ticket may wait
@@ -213,6 +218,11 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
                 raise FrameRejected(CloseCode.UNEXPECTED_FRAME)
         except FrameRejected as refusal:
             await self.refuse(refusal.close_code)
+        except RedisError:
+            # Redis restarted or is out of reach: the frame may have reached members here
+            # but not the others, so no ACK went out; the client comes back and resends.
+            logger.warning("Redis unavailable while handling a frame; closing 1013")
+            await self.refuse(CloseCode.TRY_AGAIN_LATER)
 
     async def disconnect(self, code: int) -> None:
         """Give the member's place back and tell the room it left."""
@@ -459,6 +469,9 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
             if counter > self.epoch_reached:
                 raise FrameRejected(CloseCode.UNEXPECTED_FRAME)
         await place.hub.frame(place.channel, self.tag, frame)
+        # Only now, with the local fan-out done and the publish for other processes
+        # accepted by Redis: an envelope lost before this point is sent again (§4.5).
+        await self.send_frame(AckFrame.for_envelope(frame).encode())
 
     async def _append(self, frame: bytes) -> None:
         """Append a member's governance event with compare-and-set, or say why not."""

@@ -80,15 +80,16 @@ def _self_signed_certificate(directory: Path) -> None:
     )  # fmt: skip
 
 
-def _main_config(directory: Path) -> str:
-    # Everything nginx would otherwise write under /var goes to the directory;
-    # the template is included in the http block, as conf.d/ files are.
+def main_config(directory: Path, worker_connections: int = 256) -> str:
+    """nginx.conf for a throwaway nginx: everything it would otherwise write under /var
+    goes to ``directory``, and ``directory``/atopos.conf is included in the http block,
+    as conf.d/ files are."""
     return f"""
 pid {directory}/nginx.pid;
 error_log {directory}/main-error.log warn;
 worker_processes 1;
 user root;
-events {{ worker_connections 256; }}
+events {{ worker_connections {worker_connections}; }}
 http {{
     access_log off;
     client_body_temp_path {directory}/client_body;
@@ -110,7 +111,7 @@ def nginx_proxy(directory: Path, upstream_port: int) -> Iterator[NginxProxy]:
     (directory / "atopos.conf").write_text(
         render_template(upstream_port, tls_port, plain_port, directory)
     )
-    (directory / "nginx.conf").write_text(_main_config(directory))
+    (directory / "nginx.conf").write_text(main_config(directory))
     command = [NGINX, "-p", str(directory), "-e", str(directory / "main-error.log"),
                "-c", str(directory / "nginx.conf"), "-g", "daemon off;"]  # fmt: skip
     checked = subprocess.run([*command, "-t"], capture_output=True, text=True)  # noqa: S603

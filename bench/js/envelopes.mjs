@@ -1,7 +1,8 @@
 // Seal and open envelopes with the browser client's own modules under node.
 // Prints JSON: operations per second for each size and direction.
 import { openEnvelope, seal } from '../../static/js/client/envelope.js';
-import { toHex, utf8 } from '../../static/js/protocol/codec.js';
+import { chatMessage, encodeChatMessage } from '../../static/js/client/messages.js';
+import { toHex } from '../../static/js/protocol/codec.js';
 import { firstEpoch } from '../../static/js/client/keys.js';
 
 const seconds = Number(process.argv[2] ?? 1);
@@ -21,7 +22,9 @@ function measure(action) {
 
 const results = {};
 for (const [label, textBytes] of [['1KiB', 900], ['16KiB', 8000]]) {
-  const plaintext = { innerKind: 2, sender: new Uint8Array(32), seq: 1, head: new Uint8Array(32), timeMs: Date.now(), body: utf8('x'.repeat(textBytes)) };
+  const now = Date.now();
+  const body = encodeChatMessage(chatMessage(now, 1, 0, now, 'x'.repeat(textBytes)), 'direct');
+  const plaintext = { innerKind: 2, sender: new Uint8Array(32), seq: now, head: new Uint8Array(32), timeMs: now, body };
   const frame = seal(epoch, roomId, plaintext, 'direct');
   results[label] = {
     frame_bytes: frame.length,

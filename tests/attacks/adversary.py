@@ -9,7 +9,7 @@ from atopos_client.envelope import Plaintext, open_envelope, seal
 from atopos_client.events import Event as SessionEvent
 from atopos_client.events import MessageReceived
 from atopos_client.keys import EpochKeys
-from atopos_client.messages import Hello, InnerKind
+from atopos_client.messages import ChatMessage, Hello, InnerKind
 from atopos_client.rekey import open_keyshare, open_rekey
 from atopos_client.session import RoomSession
 from atopos_protocol.errors import ProtocolError
@@ -49,9 +49,8 @@ def forged_hello(
 def forged_text(forger: RoomSession, as_member: bytes, text: str, seq: int) -> bytes:
     """A text in ``as_member``'s name with any sequence number the forger likes."""
     now = forger.clock()
-    plaintext = Plaintext(
-        InnerKind.TEXT, as_member, seq, forger.membership.head, now, text.encode("utf-8")
-    )
+    body = ChatMessage(seq, 1, 0, now, text).encode(forger.mode)
+    plaintext = Plaintext(InnerKind.TEXT, as_member, seq, forger.membership.head, now, body)
     return seal(forger.epoch, forger.keys.room_id, plaintext, forger.mode)
 
 
@@ -74,7 +73,9 @@ def readable_by(thief: RoomSession, frame: bytes) -> str | None:
         _, plaintext = open_envelope(frame, thief.keys.room_id, thief.mode, thief.membership.epochs)
     except ProtocolError:
         return None
-    return plaintext.body.decode("utf-8") if plaintext.inner_kind is InnerKind.TEXT else None
+    if plaintext.inner_kind is not InnerKind.TEXT:
+        return None
+    return ChatMessage.decode(plaintext.body, thief.mode).text
 
 
 def epochs_the_thief_can_take(thief: RoomSession, events: list[Event]) -> list[EpochKeys]:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from atopos_client.admission import Admission
 from atopos_client.events import Event as SessionEvent
 from atopos_client.session import RoomSession
-from atopos_protocol.frames import EventFrame, Kind, WelcomeFrame
+from atopos_protocol.frames import AckFrame, EventFrame, Kind, WelcomeFrame
 from atopos_protocol.governance.events import Event, EventKind
 
 ORIGIN = "https://chat.example.org"
@@ -58,7 +58,8 @@ def governance_frame(raw: bytes) -> bytes:
 
 
 class RelayDouble:
-    """Delivers what sessions send, and the governance a test decides each one sees."""
+    """Delivers what sessions send (acknowledging each envelope to its sender, after the
+    fan-out, as the relay does), and the governance a test decides each one sees."""
 
     def __init__(self, *sessions: RoomSession) -> None:
         self.sessions = list(sessions)
@@ -108,6 +109,7 @@ class RelayDouble:
                 for session in self.sessions:
                     if session is not sender and id(session) not in self.dropped:
                         self.inbox[id(session)].append(frame)
+                self.inbox[id(sender)].append(AckFrame.for_envelope(frame).encode())
             elif frame[1] == Kind.EVENT:
                 self.appends.append(EventFrame.decode(frame).event)
 
@@ -116,10 +118,11 @@ class RelayDouble:
         self.inbox[id(session)].append(frame)
 
     def run(self, rounds: int = 200) -> None:
-        """Deliver until nothing is left to deliver (each session answering as a client does)."""
+        """Deliver until nothing is left to deliver (each session answering as a client does);
+        when the sockets go quiet, each session's timer fires once (answers it held back)."""
         for _ in range(rounds):
             pending = [s for s in self.sessions if self.inbox[id(s)]]
-            if not pending:
+            if not pending and not self._ticks():
                 return
             for session in pending:
                 frame = self.inbox[id(session)].popleft()
@@ -127,6 +130,16 @@ class RelayDouble:
                 self.seen[id(session)] += events
                 self.send(session, replies)
         raise AssertionError("the sessions never went quiet")
+
+    def _ticks(self) -> bool:
+        """Each session's timer: True if any of them sent something."""
+        sent = False
+        for session in self.sessions:
+            events, frames = session.tick()
+            self.seen[id(session)] += events
+            self.send(session, frames)
+            sent = sent or bool(frames)
+        return sent
 
     def events_of(self, session: RoomSession) -> list[SessionEvent]:
         return self.seen[id(session)]

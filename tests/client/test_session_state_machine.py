@@ -2,11 +2,14 @@
 
 Alice (owner), Bob and Carol send texts and governance changes; the relay
 delivers one frame at a time to whoever hypothesis chooses, replays old
-envelopes, and Bob comes back on a new socket (a second WELCOME) mid-talk.
-Whatever the interleaving: nobody is shown a message twice, each sender's
-messages appear in the order sent, and once the relay has delivered
-everything every member has seen every message of the others exactly once and
-all hold the same log head and safety phrase.
+envelopes, and any member's connection drops: what was on its way to that
+member is lost, a message it was sending may never reach the relay, and it
+comes back on a new socket (a second WELCOME) mid-talk. Whatever the
+interleaving: nobody is shown a message twice, each sender's messages appear
+in the order sent, and once everyone is back and the relay has delivered
+everything, every member has seen every message of the others exactly once
+(resent by their senders, never stored by the relay) and all hold the same log
+head and safety phrase.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from atopos_client.delivery import Chain, SentMessages
 from atopos_client.events import MessageReceived
 from atopos_client.replay import ReplayGuard
 from atopos_client.session import RoomSession, SendingPaused
@@ -87,23 +91,42 @@ class Conversation(RuleBasedStateMachine):
             self.relay.send(alice, change(bob.member.ed_pk))
             self.relay.publish()
 
-    @rule()
-    def bob_comes_back_on_a_new_socket(self) -> None:
-        """A second WELCOME, the whole log again (events Bob holds among them) and his hello."""
-        alice, bob = self.members["Alice"], self.members["Bob"]
-        again, log_length = bob.admission.accept_welcome(welcome_into(alice))
-        assert again is bob
+    @rule(speaker=st.sampled_from(NAMES))
+    def say_as_the_connection_dies(self, speaker: str) -> None:
+        """The message leaves the client but never reaches the relay: no ACK comes back."""
+        self.counter += 1
+        text = f"{speaker} #{self.counter}"
+        try:
+            self.members[speaker].text(text)
+        except SendingPaused:
+            return
+        self.sent[speaker].append(text)
+        self.comes_back_on_a_new_socket(speaker)
+
+    @rule(name=st.sampled_from(NAMES))
+    def comes_back_on_a_new_socket(self, name: str) -> None:
+        """The connection drops (whatever was on its way to ``name`` is lost), then a second
+        WELCOME, the whole log again (events it holds among them), its hello, its resends
+        and its SYNC."""
+        session, alice = self.members[name], self.members["Alice"]
+        self.relay.inbox[id(session)].clear()
+        again, log_length = session.admission.accept_welcome(welcome_into(alice))
+        assert again is session
         log = [governance_frame(raw) for raw in alice.membership.resolution.events]
         assert len(log) == log_length
-        events, replies = bob.catch_up(log)
-        refusals, frames = bob.entered()
-        self.relay.seen[id(bob)] += [*events, *refusals]
-        self.relay.send(bob, [*replies, *frames])
+        events, replies = session.catch_up(log)
+        refusals, frames = session.entered()
+        self.relay.seen[id(session)] += [*events, *refusals]
+        self.relay.send(session, [*replies, *frames])
 
     @rule()
     def relay_delivers_everything(self) -> None:
         self.relay.publish()
         self.relay.run()
+        for name in NAMES:  # everyone comes back: what the relay lost is sent again
+            self.comes_back_on_a_new_socket(name)
+            self.relay.publish()
+            self.relay.run()
         for name in NAMES:
             others = [(sender, text) for sender in NAMES if sender != name
                       for text in self.sent[sender]]  # fmt: skip
@@ -137,9 +160,26 @@ Conversation.TestCase.settings = settings(
 test_a_conversation_in_any_order = Conversation.TestCase
 
 
-def test_without_the_replay_guard_a_replayed_message_is_shown_twice(monkeypatch) -> None:
-    """The machine can fail: with replays let through, hypothesis finds a duplicate."""
+def test_without_the_replay_guard_and_message_ids_a_message_is_shown_twice(monkeypatch) -> None:
+    """The machine can fail: with replays let through and message ids ignored, hypothesis
+    finds a duplicate."""
     monkeypatch.setattr(ReplayGuard, "accept", lambda self, epoch_id, plaintext, now_ms: None)
+    monkeypatch.setattr(Chain, "copy", lambda self, message: False)
+
+    with pytest.raises(AssertionError):
+        run_state_machine_as_test(
+            Conversation,
+            settings=settings(Conversation.TestCase.settings, report_multiple_bugs=False),
+        )
+
+
+def test_without_resends_and_answers_a_message_lost_on_its_way_is_never_shown(
+    monkeypatch,
+) -> None:
+    """The machine can fail: a client that neither sends its unacknowledged messages again
+    nor answers SYNCs loses what never reached the relay (either one alone recovers it)."""
+    monkeypatch.setattr(SentMessages, "unsent", lambda self: [])
+    monkeypatch.setattr(SentMessages, "owed", lambda self, now_ms, at_once=False: ([], None))
 
     with pytest.raises(AssertionError):
         run_state_machine_as_test(

@@ -572,9 +572,9 @@ def test_attacks_not_refused_or_missing_fail_their_own_claims_only(tmp_path):
         "not refused", "missing", "not refused",
     )  # fmt: skip
     assert result.reasons == [
+        # (a seq of 2^53 - 1 no longer reaches the guard: a text's id must lie within
+        # a minute of its time, so the message-id check refuses that forgery first)
         "A06 not refused: "
-        "tests/attacks/test_forged_sequence_number.py::"
-        "test_a_forged_huge_sequence_number_does_not_mute_bob (failed); "
         "tests/attacks/test_forged_sequence_number.py::"
         "test_a_forged_plausible_sequence_number_burns_one_slot_only (failed); "
         "tests/protocol/test_envelope_properties.py::"

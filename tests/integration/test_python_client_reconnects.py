@@ -17,7 +17,7 @@ from atopos_client.events import (
 )
 from atopos_protocol.frames import CloseCode
 from atopos_protocol.join_rules import JoinRule
-from tests.support.live_clients import drain, leave_all, settled
+from tests.support.live_clients import alice_and_bob, drain, drop_network, leave_all, settled
 from tests.support.live_site import live_site
 
 pytestmark = pytest.mark.integration
@@ -29,21 +29,9 @@ def site(tmp_path_factory):
         yield running
 
 
-async def alice_and_bob(site) -> tuple[RoomClient, RoomClient]:
-    alice = await RoomClient.create(site.url("").rstrip("/"), "Alice")
-    bob = await RoomClient.join(alice.link, "Bob")
-    await settled(alice)
-    return alice, bob
-
-
-def drop_network(client: RoomClient) -> None:
-    """The connection dies without a closing handshake, as when a phone changes network."""
-    client.socket.transport.abort()
-
-
 def test_bob_comes_back_after_his_network_drops_and_both_talk_again(site):
     async def scenario():
-        alice, bob = await alice_and_bob(site)
+        alice, bob = await alice_and_bob(site.url("").rstrip("/"))
         drop_network(bob)
         assert (await bob.next_event_of(Reconnecting)).attempt == 1
         await bob.next_event_of(BackOnline, timeout=20)
@@ -58,7 +46,7 @@ def test_bob_comes_back_after_his_network_drops_and_both_talk_again(site):
 
 def test_a_removed_member_does_not_come_back(site):
     async def scenario():
-        alice, bob = await alice_and_bob(site)
+        alice, bob = await alice_and_bob(site.url("").rstrip("/"))
         await alice.kick(bob.session.member.ed_pk)
         events = []
         while not any(isinstance(event, RoomClosed) for event in events):
@@ -73,7 +61,7 @@ def test_a_removed_member_does_not_come_back(site):
 
 def test_bob_stops_trying_when_the_room_ended_while_he_was_away(site):
     async def scenario():
-        alice, bob = await alice_and_bob(site)
+        alice, bob = await alice_and_bob(site.url("").rstrip("/"))
         drop_network(bob)
         await alice.end_room()
         events = []
@@ -89,7 +77,7 @@ def test_bob_stops_trying_when_the_room_ended_while_he_was_away(site):
 
 def test_after_the_relay_restarts_alice_and_bob_come_back_and_talk(site):
     async def scenario():
-        alice, bob = await alice_and_bob(site)
+        alice, bob = await alice_and_bob(site.url("").rstrip("/"))
         await asyncio.get_running_loop().run_in_executor(None, site.restart)
         for client in (alice, bob):
             await client.next_event_of(BackOnline, timeout=60)
@@ -102,7 +90,7 @@ def test_after_the_relay_restarts_alice_and_bob_come_back_and_talk(site):
 
 def test_bob_leaving_while_he_reconnects_stops_at_once_and_he_does_not_come_back(site):
     async def scenario():
-        alice, bob = await alice_and_bob(site)
+        alice, bob = await alice_and_bob(site.url("").rstrip("/"))
         await alice.next_event_of(MemberJoined)  # Bob, the first time
         drop_network(bob)
         await bob.next_event_of(Reconnecting)

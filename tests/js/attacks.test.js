@@ -12,7 +12,7 @@ import { EventKind, decodeEvent } from '../../static/js/protocol/governance/even
 import { parsePayload } from '../../static/js/protocol/governance/payloads.js';
 import { openKeyshare, openRekey } from '../../static/js/client/rekey.js';
 import { bindTag, deriveLinkKeys, memberKeys } from '../../static/js/client/keys.js';
-import { InnerKind, encodeHello } from '../../static/js/client/messages.js';
+import { InnerKind, SEQ_AHEAD_MS, chatMessage, encodeChatMessage, encodeHello } from '../../static/js/client/messages.js';
 import { SEQ_LEAD_MS } from '../../static/js/client/replay.js';
 import { OLD_EPOCH_GRACE_MS, SendingPaused } from '../../static/js/client/session.js';
 import { RelayDouble, founded, joined } from './relay-double.js';
@@ -49,9 +49,13 @@ function forgedHello(forger, asEdPk, xPk, epoch = forger.epoch) {
   return seal(epoch, roomId, { innerKind: InnerKind.HELLO, sender: asEdPk, seq, head: forger.membership.head, timeMs: now, body }, forger.mode);
 }
 
+/** A text in `asEdPk`'s name with any sequence number the forger likes; its message is a
+ *  first one, whose id is `seq` as far as a message's own rules let it be (else the message
+ *  check, not the envelope's, would refuse it first). */
 function forgedText(forger, asEdPk, text, seq) {
   const now = forger.clock();
-  const plaintext = { innerKind: InnerKind.TEXT, sender: asEdPk, seq, head: forger.membership.head, timeMs: now, body: utf8(text) };
+  const body = encodeChatMessage(chatMessage(Math.min(seq, now + SEQ_AHEAD_MS), 1, 0, now, text), forger.mode);
+  const plaintext = { innerKind: InnerKind.TEXT, sender: asEdPk, seq, head: forger.membership.head, timeMs: now, body };
   return seal(forger.epoch, forger.linkKeys.roomId, plaintext, forger.mode);
 }
 
@@ -151,6 +155,14 @@ describe('sequence numbers', () => {
     assert.equal(alice.receive(forgedText(mallory, bob.member.edPk, 'mute bob', Number.MAX_SAFE_INTEGER)).dropped, 'bad-seq');
     assert.equal(alice.receive(bob.text('still heard')).events[0].text, 'still heard');
   });
+
+  it('a forged plausible sequence number burns one slot only', () => {
+    const { alice, bob, mallory } = room();
+    const ahead = mallory.clock() + 30_000;
+    const forged = alice.receive(forgedText(mallory, bob.member.edPk, 'forged but shown', ahead));
+    assert.deepEqual(forged.events.map((event) => event.text), ['forged but shown']);
+    for (const text of ['one', 'two']) assert.deepEqual(alice.receive(bob.text(text)).events.map((event) => event.text), [text]);
+  });
 });
 
 describe('a removed member', () => {
@@ -181,6 +193,22 @@ describe('a relay that withholds a kick', () => {
     assert.equal(bob.state.epoch, 1);
     assert.deepEqual(bob.epoch.msgKey, alice.epoch.msgKey);
     assert.throws(() => openEnvelope(bob.text('caught up'), mallory.linkKeys.roomId, mallory.mode, mallory.membership.epochs), /unknown-epoch/);
+  });
+
+  it('a message hidden because it came in the old keys is not shown when it comes again in the new ones', () => {
+    const world = room();
+    const { alice, bob, mallory, clock } = world;
+    kick(world, mallory, [bob]);
+    clock.offset += OLD_EPOCH_GRACE_MS + 1_000;
+    const heard = alice.receive(bob.text('bob, unaware'));
+    assert.equal(heard.dropped, 'old-epoch');
+    for (const push of heard.replies) bob.receive(push);
+    assert.equal(bob.state.epoch, 1);
+    // Bob's client never saw an ACK for it: after a reconnect it goes again, in the new keys.
+    bob.sent.connectionLost();
+    const [resent] = bob.resendUnsent();
+    assert.deepEqual(alice.receive(resent).events.filter((event) => event.type === 'message'), []);
+    assert.equal(alice.receive(bob.text('next')).events.find((event) => event.type === 'message').text, 'next');
   });
 
   it('a member who sees an epoch newer than its log stops sending and asks for the events', () => {

@@ -6,7 +6,8 @@ import { toHex } from '../../static/js/protocol/codec.js';
 import { ed25519StrictVerify, plainVerify } from '../../static/js/protocol/crypto.js';
 import { openEnvelope, seal } from '../../static/js/client/envelope.js';
 import { bindingValid, makeBinding } from '../../static/js/protocol/binding.js';
-import { decodeChallenge, decodeKnock, decodeLeft, decodeWelcome, encodeCreate, encodeDecline, encodeJoin, encodePeek, serverFrames } from '../../static/js/protocol/frames.js';
+import { ackForEnvelope, decodeAck, decodeChallenge, decodeKnock, decodeLeft, decodeWelcome, encodeCreate, encodeDecline, encodeJoin, encodePeek, serverFrames } from '../../static/js/protocol/frames.js';
+import { InnerKind, decodeChatMessage, decodeHello, decodeSync, decodeSynced, encodeChatMessage, encodeHello, encodeSync, encodeSynced } from '../../static/js/client/messages.js';
 import { eventId, genesisHash, signGenesis } from '../../static/js/protocol/genesis.js';
 import { joinProofBody, peekProofBody, signJoin, signPeek } from '../../static/js/protocol/joinproof.js';
 import { bindTag, deriveLinkKeys, firstEpoch, memberKeys, roomSecret, vcommit } from '../../static/js/client/keys.js';
@@ -130,6 +131,16 @@ describe('derivation chain', () => {
   }
 });
 
+/** A body decoded and encoded again by the inner kind's own codec. */
+function reencoded({ innerKind, body }, mode) {
+  if (innerKind === InnerKind.TEXT) return encodeChatMessage(decodeChatMessage(body, mode), mode);
+  if (innerKind === InnerKind.HELLO) return encodeHello(decodeHello(body));
+  if (innerKind === InnerKind.SYNC) return encodeSync(decodeSync(body));
+  if (innerKind === InnerKind.SYNCED) return encodeSynced(decodeSynced(body));
+  if (innerKind === InnerKind.BYE) return body;
+  throw new Error(`no codec for inner kind ${innerKind}`);
+}
+
 describe('envelopes', () => {
   const vectors = load('envelopes.json');
   for (const testCase of vectors.valid) {
@@ -142,6 +153,8 @@ describe('envelopes', () => {
       const opened = openEnvelope(frame, roomId, mode, new Map([[toHex(epoch.epochId), epoch]]));
       assert.equal(opened.epoch, epoch);
       assert.deepEqual({ ...opened.plaintext }, plaintext);
+      assert.equal(toHex(reencoded(plaintext, mode)), p.body, 'the body decodes and encodes back to the same bytes');
+      assert.deepEqual(decodeAck(serverFrames.ack(ackForEnvelope(frame))).nonce, b(testCase.nonce));
     });
   }
   for (const testCase of vectors.invalid) {

@@ -1,6 +1,7 @@
-// A relay test double for browser sessions: envelopes go to everyone else, governance
-// events reach only the sessions a test chooses (so it can equivocate).
-import { Kind, decodeGovernance, serverFrames } from '../../static/js/protocol/frames.js';
+// A relay test double for browser sessions: envelopes go to everyone else (and each is
+// acknowledged to its sender after the fan-out, as the relay does), governance events reach
+// only the sessions a test chooses (so it can equivocate).
+import { Kind, ackForEnvelope, decodeGovernance, serverFrames } from '../../static/js/protocol/frames.js';
 import { createEvent } from '../../static/js/protocol/governance/events.js';
 import { Admission } from '../../static/js/client/admission.js';
 
@@ -85,10 +86,24 @@ export class RelayDouble {
     for (const frame of frames) {
       if (frame[1] === Kind.ENVELOPE) {
         for (const session of this.sessions) if (session !== sender) this.inbox.get(session).push(frame);
+        this.inbox.get(sender).push(serverFrames.ack(ackForEnvelope(frame)));
       } else if (frame[1] === Kind.EVENT) {
         this.appends.push(frame.subarray(2));
       }
     }
+  }
+
+  /** `session`'s connection drops and comes back on a new socket: what was on its way to it
+   *  is lost, then a second WELCOME (the same session), the log again and what its entered()
+   *  sends (hello, resends, SYNC). */
+  comeBack(session, log = session.membership.resolution.accepted.map((event) => event.raw)) {
+    this.inbox.get(session).length = 0;
+    const welcome = serverFrames.welcome({ serverShard: session.welcome.subarray(2, 34), genesis: session.genesis.raw, logLength: log.length });
+    const { session: again } = session.admission.acceptWelcome(welcome);
+    if (again !== session) throw new Error('a new socket to the same room must keep the session');
+    const { events, replies } = session.catchUp(log.map((raw) => serverFrames.governance(raw)));
+    this.seen.get(session).push(...events);
+    this.send(session, [...replies, ...session.entered()]);
   }
 
   run(rounds = 200) {

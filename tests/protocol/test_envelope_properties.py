@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from atopos_client.envelope import Plaintext, open_envelope, seal
-from atopos_client.messages import InnerKind, max_text_bytes
+from atopos_client.messages import ChatMessage, InnerKind, max_text_bytes
 from atopos_client.replay import SEQ_LEAD_MS, ReplayGuard
 from atopos_protocol.errors import ProtocolError
 from atopos_protocol.frames import BUCKETS, ENVELOPE_OVERHEAD
@@ -21,26 +21,38 @@ HEAD = bytes(32)
 modes = st.sampled_from(list(RoutingMode))
 
 
-def text_message(mode: RoutingMode) -> st.SearchStrategy[bytes]:
+TIME = 1_700_000_000_000
+
+
+def text_message(mode: RoutingMode) -> st.SearchStrategy[str]:
     """UTF-8 text of any length the mode carries (up to its maximum)."""
     limit = max_text_bytes(mode)
-    return (
-        st.text(min_size=1, max_size=limit)
-        .map(lambda text: text.encode("utf-8"))
-        .filter(lambda body: len(body) <= limit)
-    )
+    return st.text(min_size=1, max_size=limit).filter(lambda t: len(t.encode("utf-8")) <= limit)
+
+
+@st.composite
+def chat_messages(draw: st.DrawFn, mode: RoutingMode) -> ChatMessage:
+    """A first sending or a resend: any number, a predecessor before it, sent before now."""
+    sent_ms = draw(st.integers(TIME - 7 * 86_400_000, TIME))
+    message_id = draw(st.integers(sent_ms, min(sent_ms + 60_000, TIME + 60_000)))
+    number = draw(st.integers(1, 2**32 - 1))
+    prev = 0 if number == 1 else draw(st.integers(1, message_id - 1))
+    return ChatMessage(message_id, number, prev, sent_ms, draw(text_message(mode)))
 
 
 @settings(max_examples=150, deadline=None)
-@given(data=st.data(), mode=modes, seq=st.integers(0, 2**53 - 1))
-def test_any_text_of_any_size_round_trips(data, mode, seq):
-    """Whatever the text and mode, opening the sealed frame gives the same plaintext."""
-    body = data.draw(text_message(mode))
-    plaintext = Plaintext(InnerKind.TEXT, SENDER, seq, HEAD, 1_700_000_000_000, body)
+@given(data=st.data(), mode=modes, ahead=st.integers(0, 60_000))
+def test_any_text_of_any_size_round_trips(data, mode, ahead):
+    """Whatever the message and mode, opening the sealed frame gives the same plaintext."""
+    message = data.draw(chat_messages(mode))
+    seq = max(message.id, TIME + ahead)
+    body = message.encode(mode)
+    plaintext = Plaintext(InnerKind.TEXT, SENDER, seq, HEAD, TIME, body)
     frame = seal(EPOCH, ROOM_ID, plaintext, mode)
     assert len(frame) - ENVELOPE_OVERHEAD in BUCKETS[mode]
     _, opened = open_envelope(frame, ROOM_ID, mode, EPOCHS)
     assert opened == plaintext
+    assert ChatMessage.decode(opened.body, mode) == message
 
 
 @settings(max_examples=150, deadline=None)

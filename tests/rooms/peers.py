@@ -14,7 +14,7 @@ from atopos_client.admission import Admission
 from atopos_client.events import Event
 from atopos_client.session import RoomSession, wall_clock_ms
 from atopos_protocol import VERSION
-from atopos_protocol.frames import ChallengeFrame, Kind
+from atopos_protocol.frames import AckFrame, ChallengeFrame, Kind
 from atopos_protocol.join_rules import JoinRule
 from atopos_protocol.routing_modes import RoutingMode
 from atopos_site.asgi import application
@@ -23,12 +23,53 @@ from atopos_site.tenancy.models import Tenant
 
 E = TypeVar("E")
 HOST = "alpha.localhost"
+ACK = bytes([Kind.ACK])
 ORIGIN = f"http://{HOST}"
 
 
-def room_socket(host: str = HOST, origin: str = ORIGIN) -> WebsocketCommunicator:
+class RelaySocket(WebsocketCommunicator):  # type: ignore[misc]
+    """A socket to the relay that passes over ACKs (PROTOCOL §5.3), keeping their nonces in
+    ``acks``: most tests read what other members and the room send, not the relay's receipts.
+    ``receive_nothing`` looks past ACKs too, so a frame it saw is one ``receive_from`` returns
+    at once (a receive that times out would cancel the consumer)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.acks: list[bytes] = []
+        self._ready: deque[bytes] = deque()
+
+    def _is_ack(self, frame: object) -> bool:
+        if isinstance(frame, bytes) and frame[1:2] == bytes([Kind.ACK]):
+            self.acks.append(AckFrame.decode(frame).nonce)
+            return True
+        return False
+
+    async def receive_from(self, timeout: float = 1) -> bytes:
+        if self._ready:
+            return self._ready.popleft()
+        while True:
+            frame: bytes = await super().receive_from(timeout)
+            if not self._is_ack(frame):
+                return frame
+
+    async def receive_nothing(self, timeout: float = 0.1, interval: float = 0.01) -> bool:
+        if self._ready:
+            return False
+        while not await super().receive_nothing(timeout, interval):
+            message = await self.receive_output()
+            if message["type"] != "websocket.send":
+                await self.output_queue.put(message)  # a close: leave it for whoever waits
+                return False
+            frame = message.get("bytes")
+            if not self._is_ack(frame):
+                self._ready.append(frame)
+                return False
+        return True
+
+
+def room_socket(host: str = HOST, origin: str = ORIGIN) -> RelaySocket:
     """A not yet connected socket to the room route, as a page on ``origin`` opens it."""
-    return WebsocketCommunicator(
+    return RelaySocket(
         application, "/ws/v1", headers=[(b"host", host.encode()), (b"origin", origin.encode())]
     )
 
@@ -45,8 +86,11 @@ async def open_socket(
 
 
 async def closed_with(communicator: WebsocketCommunicator, timeout: float = 3) -> int:
-    """The close code the relay ends this socket with (no other frame may come first)."""
+    """The close code the relay ends this socket with (no other frame may come first, only
+    the relay's ACKs of what this member sent)."""
     message = await communicator.receive_output(timeout)
+    while message["type"] == "websocket.send" and message.get("bytes", b"")[1:2] == ACK:
+        message = await communicator.receive_output(timeout)
     assert message["type"] == "websocket.close", f"expected a close, got {message}"
     return int(message.get("code", 1000))
 

@@ -65,3 +65,16 @@ async def wait_until(condition: Callable[[], bool], seconds: float, step: float 
             return False
         await asyncio.sleep(step)
     return True
+
+
+async def alice_and_bob(origin: str) -> tuple[RoomClient, RoomClient]:
+    """Alice creates a room on ``origin`` and Bob joins it with her link."""
+    alice = await RoomClient.create(origin, "Alice")
+    bob = await RoomClient.join(alice.link, "Bob")
+    await settled(alice)
+    return alice, bob
+
+
+def drop_network(client: RoomClient) -> None:
+    """The connection dies without a closing handshake, as when a phone changes network."""
+    client.socket.transport.abort()

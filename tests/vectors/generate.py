@@ -30,7 +30,7 @@ from atopos_client.keys import (
     room_secret,
 )
 from atopos_client.link import Link
-from atopos_client.messages import Hello, InnerKind
+from atopos_client.messages import ChatMessage, Hello, InnerKind, Synced, SyncEntry, encode_sync
 from atopos_client.refusals import ACTIONS, ADMISSIONS
 from atopos_client.verification import verify_genesis_for_link
 from atopos_client.words import WORDS
@@ -218,26 +218,51 @@ def seal_raw(room: Room, padded: bytes, nonce: bytes, epoch_id: bytes | None = N
     )
 
 
+def text_body(room: Room, text: str, seq: int, time_ms: int) -> bytes:
+    """A first sending of ``text``: its id is its envelope's seq."""
+    return ChatMessage(seq, 1, 0, time_ms, text).encode(room.mode)
+
+
 def envelope_vectors(direct: Room, mix: Room) -> dict[str, Any]:
     hello = Hello(
         direct.member.x_pk,
         direct.epoch.bind_tag(direct.keys.room_id, direct.member.ed_pk, direct.member.x_pk),
         "Bob 🦊",
         wants_reply=True,
+        last_id=NOW_MS - 5000,
+        last_number=3,
     ).encode()
+    other_sender = fixed("sync/other-member")
+    sync = encode_sync(
+        [SyncEntry(other_sender, NOW_MS - 9000, 12), SyncEntry(fixed("sync/third"), 0, 0)]
+    )
+    resent = ChatMessage(NOW_MS - 90_000, 7, NOW_MS - 95_000, NOW_MS - 90_000, "sent again")
     valid = []
-    bodies = [
+    texts: list[tuple[Room, str, str]] = [
+        (direct, "text-256", "hello, room"),
+        (direct, "text-1024", "é" * 300),
+        (direct, "text-4096", "x" * 2000),
+        (direct, "text-16384-max", "y" * 8000),
+        (mix, "mix-text-1024", "z" * 10),
+        (mix, "mix-text-1024-max", "m" * 911),
+    ]
+    bodies: list[tuple[Room, str, InnerKind, bytes | str]] = [
         (direct, "hello-256", InnerKind.HELLO, hello),
         (direct, "bye-256", InnerKind.BYE, b""),
-        (direct, "text-256", InnerKind.TEXT, b"hello, room"),
-        (direct, "text-1024", InnerKind.TEXT, ("é" * 300).encode()),
-        (direct, "text-4096", InnerKind.TEXT, b"x" * 2000),
-        (direct, "text-16384-max", InnerKind.TEXT, b"y" * 8000),
-        (mix, "mix-text-1024", InnerKind.TEXT, b"z" * 10),
-        (mix, "mix-text-1024-max", InnerKind.TEXT, b"m" * 939),
+        *((room, name, InnerKind.TEXT, text) for room, name, text in texts),
+        (direct, "resent-text-256", InnerKind.TEXT, resent.encode(direct.mode)),
+        (direct, "sync-256", InnerKind.SYNC, sync),
+        (
+            direct,
+            "synced-256",
+            InnerKind.SYNCED,
+            Synced(NOW_MS - 9000, NOW_MS - 2000, 14, (other_sender,)).encode(),
+        ),
     ]
-    for index, (room, name, kind, body) in enumerate(bodies, start=1):
-        value = plaintext(room, kind, body, NOW_MS - 1000 + index, NOW_MS - 1000)
+    for index, (room, name, kind, content) in enumerate(bodies, start=1):
+        seq, time_ms = NOW_MS - 1000 + index, NOW_MS - 1000
+        body = text_body(room, content, seq, time_ms) if isinstance(content, str) else content
+        value = plaintext(room, kind, body, seq, time_ms)
         nonce = fixed(f"nonce/{name}", 24)
         frame = seal(room.epoch, room.keys.room_id, value, room.mode, nonce)
         valid.append(
@@ -251,11 +276,13 @@ def envelope_vectors(direct: Room, mix: Room) -> dict[str, Any]:
         )
 
     base_time = NOW_MS - 5000
-    base_value = plaintext(direct, InnerKind.TEXT, b"replay me", base_time + 7, base_time)
+    replayed = text_body(direct, "replay me", base_time + 7, base_time)
+    base_value = plaintext(direct, InnerKind.TEXT, replayed, base_time + 7, base_time)
     base = seal(direct.epoch, direct.keys.room_id, base_value, direct.mode, fixed("n/base", 24))
 
     def with_seq(seq: int, name: str) -> bytes:
-        value = plaintext(direct, InnerKind.TEXT, b"numbered", seq, base_time)
+        # A bye: a text's own id rules would refuse these numbers first (bad-message-id).
+        value = plaintext(direct, InnerKind.BYE, b"", seq, base_time)
         return seal(direct.epoch, direct.keys.room_id, value, direct.mode, fixed(name, 24))
 
     other_epoch = EpochKeys.from_secret(fixed("another epoch"), 0)
@@ -271,6 +298,16 @@ def envelope_vectors(direct: Room, mix: Room) -> dict[str, Any]:
         )
         raw = header + body
         return raw + bytes([pad_byte]) + bytes(256 - len(raw) - 1)
+
+    def text_inner(text: bytes, number: int = 1, prev: int = 0, message_id: int = NOW_MS,
+                   pad_byte: int = 0) -> bytes:  # fmt: skip
+        """A text plaintext at seq = time = NOW_MS with any message header."""
+        body = u64(message_id) + u32(number) + u64(prev) + u64(NOW_MS) + text
+        return inner(2, len(body), body, pad_byte)
+
+    late_hello = Hello(
+        direct.member.x_pk, bytes(32), "Bob", False, last_id=NOW_MS, last_number=1
+    ).encode()
 
     flipped = bytearray(base)
     flipped[60] ^= 0x01
@@ -312,14 +349,53 @@ def envelope_vectors(direct: Room, mix: Room) -> dict[str, Any]:
         (
             "text-not-utf8",
             "bad-length",
-            seal_raw(direct, inner(2, 2, b"\xff\xfe"), fixed("n/u", 24)),
+            seal_raw(direct, text_inner(b"\xff\xfe"), fixed("n/u", 24)),
             direct,
             {},
         ),
         (
             "nonzero-padding",
             "bad-padding",
-            seal_raw(direct, inner(2, 1, b"a", pad_byte=1), fixed("n/p", 24)),
+            seal_raw(direct, text_inner(b"a", pad_byte=1), fixed("n/p", 24)),
+            direct,
+            {},
+        ),
+        (
+            "message-sent-after-its-envelope",
+            "bad-message-id",
+            seal_raw(direct, text_inner(b"a", message_id=NOW_MS + 1), fixed("n/i1", 24)),
+            direct,
+            {"note": "a message's id is the seq of its first envelope, never above this one's"},
+        ),
+        (
+            "message-number-without-predecessor",
+            "bad-message-id",
+            seal_raw(direct, text_inner(b"a", number=2), fixed("n/i2", 24)),
+            direct,
+            {},
+        ),
+        (
+            "message-predecessor-after-it",
+            "bad-message-id",
+            seal_raw(direct, text_inner(b"a", number=2, prev=NOW_MS), fixed("n/i3", 24)),
+            direct,
+            {},
+        ),
+        (
+            "synced-after-its-last-message",
+            "bad-message-id",
+            seal_raw(
+                direct,
+                inner(7, 52, Synced(NOW_MS - 10, NOW_MS - 20, 3, (bytes(32),)).encode()),
+                fixed("n/i5", 24),
+            ),
+            direct,
+            {},
+        ),
+        (
+            "hello-naming-a-later-message",
+            "bad-message-id",
+            seal_raw(direct, inner(1, len(late_hello), late_hello), fixed("n/i4", 24)),
             direct,
             {},
         ),

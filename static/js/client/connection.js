@@ -23,6 +23,8 @@ export function socketUrl(origin) {
  * 'not-admitted' (then `code` is the relay's reason, e.g. 'declined' or 'ticket-used');
  * with 'unverifiable', `detail` is the ProtocolError's (the genesis's origin for
  * 'genesis-origin-mismatch').
+ * onStatus's states are 'connecting', 'reconnecting' (detail: seconds until the next try),
+ * 'reconnecting-now' and 'connected' (detail: true when we are back after a lost connection).
  * `admission` (admission.js) gets us in; `makeAdmission(serverTimeMs)` builds a creator's
  * once the relay's clock is known. `session` is the RoomSession once the relay let us in.
  */
@@ -43,6 +45,7 @@ export class RoomConnection {
     this.logLeft = 0; // GOVERNANCE frames still to come after a WELCOME
     this.logFrames = []; // the room's log, merged at once when the last frame arrives
     this.refusal = null; // why the relay will not admit us (a REFUSED before 4403)
+    this.wasIn = false; // entered the room on an earlier socket: the next entry is a comeback
   }
 
   start() {
@@ -115,22 +118,40 @@ export class RoomConnection {
   }
 
   entered(merged) {
+    const back = this.wasIn;
+    this.wasIn = true;
     this.state = 'open';
     this.attempt = 0;
-    this.callbacks.onStatus('connected');
+    this.callbacks.onStatus('connected', back);
     this.callbacks.onEntered(this.session);
     this.deliver(merged);
-    // Bind our keys to the log (an open room) or say hello (PROTOCOL §5.2).
+    // Bind our keys to the log (an open room) or say hello (PROTOCOL §5.2); back after a
+    // reconnect, also resend what the relay never acknowledged and ask for what we missed.
     for (const frame of this.session.entered()) this.send(frame);
     clearInterval(this.ticker);
     this.ticker = setInterval(() => {
-      if (this.state === 'open') this.deliver({ events: [], replies: this.session.tick() });
+      if (this.state === 'open') this.deliver(this.session.tick());
     }, TICK_MS);
   }
 
   deliver({ events, replies }) {
     for (const reply of replies) this.send(reply);
     if (events.length) this.callbacks.onEvents(events);
+  }
+
+  /** Seal a chat message (SendingPaused while a re-key is due) and send it; true if it went
+   *  out now. While the connection is down (or coming back) the message waits in the
+   *  session: it goes out once we are back, like every message the relay did not
+   *  acknowledge. Never before we are in the room again: a relay closes a socket that sends
+   *  envelopes during its handshake. */
+  sendText(text) {
+    const frame = this.session.text(text);
+    return this.state === 'open' && this.send(frame);
+  }
+
+  /** Our messages the relay has not yet confirmed it passed on. */
+  get unacknowledged() {
+    return this.session?.sent.pending.size ?? 0;
   }
 
   /** Send a frame if the socket is open; false otherwise. */

@@ -2,7 +2,7 @@
 import { Reader, concat, toHex, u32, u64, u8, utf8 } from '../protocol/codec.js';
 import { aeadOpen, aeadSeal, randomBytes } from '../protocol/crypto.js';
 import { ProtocolError } from '../protocol/errors.js';
-import { BUCKETS, ENVELOPE_HEADER_SIZE, Kind, TAG_SIZE, VERSION } from '../protocol/frames.js';
+import { BUCKETS, ENVELOPE_HEADER_SIZE, ENVELOPE_NONCE_OFFSET, Kind, NONCE_SIZE, TAG_SIZE, VERSION } from '../protocol/frames.js';
 import { InnerKind, PLAINTEXT_HEADER_SIZE, checkBody } from './messages.js';
 
 export const AAD_PREFIX = utf8('atopos/v2');
@@ -21,7 +21,7 @@ export function encodePlaintext({ innerKind, sender, seq, head, timeMs, body }) 
 }
 
 /** An envelope frame; `nonce` is random unless a test vector fixes it. */
-export function seal(epoch, roomId, plaintext, mode, nonce = randomBytes(24)) {
+export function seal(epoch, roomId, plaintext, mode, nonce = randomBytes(NONCE_SIZE)) {
   const inner = encodePlaintext(plaintext);
   const padded = new Uint8Array(pickBucket(inner.length, mode));
   padded.set(inner);
@@ -42,7 +42,7 @@ export function openEnvelope(frame, roomId, mode, epochs) {
   if (!BUCKETS[mode].includes(ciphertext.length - TAG_SIZE)) throw new ProtocolError('bad-size');
   const epoch = epochs.get(toHex(header.subarray(2, 14)));
   if (epoch === undefined) throw new ProtocolError('unknown-epoch');
-  const padded = aeadOpen(epoch.msgKey, header.subarray(14), concat(AAD_PREFIX, roomId, header), ciphertext);
+  const padded = aeadOpen(epoch.msgKey, header.subarray(ENVELOPE_NONCE_OFFSET), concat(AAD_PREFIX, roomId, header), ciphertext);
   if (padded === null) throw new ProtocolError('bad-tag');
   return { epoch, plaintext: parsePlaintext(padded, mode) };
 }
@@ -58,7 +58,7 @@ function parsePlaintext(padded, mode) {
   const bodyLength = reader.u32();
   if (bodyLength > padded.length - PLAINTEXT_HEADER_SIZE) throw new ProtocolError('bad-length', 'body overruns the bucket');
   const body = reader.take(bodyLength);
-  checkBody(innerKind, body, mode);
+  checkBody(innerKind, body, mode, seq, timeMs);
   if (reader.rest().some((byte) => byte !== 0)) throw new ProtocolError('bad-padding');
   return { innerKind, sender, seq, head, timeMs, body };
 }

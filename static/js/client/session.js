@@ -2,21 +2,44 @@
 // epochs, members, governance, sequence numbers. No I/O, no DOM. atopos_client/session.py
 // follows the same steps; both speak docs/PROTOCOL.md. Governance lives in membership.js
 // (the merged log and epochs), outbox.js (our own events) and logsync.js (catching up with
-// other members).
+// other members); chat delivery (acknowledgements, resends, SYNC, order and gaps) in
+// delivery.js.
+//
+// Events are plain objects tagged by `type` (atopos_client/events.py names their Python
+// classes); the chat ones: { type: 'message', member, text, timeMs, messageId, late } (timeMs:
+// when its sender first sent it; late: it arrived after a gap was shown for it, out of its
+// sender's order) and { type: 'missed', member, count } (`count` messages from `member` were
+// lost and nobody could send them again).
 import { bindingValid, signLink } from '../protocol/binding.js';
-import { equal, fromHex, fromUtf8, toHex } from '../protocol/codec.js';
+import { equal, fromHex, toHex, utf8 } from '../protocol/codec.js';
 import { randomBytes } from '../protocol/crypto.js';
 import { ProtocolError } from '../protocol/errors.js';
-import { Kind, decodeGovernance, decodeKnock, decodeLeft, decodeRefused, encodeDecline } from '../protocol/frames.js';
+import { Kind, ackForEnvelope, decodeAck, decodeGovernance, decodeKnock, decodeLeft, decodeRefused, encodeDecline } from '../protocol/frames.js';
 import { GovernanceError } from '../protocol/governance/errors.js';
 import { EventKind } from '../protocol/governance/events.js';
 import { encode } from '../protocol/governance/payloads.js';
+import { Inbox, SentMessages } from './delivery.js';
 import { openEnvelope, seal } from './envelope.js';
 import { bindTag, firstEpoch, roomSecret } from './keys.js';
 import { linkUrl } from './link.js';
 import { LogSync } from './logsync.js';
 import { Membership } from './membership.js';
-import { CATCH_UP, InnerKind, decodeHello, encodeHello, encodeText, splitPieces } from './messages.js';
+import {
+  CATCH_UP,
+  InnerKind,
+  decodeChatMessage,
+  decodeHello,
+  decodeSync,
+  decodeSynced,
+  encodeChatMessage,
+  encodeHello,
+  encodeSync,
+  encodeSynced,
+  maxTextBytes,
+  splitPieces,
+  syncEntriesPerEnvelope,
+  syncedAskersPerEnvelope,
+} from './messages.js';
 import { Outbox, acceptedIn } from './outbox.js';
 import { ReplayGuard } from './replay.js';
 import { ticketPublicKey } from './tickets.js';
@@ -59,6 +82,8 @@ export class RoomSession {
     this.outbox = new Outbox(genesis.body.roomId, this.member.edSeed);
     this.sync = new LogSync();
     this.guard = new ReplayGuard(now);
+    this.sent = new SentMessages();
+    this.inbox = new Inbox(now);
     this.seq = 0;
     this.members = new Map([[toHex(this.member.edPk), this.me]]);
     this.knocks = new Map(); // newcomers waiting, bindings checked: ed_pk hex -> { edPk, binding }
@@ -69,6 +94,8 @@ export class RoomSession {
     this.headSinceMs = now;
     this.announcing = false; // false while a fresh member catches up on the log it entered with
     this.shownPhrase = null; // the safety phrase this member was last told about
+    this.beenIn = false; // entered() ran before: a later call follows a reconnect
+    this.syncDue = false; // a reconnect's SYNC waits until we may send
   }
 
   get fragment() {
@@ -141,13 +168,17 @@ export class RoomSession {
     return this.merge(raws);
   }
 
-  /** What to send once in the room and its log merged. A listed member says hello; a
-   *  newcomer in an open room first binds its keys to the log (BIND) and says hello once the
-   *  log lists it, so nobody learns its X25519 key from anything but the signed log. */
+  /** What to send once in the room and its log merged. A listed member says hello (and,
+   *  back after a reconnect, resends and asks for what it missed); a newcomer in an open
+   *  room first binds its keys to the log (BIND) and says hello once the log lists it, so
+   *  nobody learns its X25519 key from anything but the signed log. */
   entered() {
     this.announcing = true;
     this.shownPhrase = this.phrase;
-    if (this.membership.isMember(this.me.id)) return this.introduction();
+    const resuming = this.beenIn;
+    this.beenIn = true;
+    // Resends before the hello: a receiver told of our last message by the hello already holds it.
+    if (this.membership.isMember(this.me.id)) return [...(resuming ? this.resume() : []), ...this.introduction()];
     const state = this.state;
     if (state.joinRule === 'open' && !state.locked && !state.ended) {
       const { roomId, authSeed } = this.linkKeys;
@@ -155,6 +186,38 @@ export class RoomSession {
       return this.push(EventKind.BIND, encode.bind({ xPk: this.member.xPk, linkSig }));
     }
     return [];
+  }
+
+  /** Back after a reconnect: send again what the relay never acknowledged, and ask every
+   *  sender we follow for what we missed (PROTOCOL §4.5). */
+  resume() {
+    this.sent.connectionLost();
+    this.syncDue = true;
+    return this.catchUpOnMessages();
+  }
+
+  /** Once we may send: what the relay never acknowledged, then the SYNC a reconnect owes. */
+  catchUpOnMessages() {
+    if (this.sendingPaused) return []; // tick() sends them once we may
+    const frames = this.resendUnsent();
+    if (this.syncDue) {
+      this.syncDue = false;
+      frames.push(...this.syncFrames([...this.inbox.chains.keys()]));
+    }
+    return frames;
+  }
+
+  resendUnsent() {
+    return this.sent.unsent().map((message) => this.carry(message));
+  }
+
+  /** SYNC envelopes naming the last message we hold from each of `senders` (member ids). */
+  syncFrames(senders, epoch = this.epoch) {
+    const entries = this.inbox.entries(senders.filter((id) => id !== this.me.id));
+    const size = syncEntriesPerEnvelope(this.mode);
+    const frames = [];
+    for (let start = 0; start < entries.length; start += size) frames.push(this.seal(InnerKind.SYNC, encodeSync(entries.slice(start, start + size)), epoch));
+    return frames;
   }
 
   /** Hello asking for answers once we hold the current epoch; else a hello in the newest
@@ -177,25 +240,53 @@ export class RoomSession {
   hello(wantsReply, epoch = this.epoch) {
     this.askedEpoch = this.state.epoch;
     const bind = bindTag(epoch, this.linkKeys.roomId, this.member.edPk, this.member.xPk);
-    return this.seal(InnerKind.HELLO, encodeHello({ xPk: this.member.xPk, bind, name: this.name, wantsReply }), epoch);
+    const { lastId, lastNumber } = this.sent;
+    return this.seal(InnerKind.HELLO, encodeHello({ xPk: this.member.xPk, bind, name: this.name, wantsReply, lastId, lastNumber }), epoch);
   }
 
-  /** A chat message; SendingPaused while this member may not send. */
+  /** An envelope carrying a chat message; SendingPaused while this member may not send.
+   *  The message stays pending until the relay acknowledges the envelope; after a reconnect
+   *  it goes again with the same id (receivers show it once). */
   text(text) {
     if (this.sendingPaused) throw new SendingPaused("waiting for the room's new keys");
-    return this.seal(InnerKind.TEXT, encodeText(text, this.mode));
+    // Refused before it is numbered: a message that never leaves must not leave a gap in
+    // our numbers, nor sit in the history that SYNC answers resend.
+    const size = utf8(text).length;
+    if (size < 1 || size > maxTextBytes(this.mode)) throw new RangeError(`a message is 1 to ${maxTextBytes(this.mode)} bytes of UTF-8`);
+    const now = this.clock();
+    const message = this.sent.compose(text, this.nextSeq(now), now);
+    return this.carry(message, message.id, now);
+  }
+
+  /** An envelope carrying `message` (a new one, or a resend with a fresh seq). */
+  carry(message, seq = 0, now = 0) {
+    let envelopeSeq = seq;
+    let timeMs = now;
+    if (!envelopeSeq) {
+      timeMs = this.clock();
+      envelopeSeq = this.nextSeq(timeMs);
+    }
+    const body = encodeChatMessage(message, this.mode);
+    const plaintext = { innerKind: InnerKind.TEXT, sender: this.member.edPk, seq: envelopeSeq, head: this.membership.head, timeMs, body };
+    const frame = seal(this.epoch, this.linkKeys.roomId, plaintext, this.mode);
+    this.sent.carried(ackForEnvelope(frame).nonce, message);
+    return frame;
   }
 
   bye() {
     return this.seal(InnerKind.BYE, new Uint8Array(0));
   }
 
-  seal(innerKind, body, epoch = this.epoch) {
-    const now = this.clock();
+  nextSeq(now) {
     // Above both the last number and the clock: a reloaded tab that keeps its member key
     // must not reuse numbers that receivers already saw.
     this.seq = Math.max(this.seq + 1, now);
-    const plaintext = { innerKind, sender: this.member.edPk, seq: this.seq, head: this.membership.head, timeMs: now, body };
+    return this.seq;
+  }
+
+  seal(innerKind, body, epoch = this.epoch) {
+    const now = this.clock();
+    const plaintext = { innerKind, sender: this.member.edPk, seq: this.nextSeq(now), head: this.membership.head, timeMs: now, body };
     return seal(epoch, this.linkKeys.roomId, plaintext, this.mode);
   }
 
@@ -209,6 +300,9 @@ export class RoomSession {
       switch (frame.length >= 2 ? frame[1] : -1) {
         case Kind.ENVELOPE:
           return this.envelope(frame);
+        case Kind.ACK:
+          this.sent.acknowledged(decodeAck(frame).nonce);
+          return nothing();
         case Kind.GOVERNANCE:
           return this.merge([decodeGovernance(frame)]);
         case Kind.LEFT:
@@ -260,7 +354,13 @@ export class RoomSession {
       // relay that revives an ended room or hides a kick is caught.
       replies.push(...behind.replies);
       if (listed) events.push(...behind.events);
-      if (listed && this.hidden(epoch, plaintext)) return { events, replies, dropped: 'old-epoch' };
+      if (listed && this.hidden(epoch, plaintext)) {
+        // Its id still counts as seen: a resend in newer keys would show it as if no removed
+        // member could have read it.
+        const message = decodeChatMessage(plaintext.body, this.mode);
+        const passed = this.deliveries(this.inbox.passOver(toHex(plaintext.sender), message));
+        return { events: [...events, ...passed.events], replies: [...replies, ...passed.replies], dropped: 'old-epoch' };
+      }
     }
     if (!listed) return { events: [], replies, dropped: 'not-a-member' };
     const ask = this.sync.ask(plaintext.head, membership.knows(plaintext.head));
@@ -308,7 +408,7 @@ export class RoomSession {
     return { events: changed(before, after) ? [after] : [], replies: [request], dropped: 'unknown-epoch' };
   }
 
-  handle(epoch, { innerKind, sender, body, timeMs }) {
+  handle(epoch, { innerKind, sender, body }) {
     const id = toHex(sender);
     if (innerKind === InnerKind.HELLO) return this.helloFrom(epoch, sender, decodeHello(body));
     if (innerKind === InnerKind.GOV_REQUEST) {
@@ -319,13 +419,60 @@ export class RoomSession {
       return { events: [], replies: bodies.map((events) => this.seal(InnerKind.GOV_EVENTS, events, epoch)) };
     }
     if (innerKind === InnerKind.GOV_EVENTS) return this.merge(this.sync.piecesFrom(sender, splitPieces(body)));
-    const known = this.members.get(id);
+    if (innerKind === InnerKind.SYNC) return { events: [], replies: this.answerSync(id, body) };
+    if (innerKind === InnerKind.SYNCED) {
+      const done = decodeSynced(body);
+      if (!done.askers.some((asker) => equal(asker, this.member.edPk))) return nothing(); // an answer to others: we may have come in halfway through it
+      return this.deliveries(this.inbox.synced(id, done.afterId));
+    }
     if (innerKind === InnerKind.BYE) {
+      const known = this.members.get(id);
       this.members.delete(id);
       return { events: known ? [{ type: 'left', member: known }] : [], replies: [] };
     }
-    const author = known ?? member(sender, new Uint8Array(0), '');
-    return { events: [{ type: 'message', member: author, text: fromUtf8(body), timeMs }], replies: [] };
+    return this.deliveries(this.inbox.accept(id, decodeChatMessage(body, this.mode), this.clock()));
+  }
+
+  /** A member asks what it missed: we answer for our own messages only, at once unless we
+   *  just answered someone (then tick() answers everyone asking meanwhile, once). */
+  answerSync(asker, body) {
+    for (const entry of decodeSync(body)) {
+      if (equal(entry.sender, this.member.edPk)) this.sent.asked(asker, entry);
+    }
+    return this.answers(true);
+  }
+
+  /** Resends owed to askers, ended by SYNCED once the answer is complete. */
+  answers(atOnce = false) {
+    if (this.sendingPaused) return [];
+    const [messages, answered] = this.sent.owed(this.clock(), atOnce);
+    const frames = messages.map((message) => this.carry(message));
+    if (answered !== null) {
+      const { lastId, lastNumber } = this.sent;
+      // An asker may name an id we never sent (a forgery it was shown): nothing after it is
+      // ours, and we hold nothing after our last.
+      const afterId = Math.min(answered.afterId, lastId);
+      const size = syncedAskersPerEnvelope(this.mode);
+      for (let start = 0; start < answered.askers.length; start += size) {
+        const askers = answered.askers.slice(start, start + size).map(fromHex);
+        frames.push(this.seal(InnerKind.SYNCED, encodeSynced({ afterId, lastId, lastNumber, askers })));
+      }
+    }
+    return frames;
+  }
+
+  /** { events, replies }: events for what the inbox lets us show, and a SYNC to whoever we
+   *  now wait on. */
+  deliveries(deliveries) {
+    const events = deliveries.map((delivery) => {
+      const author = this.members.get(delivery.sender) ?? member(fromHex(delivery.sender), new Uint8Array(0), '');
+      if (delivery.type === 'missed') return { type: 'missed', member: author, count: delivery.count };
+      const { text, sentMs, id } = delivery.message;
+      return { type: 'message', member: author, text, timeMs: sentMs, messageId: id, late: delivery.late };
+    });
+    if (this.sendingPaused) return { events, replies: [] }; // the senders we wait on are asked once we may send
+    const asks = this.inbox.toAsk(this.clock());
+    return { events, replies: asks.length > 0 ? this.syncFrames(asks) : [] };
   }
 
   helloFrom(epoch, sender, hello) {
@@ -340,7 +487,10 @@ export class RoomSession {
     this.members.set(id, presented);
     const replies = hello.wantsReply ? [this.hello(false)] : [];
     for (const duty of this.membership.helloDuties(id, epoch)) replies.push(...this.push(duty.kind, duty.payload));
-    return { events: known ? [{ type: 'renamed', member: presented }] : [{ type: 'joined', member: presented }], replies };
+    this.inbox.hello(id, hello.lastId, hello.lastNumber, this.clock());
+    const gaps = this.deliveries([]);
+    const presence = known ? { type: 'renamed', member: presented } : { type: 'joined', member: presented };
+    return { events: [presence, ...gaps.events], replies: [...replies, ...gaps.replies] };
   }
 
   /** The relay says a connection closed: presence only (keys follow the log). */
@@ -456,9 +606,15 @@ export class RoomSession {
     return this.outbox.push(kind, payload, this.membership.state, this.membership.head);
   }
 
-  /** Frames a timer should send: a re-key when the kicking admin went quiet. */
+  /** { events, replies }: what a timer finds. Gaps waited on long enough (shown as gaps),
+   *  messages that may go again now that sending resumed, and a re-key when the kicking
+   *  admin went quiet. */
   tick() {
-    return this.membership.tick(this.clock()).flatMap((duty) => this.push(duty.kind, duty.payload));
+    const now = this.clock();
+    const frames = this.membership.tick(now).flatMap((duty) => this.push(duty.kind, duty.payload));
+    frames.push(...this.catchUpOnMessages(), ...this.answers());
+    const { events, replies } = this.deliveries(this.inbox.due(now));
+    return { events, replies: [...frames, ...replies] };
   }
 
   // Governance actions (each returns the frames to send) -------------------------------

@@ -24,10 +24,12 @@ export const Kind = Object.freeze({
   REFUSED: 0x88,
   INVITE_REQUIRED: 0x89,
   AVAILABLE: 0x8a,
+  ACK: 0x8b,
 });
 
 export const CloseCode = Object.freeze({
   NORMAL: 1000,
+  TRY_AGAIN_LATER: 1013, // the relay lost its Redis: nothing was refused, come back
   ROOM_ENDED: 4000,
   ROOM_EXPIRED: 4001,
   ROOM_UNAVAILABLE: 4004,
@@ -47,6 +49,8 @@ export const CloseCode = Object.freeze({
 });
 
 export const ENVELOPE_HEADER_SIZE = 2 + 12 + 24;
+export const ENVELOPE_NONCE_OFFSET = 2 + 12; // the nonce names an envelope in the relay's ACK
+export const NONCE_SIZE = 24;
 /** One governance event at most (a REKEY to 256 members is about 26.8 KiB). */
 export const MAX_EVENT_SIZE = 32 * 1024;
 export const TAG_SIZE = 16;
@@ -150,6 +154,20 @@ export function decodeLeft(frame) {
   return decoded;
 }
 
+/** { nonce }: the ACK that names `envelope` (its nonce), as the relay sends it once it has
+ *  fanned the envelope out (PROTOCOL §5.3). */
+export function ackForEnvelope(envelope) {
+  return { nonce: envelope.subarray(ENVELOPE_NONCE_OFFSET, ENVELOPE_HEADER_SIZE) };
+}
+
+/** { nonce }: the relay fanned out the sender's envelope with this nonce. */
+export function decodeAck(frame) {
+  const reader = body(frame, Kind.ACK);
+  const decoded = { nonce: reader.take(NONCE_SIZE) };
+  reader.end();
+  return decoded;
+}
+
 /** Encoders for frames only a server sends: tests build them to compare with the vectors. */
 export const serverFrames = Object.freeze({
   challenge: ({ challenge, serverTimeMs }) => concat(prefix(Kind.CHALLENGE), challenge, u64(serverTimeMs)),
@@ -158,5 +176,6 @@ export const serverFrames = Object.freeze({
   created: () => prefix(Kind.CREATED),
   left: ({ edPk }) => concat(prefix(Kind.LEFT), edPk),
   knock: ({ edPk, binding }) => concat(prefix(Kind.KNOCK), edPk, encodeBinding(binding)),
+  ack: ({ nonce }) => concat(prefix(Kind.ACK), nonce),
 });
 

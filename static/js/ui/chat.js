@@ -18,6 +18,7 @@ export class ChatView {
     this.limit = 0;
     this.enabled = false;
     this.paused = false;
+    this.queued = false; // a message waits for the connection to come back
     this.form.addEventListener('submit', (event) => {
       event.preventDefault();
       this.submit(onSend);
@@ -36,8 +37,10 @@ export class ChatView {
     this.limit = maxTextBytes(mode);
   }
 
-  setEnabled(enabled) {
+  /** `online`: connected (what waited for the connection goes out now). */
+  setEnabled(enabled, online = enabled) {
     this.enabled = enabled;
+    if (online) this.queued = false;
     this.input.disabled = !enabled;
     this.checkLength();
   }
@@ -52,15 +55,18 @@ export class ChatView {
     const size = utf8(this.input.value).length;
     const tooLong = size > this.limit;
     this.button.disabled = !this.enabled || this.paused || size === 0 || tooLong;
-    this.note.textContent = tooLong ? `Too long: ${size} of ${this.limit} bytes.` : '';
+    const waiting = this.queued ? 'Not sent yet: what you write goes out by itself once the connection is back.' : '';
+    this.note.textContent = tooLong ? `Too long: ${size} of ${this.limit} bytes.` : waiting;
     return !tooLong && size > 0;
   }
 
   submit(onSend) {
     if (!this.enabled || this.paused || !this.checkLength()) return;
-    // onSend answers true, or why the text was not sent
+    // onSend answers true, 'queued' (it goes out once the connection is back), or why the
+    // text was not sent
     const sent = onSend(this.input.value);
-    if (sent === true) {
+    if (sent === true || sent === 'queued') {
+      this.queued ||= sent === 'queued';
       this.input.value = '';
       this.checkLength();
     } else {
@@ -70,17 +76,19 @@ export class ChatView {
 
   /** A message from `member` (ours when `own`): name, "you" marker and code, time, text.
    *  A screen reader hears "<name>: <text>" (the code and time are for eyes, and the
-   *  member list carries the code); the text's own direction comes from its first letters. */
-  addMessage(member, text, timeMs, own) {
+   *  member list carries the code); the text's own direction comes from its first letters.
+   *  `late`: it arrived after the gap shown for it, so it sits out of its sender's order. */
+  addMessage(member, text, timeMs, own, late = false) {
     const meta = el(
       'div',
       { className: 'message__meta', attrs: { 'aria-hidden': 'true' } },
       ...personNodes(member, own ? member.id : null),
       el('time', { text: clockTime(timeMs), attrs: { datetime: new Date(timeMs).toISOString() } }),
+      ...(late ? [' · late: it arrived after the gap above'] : []),
     );
     // The same cleaned name the page shows, isolated, but not a second `.name` on screen.
     const said = el('bdi', { text: displayName(member.name), attrs: { dir: 'auto' } });
-    const spoken = el('span', { className: 'visually-hidden' }, said, own ? ' (you): ' : ': ');
+    const spoken = el('span', { className: 'visually-hidden' }, said, `${own ? ' (you)' : ''}${late ? ' (late)' : ''}: `);
     const body = el('p', { className: 'message__text', text, attrs: { dir: 'auto' } });
     this.append(el('li', { className: own ? 'message message--own' : 'message' }, spoken, meta, body));
   }

@@ -39,11 +39,19 @@ const STATUS_TEXT = {
   'reconnecting-now': 'Reconnecting…',
   connected: 'Connected. Messages are end-to-end encrypted.',
 };
+const BACK_ONLINE = 'Back online. Messages are end-to-end encrypted.';
 
-function setStatus(state, seconds) {
+/** `detail`: seconds until the next try while reconnecting; true once connected again after a
+ *  lost connection (then the conversation says so too, where the gap in it began to close). */
+function setStatus(state, detail) {
   status.dataset.state = state;
-  status.textContent = state === 'reconnecting' ? `Connection lost. Reconnecting in ${seconds} s…` : STATUS_TEXT[state] ?? state;
-  chat?.setEnabled(state === 'connected');
+  if (state === 'reconnecting') status.textContent = `Connection lost. Reconnecting in ${detail} s…`;
+  else status.textContent = state === 'connected' && detail ? BACK_ONLINE : STATUS_TEXT[state] ?? state;
+  if (state === 'connected' && detail) chat?.addNotice('Back online.');
+  // Once in a room, a message written while the connection comes back waits in the session
+  // and goes out when it is back (RoomConnection.sendText): the composer stays usable.
+  const comingBack = state.startsWith('reconnecting') && Boolean(connection?.session?.inRoom);
+  chat?.setEnabled(state === 'connected' || comingBack, state === 'connected');
 }
 
 function waiting(why) {
@@ -176,7 +184,8 @@ function enterChat(session) {
 function handleEvents(session, events) {
   for (const event of events) {
     const who = (member) => [nameNode(member.name), ' (', codeNode(member.id), ')'];
-    if (event.type === 'message') chat.addMessage(event.member, event.text, event.timeMs, false);
+    if (event.type === 'message') chat.addMessage(event.member, event.text, event.timeMs, false, event.late);
+    else if (event.type === 'missed') chat.addNotice(`Missed ${event.count === 1 ? '1 message' : `${event.count} messages`} from `, ...who(event.member), '. Nobody could send them again.');
     else if (event.type === 'joined') chat.addNotice(...who(event.member), ' is here.');
     else if (event.type === 'left') chat.addNotice(...who(event.member), ' left.');
     else if (event.type === 'knock' && session.isAdmin) chat.addNotice('Someone (', codeNode(event.id), ') asks to join.');
@@ -288,19 +297,20 @@ function connect({ admission = null, makeAdmission = null }) {
   connection.start();
 }
 
+/** true once the message went out, 'queued' when it waits for the connection to come back,
+ *  else why it was not sent (the composer keeps the text). */
 function sendText(text) {
   const session = connection?.session;
   if (!session?.inRoom) return false;
-  let frame;
+  let sent;
   try {
-    frame = session.text(text);
+    sent = connection.sendText(text);
   } catch (error) {
     if (error instanceof SendingPaused) return 'Not sent yet: the room is getting new keys after a removal. Try again in a moment.';
     throw error;
   }
-  if (!connection.send(frame)) return false;
   chat.addMessage(session.me, text, Date.now(), true);
-  return true;
+  return sent || 'queued';
 }
 
 /** Copy a link; where the clipboard is off (Tor Browser often), select `field` instead. */
