@@ -16,7 +16,7 @@ BENCH ?= full
 FUZZ_SECONDS ?= 300
 FUZZ_TARGETS := frames handshake envelope governance genesis http
 
-.PHONY: help lock run test test-py test-js test-fast lint format typecheck vendor vectors bench bench-js fuzz chaos soak security-evidence bundle-hash clean
+.PHONY: help lock run test test-py test-js test-fast lint format typecheck vendor vectors bench bench-js fuzz chaos soak abuse security-evidence bundle-hash clean
 
 help: ## List every target with what it does
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -98,6 +98,9 @@ chaos: $(DEV_STAMP) ## Relays SIGKILLed, Redis restarted, networks cut under 20 
 SOAK ?= full
 soak: $(DEV_STAMP) ## 20 rooms x 5 clients for 10 minutes behind nginx (SOAK=ci: 60 s): memory of every process, latency per minute, errors; JSON + PNG in var/bench/soak.*
 	$(BIN)/python -m bench.soak --profile $(SOAK)
+
+abuse: $(DEV_STAMP) ## A victim room's deliveries and latency while Mallory floods, opens idle sockets, churns joins and stops reading (20 s each); JSON in var/bench/abuse.json
+	$(BIN)/python -m bench.abuse
 
 security-evidence: $(DEV_STAMP) $(NODE_STAMP) ## Run every security check on a real daphne + Redis + Chromium and write evidence/latest/ (BASE_URL=https://... checks a live site instead)
 	$(BIN)/python manage.py security_evidence $(if $(BASE_URL),--base-url $(BASE_URL))
