@@ -48,4 +48,3 @@ def test_the_idle_sockets_were_really_open(phases):
 
 def test_the_churn_really_joined_again_and_again(phases):
     assert phases["reconnect churn"]["mallory"].get("joined", 0) >= 5
-
