@@ -65,8 +65,21 @@ async def test_a_publish_redis_refuses_gets_no_ack(alice, bob, monkeypatch):
         raise RedisConnectionError("Redis restarted")
 
     monkeypatch.setattr(RoomHub, "_publish", redis_gone)
-    acks_before = len(alice.socket.acks)
-    await alice.send(alice.session.text("half delivered"))
+    await alice.nothing_arrives()
+    frame = alice.session.text("half delivered")
+    await alice.send(frame)
     assert (await bob.next_events())[0].text == "half delivered"
-    assert await finally_closed_with(alice.socket) == CloseCode.TRY_AGAIN_LATER
-    assert len(alice.socket.acks) == acks_before
+    frames, code = await everything_until_closed(alice.socket)
+    assert code == CloseCode.TRY_AGAIN_LATER
+    assert AckFrame.for_envelope(frame).encode() not in frames
+    assert AckFrame.for_envelope(frame).nonce not in alice.socket.acks
+
+
+async def everything_until_closed(socket) -> tuple[list[bytes], int]:
+    """Every frame the relay sends (ACKs included) until it closes, and the close code."""
+    frames = []
+    while True:
+        message = await socket.receive_output(3)
+        if message["type"] == "websocket.close":
+            return frames, int(message.get("code", 1000))
+        frames.append(message["bytes"])
