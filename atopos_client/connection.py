@@ -368,8 +368,10 @@ class RoomClient:
             except RoomUnavailable:
                 self._closed_with = CloseCode.ROOM_UNAVAILABLE
                 return False
-            except AdmissionRefused:
-                self._closed_with = CloseCode.ADMISSION_REFUSED
+            except AdmissionRefused as refused:
+                # Removed while away: the same end as a kick seen live, not a bare 4403.
+                removed = refused.reason == "removed"
+                self._closed_with = CloseCode.KICKED if removed else CloseCode.ADMISSION_REFUSED
                 return False
             except HandshakeRefused as refused:
                 if worth_retrying(refused.code):

@@ -7,6 +7,7 @@ import asyncio
 
 import pytest
 
+from atopos_client.__main__ import describe
 from atopos_client.connection import AdmissionRefused, RoomClient
 from atopos_client.events import (
     BackOnline,
@@ -54,6 +55,20 @@ def test_a_removed_member_does_not_come_back(site):
         assert events[-1].code == CloseCode.KICKED
         await asyncio.sleep(1.5)  # longer than the first retry would wait
         assert not any(isinstance(event, Reconnecting) for event in [*events, *drain(bob)])
+        await leave_all([alice])
+
+    asyncio.run(scenario())
+
+
+def test_bob_removed_while_away_is_told_he_was_removed_when_he_comes_back(site):
+    async def scenario():
+        alice, bob = await alice_and_bob(site.url("").rstrip("/"))
+        await alice.next_event_of(MemberJoined)
+        drop_network(bob)
+        await alice.kick(bob.session.member.ed_pk)
+        closed = await bob.next_event_of(RoomClosed, timeout=30)
+        assert closed.code == CloseCode.KICKED
+        assert describe(closed) == "* You were removed from this room"
         await leave_all([alice])
 
     asyncio.run(scenario())
