@@ -231,7 +231,8 @@ async def read_lines(client: RoomClient) -> None:
             say("* Not sent: waiting for the room's new keys after a removal")
         except ConnectionClosed:
             # The relay's close reason is its own text: never printed.
-            say("* Not sent: the connection is down (the client is reconnecting)")
+            # Only commands get here: a message typed while down waits and goes out once back.
+            say("* Not done: the connection is down (the client is reconnecting)")
 
 
 async def command(client: RoomClient, text: str) -> None:

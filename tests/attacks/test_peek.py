@@ -24,6 +24,7 @@ from tests.rooms.peers import (
     Peer,
     closed_with,
     finally_closed_with,
+    frames_until_closed,
     open_socket,
     room_socket,
     set_policy,
@@ -42,12 +43,7 @@ async def peek(room_id: bytes, auth: SigningKey, then: bytes | None = None) -> t
     )
     if then is not None:
         await socket.send_to(bytes_data=then)
-    frames = []
-    while True:
-        message = await socket.receive_output(3)
-        if message["type"] == "websocket.close":
-            return frames, int(message.get("code", 1000))
-        frames.append(message["bytes"])
+    return await frames_until_closed(socket)
 
 
 async def link_holders_peek(peer: Peer, then: bytes | None = None) -> tuple[list, int]:

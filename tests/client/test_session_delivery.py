@@ -188,3 +188,15 @@ def test_a_forgery_a_minute_ahead_does_not_keep_alice_from_resending_what_bob_la
     relay.run()
     assert shown(relay, bob) == ["one", "forged", "two", "three"]
     assert not [e for e in relay.events_of(bob) if isinstance(e, MessagesMissed)]
+
+
+def test_a_relay_that_acknowledges_and_withholds_a_message_cannot_make_it_vanish():
+    """The relay ACKs Alice's message but keeps it from Bob: her next message names it as
+    its predecessor, Bob asks her, and she sends it again from what she holds."""
+    relay, alice, bob = room()
+    says(relay, alice, "seen")
+    while_away(relay, bob, alice, "acknowledged, withheld")
+    assert alice.sent.pending == {}  # the relay's ACK: Alice has no reason to resend
+    says(relay, alice, "next")
+    assert shown(relay, bob) == ["seen", "acknowledged, withheld", "next"]
+    assert not [e for e in relay.events_of(bob) if isinstance(e, MessagesMissed)]

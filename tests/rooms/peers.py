@@ -103,6 +103,18 @@ async def finally_closed_with(communicator: WebsocketCommunicator, timeout: floa
             return int(message.get("code", 1000))
 
 
+async def frames_until_closed(
+    communicator: WebsocketCommunicator, timeout: float = 3
+) -> tuple[list[bytes], int]:
+    """Every frame the relay sends (ACKs included) until it closes, and the close code."""
+    frames = []
+    while True:
+        message = await communicator.receive_output(timeout)
+        if message["type"] == "websocket.close":
+            return frames, int(message.get("code", 1000))
+        frames.append(message["bytes"])
+
+
 async def set_policy(slug: str = "alpha", **fields: object) -> None:
     """Change a tenant's policy in the database and drop this process's cached copy."""
     await Tenant.objects.filter(slug=slug).aupdate(**fields)

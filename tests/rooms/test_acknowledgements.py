@@ -13,7 +13,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from atopos_protocol.frames import AckFrame, CloseCode
 from rooms.hub import RoomHub
-from tests.rooms.peers import finally_closed_with
+from tests.rooms.peers import finally_closed_with, frames_until_closed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -69,17 +69,7 @@ async def test_a_publish_redis_refuses_gets_no_ack(alice, bob, monkeypatch):
     frame = alice.session.text("half delivered")
     await alice.send(frame)
     assert (await bob.next_events())[0].text == "half delivered"
-    frames, code = await everything_until_closed(alice.socket)
+    frames, code = await frames_until_closed(alice.socket)
     assert code == CloseCode.TRY_AGAIN_LATER
     assert AckFrame.for_envelope(frame).encode() not in frames
     assert AckFrame.for_envelope(frame).nonce not in alice.socket.acks
-
-
-async def everything_until_closed(socket) -> tuple[list[bytes], int]:
-    """Every frame the relay sends (ACKs included) until it closes, and the close code."""
-    frames = []
-    while True:
-        message = await socket.receive_output(3)
-        if message["type"] == "websocket.close":
-            return frames, int(message.get("code", 1000))
-        frames.append(message["bytes"])
