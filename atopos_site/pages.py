@@ -23,15 +23,27 @@ SECURITY_TXT_LIFETIME = dt.timedelta(days=180)
 @require_safe
 def security(request: HttpRequest) -> HttpResponse:
     """What Atopos protects against, its limits, and each claim with its current evidence."""
+    # Read from the latest run's check artifacts on every request: never hard-coded.
+    report = artifacts.report(artifacts.LATEST)
     return render(
         request,
         "pages/security.html",
         {
             "page": "security",
             "source_url": settings.ATOPOS_SOURCE_URL,
-            # Read from the latest run's check artifacts on every request: never hard-coded.
-            "report": artifacts.report(artifacts.LATEST),
+            "report": report,
+            "formal_models": _check_state(report, FORMAL_MODELS_CHECK),
         },
+    )
+
+
+FORMAL_MODELS_CHECK = "formal_models"
+
+
+def _check_state(report: artifacts.Report, check_id: str) -> artifacts.CheckState | None:
+    """The latest run's state of one check, as the first claim resting on it sees it."""
+    return next(
+        (state for row in report.claims for state in row.checks if state.id == check_id), None
     )
 
 

@@ -57,9 +57,25 @@ def encodings(value: bytes) -> list[bytes]:
     return [form for form in dict.fromkeys(forms) if len(form) >= 8]
 
 
-# File types the evidence names (sources, artifacts, vendored bundles, pages).
+# File types the evidence names (sources, artifacts, vendored bundles, pages, and
+# the TLA+ modules and TLC configurations of spec/).
 FILE_EXTENSIONS = frozenset(
-    {"py", "js", "mjs", "json", "md", "toml", "txt", "css", "svg", "html", "png", "lock"}
+    {
+        "py",
+        "js",
+        "mjs",
+        "json",
+        "md",
+        "toml",
+        "txt",
+        "css",
+        "svg",
+        "html",
+        "png",
+        "lock",
+        "tla",
+        "cfg",
+    }
 )
 # First labels of dotted code names, and the object each stands for.
 CODE_ROOTS = {

@@ -35,6 +35,7 @@ class Entry(Enum):
     KNOCK = "knock"  # approval room: wait for an admin
     TICKET = "ticket"  # invite room: redeem a ticket first
     REFUSED = "refused"
+    GONE = "gone"  # the log holds END_ROOM: like a missing room, whoever asks
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,10 @@ class AppendRefused(Exception):
 def entry_for(log: Resolution, member: bytes) -> Decision:
     """How a member key that proved knowledge of the link may enter."""
     state = log.state
+    # The END_ROOM append and deleting the room's keys are two steps, and the second
+    # may never run (a RedisError, a crash): an ended log admits nobody meanwhile.
+    if state.ended:
+        return Decision(Entry.GONE)
     if member in state.removed:
         return Decision(Entry.REFUSED, "removed")
     if member in state.members:

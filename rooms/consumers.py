@@ -331,6 +331,8 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
         place = self.place = Place(join.room_id, join.ed_pk, join.binding, store, room)
         log = await place.log()
         decision = entry_for(log, join.ed_pk)
+        if decision.entry is Entry.GONE:
+            raise FrameRejected(CloseCode.ROOM_UNAVAILABLE)
         if decision.entry is Entry.WELCOME:
             await self._enter(log.state.cap)
             await self._send_welcome()

@@ -118,6 +118,11 @@ class RoomState:
                 self.epoch_confirm.ljust(32, b"\0"),
                 u16(len(self.invites)),
                 invites,
+                # Every listed key's bound X25519 key and the kick awaiting a re-key: two
+                # states that differ only in these must not share a phrase (spec/ForkChoice.tla).
+                u16(len(self.x_keys)),
+                *(member + x_pk for member, x_pk in sorted(self.x_keys.items())),
+                self.pending_kick or bytes(32),
             )
         )
 

@@ -691,3 +691,34 @@ def test_the_rendered_pages_pass_the_publish_safe_scan(tmp_path):
     prebuilt.write_pages(tmp_path)
     assert scan_directory(tmp_path) == []
     assert "§8.9" in (tmp_path / prebuilt.PAGES_FILE).read_text(encoding="utf-8")
+
+
+FORMAL = "formal_models"
+
+
+def test_the_security_pages_tla_line_shows_the_runs_figures_and_links_its_check(
+    client, alpha, evidence_dir
+):
+    write_run(evidence_dir, NEW_RUN, dict.fromkeys(ALL_CHECKS, "pass"))
+    passed = artifact(FORMAL, "pass") | {
+        "counts": {"distinct_states": 412345, "traces_validated": 588}
+    }
+    write_json(evidence_dir / "latest" / "checks" / f"{FORMAL}.json", passed)
+
+    html = html_of(client, "/security/")
+
+    assert "TLA+ formal verification of protocol invariants (join, governance, fork-choice)" in html
+    assert "In the latest run TLC explored 412345 distinct states and validated 588 traces" in html
+    assert f'href="/security/evidence/checks/{FORMAL}/">see the check</a>' in html
+    assert "What the models do not cover" in html
+
+
+def test_the_security_pages_tla_line_says_so_when_the_run_did_not_prove_it(
+    client, alpha, evidence_dir
+):
+    write_run(evidence_dir, NEW_RUN, dict.fromkeys(ALL_CHECKS, "pass") | {FORMAL: "fail"})
+
+    html = html_of(client, "/security/")
+
+    assert "The latest evidence run did not prove this" in html
+    assert "In the latest run TLC explored" not in html

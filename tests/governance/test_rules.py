@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import pytest
 
@@ -10,7 +10,14 @@ from atopos_protocol.governance.errors import GovernanceError
 from atopos_protocol.governance.events import Event, EventKind
 from atopos_protocol.governance.forkchoice import resolve
 from atopos_protocol.governance.payloads import Rekey, RekeyEntry
-from atopos_protocol.governance.state import MAX_LOG_BYTES, MAX_MEMBERS, apply, initial_state
+from atopos_protocol.governance.state import (
+    MAX_LOG_BYTES,
+    MAX_MEMBERS,
+    InviteState,
+    RoomState,
+    apply,
+    initial_state,
+)
 from atopos_protocol.join_rules import JoinRule
 from tests.governance.builders import Actor, Log, admitted, chain, make_room
 
@@ -214,3 +221,52 @@ def test_a_log_at_its_byte_cap_takes_nothing_but_the_end(log):
     assert error.value.code == "log-full"
     assert apply(replace(full, log_bytes=MAX_LOG_BYTES - len(lock.raw)), lock).locked
     assert apply(full, log.end(OWNER, log.room.root)).ended
+
+
+def test_two_logs_that_differ_only_in_which_admin_kicked_bob_have_different_phrases():
+    """The owner and Ada each kick Bob on their own branch: the same people are in, but a
+    different kick awaits its re-key, so the state hash (and phrase) must differ."""
+    room = make_room("phrase-kick", JoinRule.APPROVAL)
+    log, owner = Log(room), room.owner
+    ada, bob = Actor.named("ada"), Actor.named("bob")
+    setup = chain(log, [*admitted(log, ada, bob), lambda p: log.promote(owner, ada, p)])
+    head = setup[-1].id
+    by_owner = resolve(room.genesis, [e.raw for e in setup] + [log.kick(owner, bob, head).raw])
+    by_ada = resolve(room.genesis, [e.raw for e in setup] + [log.kick(ada, bob, head).raw])
+
+    assert by_owner.state.members == by_ada.state.members
+    assert by_owner.state.pending_kick != by_ada.state.pending_kick
+    assert by_owner.state.state_hash != by_ada.state.state_hash
+
+
+def test_two_logs_that_bind_carol_to_different_keys_have_different_phrases():
+    """Carol binds herself in an open room with two X25519 keys on two branches: members
+    that merged different branches would seal re-keys to different keys."""
+    room = make_room("phrase-bind", JoinRule.OPEN)
+    log, carol = Log(room), Actor.named("carol")
+    other_x = Actor.named("carol-second-device").x_pk
+    first = resolve(room.genesis, [log.bind(carol, room.root).raw])
+    second = resolve(room.genesis, [log.bind(carol, room.root, x_pk=other_x).raw])
+
+    assert first.state.members == second.state.members
+    assert first.state.x_keys[carol.pk] != second.state.x_keys[carol.pk]
+    assert first.state.state_hash != second.state.state_hash
+
+
+def test_the_state_hash_covers_every_field_but_the_log_size_and_the_auth_key():
+    """A field left out of the state hash lets two different states share a phrase; only
+    the log's size (no authority) and auth_pk (room_id is its hash) may be left out."""
+    room = make_room("phrase-fields", JoinRule.APPROVAL)
+    state = initial_state(room.genesis)
+    other = Actor.named("other").pk
+    changed = {
+        "room_id": bytes(32), "owner": other, "admins": (other,), "members": frozenset({other}),
+        "x_keys": {other: other}, "removed": frozenset({other}), "join_rule": JoinRule.INVITE,
+        "cap": 7, "locked": True, "ended": True, "epoch": 3, "epoch_confirm": bytes(range(32)),
+        "invites": {other: InviteState(2, 1, 99, revoked=False)}, "pending_kick": other,
+    }  # fmt: skip
+    left_out = {"auth_pk", "log_events", "log_bytes"}
+
+    assert set(changed) | left_out == {field.name for field in fields(RoomState)}
+    for name, value in changed.items():
+        assert replace(state, **{name: value}).encode() != state.encode(), name

@@ -12,14 +12,14 @@ from atopos_client.keys import MemberKeys
 from atopos_client.session import RoomSession
 from atopos_protocol import VERSION
 from atopos_protocol.binding import Binding
-from atopos_protocol.frames import EventFrame, Kind, RefusedFrame
+from atopos_protocol.frames import CloseCode, EventFrame, Kind, RefusedFrame
 from atopos_protocol.governance.events import Event, EventKind
 from atopos_protocol.governance.payloads import Admit, Empty, Target
 from atopos_protocol.join_rules import JoinRule
 from atopos_site.tenancy.namespace import TenantNamespace
 from rooms.redis_clients import redis_for
 from rooms.store import Appended, RoomStore
-from tests.rooms.peers import Peer
+from tests.rooms.peers import Peer, closed_with
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -161,3 +161,20 @@ async def test_the_store_appends_only_on_top_of_its_head(alice, bob):
     assert await store.append(room_id, room.head, first.id, first.raw) is Appended.APPENDED
     assert await store.append(room_id, room.head, second.id, second.raw) is Appended.STALE
     assert await store.log(room_id) == [*before, first.raw]
+
+
+async def test_a_room_whose_log_ended_admits_nobody_even_before_its_keys_are_deleted(alice, bob):
+    """END_ROOM is appended, then the room's keys are deleted: two steps, and the second may
+    never run (a RedisError, a crashed process). Meanwhile the old link gets 4004, as a
+    missing room does, not WELCOME and the server shard (found by spec/Join.tla)."""
+    room_id, key = alice.session.keys.room_id, alice.session.member.signing_key
+    store = RoomStore(redis_for(room_id), TenantNamespace("alpha"))
+    room = await store.get(room_id)
+    assert room is not None
+    end = Event.create(EventKind.END_ROOM, room_id, room.head, key, Empty().encode())
+    assert await store.append(room_id, room.head, end.id, end.raw) is Appended.APPENDED
+    assert await store.get(room_id) is not None  # store.end has not run
+
+    carol = await Peer.knock(alice.session, "Carol")
+
+    assert await closed_with(carol.socket) == CloseCode.ROOM_UNAVAILABLE

@@ -82,6 +82,13 @@ export function encodeState(state) {
     confirm,
     u16(state.invites.size),
     ...invites,
+    // Every listed key's bound X25519 key and the kick awaiting a re-key: two states
+    // that differ only in these must not share a phrase (spec/ForkChoice.tla).
+    u16(state.xKeys.size),
+    ...[...state.xKeys.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([member, xPk]) => concat(fromHex(member), xPk)),
+    state.pendingKick ?? new Uint8Array(32),
   );
 }
 
