@@ -17,12 +17,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from atopos_protocol.governance.state import RoomState
+from atopos_protocol.governance.state import MAX_MEMBERS, RoomState
 
 # Codes of rules the spec abstracts away (PROTOCOL §8.3; spec/README.md): a step
-# refused with one of these is left out of its trace, which loses nothing (a
-# refusal moves no state).
-UNMODELLED_CODES = frozenset({"malformed", "wrong-room", "log-full"})
+# refused with one of these is left out of its trace (a refusal moves no state,
+# though a wrong refusal of these kinds would go unseen).
+UNMODELLED_CODES = frozenset({"wrong-room", "log-full"})
 # Traces longer or wider than this are left out: TLC's work is linear in them,
 # but a 2,048-event log (the log-full tests) adds nothing the short ones lack.
 MAX_STEPS = 80
@@ -45,6 +45,8 @@ EVENT_FIELDS = (
     "recipients",
     "proof",
     "sigok",
+    "point",
+    "distinct",
 )
 
 
@@ -133,6 +135,8 @@ def _event(fields: dict[str, Any], names: Names) -> dict[str, Any]:
         "recipients": [],
         "proof": fields.get("proof", True),
         "sigok": fields.get("sigok", True),
+        "point": fields.get("point", True),
+        "distinct": True,
     }
     if "target" in fields:
         event["target"] = names.name("k", fields["target"])
@@ -146,14 +150,15 @@ def _event(fields: dict[str, Any], names: Names) -> dict[str, Any]:
     if "kick" in fields:
         event["kick"] = names.name("e", fields["kick"])
     if "recipients" in fields:
-        event["recipients"] = sorted(names.name("k", key) for key in fields["recipients"])
+        recipients = fields["recipients"]
+        event["recipients"] = sorted({names.name("k", key) for key in recipients})
+        event["distinct"] = len(set(recipients)) == len(recipients) <= MAX_MEMBERS
     return event
 
 
 def abstract_trace(start: RoomState, steps: list[StepLike]) -> dict[str, Any] | None:
     """One trace in the spec's values, or None when it is outside the checked sizes."""
     kept = [step for step in steps if step.code not in UNMODELLED_CODES]
-    kept = [step for step in kept if step.event.get("point", True)]
     if not kept or len(kept) > MAX_STEPS:
         return None
     names = Names()

@@ -154,8 +154,11 @@ def write_trace_module(traces: list[dict[str, Any]], directory: Path) -> None:
     (directory / f"{TRACE_MODULE}.tla").write_text(tla_module(TRACE_MODULE, traces))
 
 
-def check_traces(traces: list[dict[str, Any]], directory: Path) -> tuple[Outcome, str]:
-    """TLC on the traces; a pass counts only if it saw every position of every trace."""
+def check_traces(
+    traces: list[dict[str, Any]], directory: Path, min_traces: int = 1
+) -> tuple[Outcome, str]:
+    """TLC on the traces; a pass counts only if it saw every position of every trace, and
+    there were at least ``min_traces`` of them."""
     write_trace_module(traces, directory)
     model = Model(
         "trace-validation",
@@ -170,6 +173,9 @@ def check_traces(traces: list[dict[str, Any]], directory: Path) -> tuple[Outcome
         # Fewer states than positions: some trace was not walked; the pass is void.
         outcome = _replace(outcome, result="error")
         output += f"\nexpected {positions} distinct states (one per trace position)\n"
+    if len(traces) < min_traces:
+        outcome = _replace(outcome, result="error")
+        output += f"\nonly {len(traces)} traces (at least {min_traces} needed)\n"
     return _replace(outcome, traces=len(traces)), output
 
 
@@ -182,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--traces", type=Path, help="traces.json from the recorder")
     parser.add_argument("--report", type=Path, default=Path("var/spec/report.json"))
     parser.add_argument("--only", nargs="*", help="model names to check (all by default)")
+    parser.add_argument("--min-traces", type=int, default=30, help="fewer traces fail the check")
     args = parser.parse_args(argv)
     outcomes: list[Outcome] = []
     for model in models():
@@ -194,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         traces = json.loads(args.traces.read_text())
         work = args.report.parent / "traces"
         work.mkdir(parents=True, exist_ok=True)
-        outcome, output = check_traces(traces, work)
+        outcome, output = check_traces(traces, work, args.min_traces)
         outcomes.append(outcome)
         _say(outcome, output)
     args.report.parent.mkdir(parents=True, exist_ok=True)

@@ -11,8 +11,8 @@
 (*  - signatures and bindings are one boolean per event (`proof`, and      *)
 (*    `sigok` for a REDEEM's ticket signature): the crypto is libsodium's, *)
 (*    not the model's;                                                     *)
-(*  - the log size limits (`log-full`), `wrong-room` and `malformed`       *)
-(*    refusals (events the model never builds);                            *)
+(*  - the log size limits (`log-full`) and `wrong-room` (events the       *)
+(*    models never build; trace steps refused with them are left out);     *)
 (*  - an epoch's confirm value: an epoch is its counter.                   *)
 (*                                                                         *)
 (* A state is a record; keys are plain values (strings in the traces,      *)
@@ -31,10 +31,13 @@ Rules == {"open", "approval", "invite"}   \* join_rules.py; "locked" is the flag
 Revocations == {"KICK", "DEMOTE", "REVOKE_INVITE", "LOCK", "END_ROOM"}
 
 \* An event with every field; each kind reads the fields its payload has.
+\* `point`: the ADMIT's member key or the INVITE's ticket key is a valid point;
+\* `distinct`: a REKEY names no recipient twice and at most 256.
 Blank == [kind |-> None, id |-> None, parent |-> None, author |-> None,
           target |-> None, xkey |-> None, ticket |-> None, uses |-> 0,
           exp |-> 0, time |-> 0, rule |-> None, cap |-> 0, counter |-> 0,
-          kick |-> None, recipients |-> {}, proof |-> TRUE, sigok |-> TRUE]
+          kick |-> None, recipients |-> {}, proof |-> TRUE, sigok |-> TRUE,
+          point |-> TRUE, distinct |-> TRUE]
 
 \* initial_state(genesis): the owner alone, listed with its X25519 key.
 InitialState(owner, ownerX, rule) ==
@@ -82,10 +85,12 @@ ListedCode(s, k) ==
 \* The code of an admin-only kind (after the common checks and IsAdmin).
 AdminCode(s, e) ==
     CASE e.kind = "ADMIT" ->
-            IF ~e.proof THEN "bad-binding" ELSE AdmitCode(s, e.target)
+            IF ~e.point THEN "malformed"
+            ELSE IF ~e.proof THEN "bad-binding" ELSE AdmitCode(s, e.target)
       [] e.kind = "INVITE" ->
             IF s.locked THEN "room-locked"
             ELSE IF e.uses < 1 \/ e.uses > MaxTicketUses THEN "malformed"
+            ELSE IF ~e.point THEN "malformed"
             ELSE IF e.ticket \in DOMAIN s.invites THEN "duplicate-invite"
             ELSE "ok"
       [] e.kind = "REVOKE_INVITE" ->
@@ -118,6 +123,7 @@ AdminCode(s, e) ==
       [] e.kind = "REKEY" ->
             IF e.counter # s.epoch + 1 THEN "wrong-epoch"
             ELSE IF s.pendingKick = None \/ e.kick # s.pendingKick THEN "no-kick"
+            ELSE IF ~e.distinct THEN "malformed"
             ELSE IF e.recipients \cap s.removed # {} THEN "rekey-to-removed"
             ELSE IF ~(e.recipients \subseteq s.members) THEN "not-a-member"
             ELSE "ok"

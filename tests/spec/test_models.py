@@ -119,3 +119,9 @@ def test_a_trace_validation_that_walks_nothing_is_not_a_pass(tmp_path: Path) -> 
     outcome, _ = check_traces(traces, tmp_path)
 
     assert outcome.result != "pass"
+
+
+def test_a_trace_check_with_no_traces_is_not_a_pass(tmp_path: Path) -> None:
+    outcome, _ = check_traces([], tmp_path)
+
+    assert outcome.result != "pass"
