@@ -32,7 +32,7 @@ TRACE_MODULE = "GovernanceTraceData"
 _VERSION = re.compile(r"TLC2 Version (\S+)")
 _STATES = re.compile(r"([\d,]+) states generated, ([\d,]+) distinct states found")
 _DEPTH = re.compile(r"The depth of the complete state graph search is (\d+)")
-_VIOLATED = re.compile(r"Error: Invariant (\w+) is violated")
+_VIOLATED = re.compile(r"Error: (?:Invariant|Action property) (\w+) is violated")
 _TEMPORAL = re.compile(r"Error: Temporal properties were violated")
 _DEADLOCK = re.compile(r"Error: Deadlock reached")
 

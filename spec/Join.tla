@@ -126,6 +126,9 @@
 (*  CompareAndSet = FALSE _APPEND ignores whether the head moved since the  *)
 (*                        read and the relay re-applies the event on the    *)
 (*                        stale state -> TicketNeverOverUsed fails.        *)
+(*  EndedIsGone = FALSE   entry_for as it was: an ended log still welcomes  *)
+(*                        a JOIN until store.end runs (found by this model) *)
+(*                        -> NoWelcomeOnEndedLog fails.                    *)
 (***************************************************************************)
 EXTENDS GovernanceRules
 
@@ -141,7 +144,8 @@ CONSTANTS
     MaxLog,            \* events appended after the set-up (exploration bound)
     InitialRule,       \* the join rule after the set-up
     ClockCheck,        \* broken variant when FALSE (see above)
-    CompareAndSet      \* broken variant when FALSE (see above)
+    CompareAndSet,     \* broken variant when FALSE (see above)
+    EndedIsGone        \* broken variant when FALSE (see above)
 
 People == {Owner, Admin, Outsider} \cup Newcomers
 LinkHolders == {Owner, Admin} \cup Newcomers
@@ -237,7 +241,7 @@ Ended == endedAt >= 0
 (* relay closes 4004 (it did not look at `ended` until this model found a   *)
 (* WELCOME between the END_ROOM append and store.end: NoWelcomeOnEndedLog). *)
 EntryFor(s, m) ==
-    IF s.ended THEN "GONE"
+    IF EndedIsGone /\ s.ended THEN "GONE"
     ELSE IF m \in s.removed THEN "REFUSED"
     ELSE IF m \in s.members THEN "WELCOME"
     ELSE IF s.locked THEN "REFUSED"
