@@ -102,12 +102,9 @@ soak: $(DEV_STAMP) ## 20 rooms x 5 clients for 10 minutes behind nginx (SOAK=ci:
 abuse: $(DEV_STAMP) ## A victim room's deliveries and latency while Mallory floods, opens idle sockets, churns joins and stops reading (20 s each); JSON in var/bench/abuse.json
 	$(BIN)/python -m bench.abuse
 
-# The suites whose runs become traces for spec/GovernanceTrace.tla (tests/claims/test_formal_models.py names the same).
-SPEC_TRACED := tests/governance tests/attacks tests/client/test_session_governance.py \
-	tests/client/test_removed_member_never_holds_the_epoch.py tests/client/test_equivocating_relay.py
 spec: $(DEV_STAMP) ## TLC on every model in spec/ (broken variants must fail with their invariant) and on traces recorded from the governance, attack and client tests; report in var/spec/report.json
 	@command -v java >/dev/null || { echo "make spec needs Java (Debian: default-jre-headless)"; exit 1; }
-	$(BIN)/python -m pytest -q -p no:cacheprovider -p tests.support.tla_traces --tla-traces=var/spec/traces.json $(SPEC_TRACED)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -p tests.support.tla_traces --tla-traces=var/spec/traces.json $$($(BIN)/python -m evidence.tlc --traced-suites)
 	$(BIN)/python -m evidence.tlc --traces var/spec/traces.json --report var/spec/report.json
 
 security-evidence: $(DEV_STAMP) $(NODE_STAMP) ## Run every security check on a real daphne + Redis + Chromium and write evidence/latest/ (BASE_URL=https://... checks a live site instead)

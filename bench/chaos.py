@@ -35,7 +35,7 @@ from atopos_client.events import (
     RoomClosed,
 )
 from atopos_client.session import SendingPaused
-from bench.cluster import Cluster, start_cluster
+from bench.cluster import Cluster, start_cluster, wind_down
 
 ROOT = Path(__file__).resolve().parent.parent
 REJOIN_FAILURES: Counter[str] = Counter()  # why reconnect tries failed, over the whole run
@@ -274,11 +274,7 @@ async def run(profile: Profile, seed: int) -> dict[str, Any]:
         await loop.run_in_executor(None, cluster.start_redis)
         await settle(everyone, timeout=120)
         result = report(rooms, profile, log, time.monotonic() - started)
-        for member in everyone:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(member.client.leave(), 5)
-        for task in collectors:
-            task.cancel()
+        await wind_down((member.client for member in everyone), collectors)
         return result
     finally:
         await loop.run_in_executor(None, cluster.stop)

@@ -10,6 +10,8 @@ again on the same port.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import secrets
 import shutil
@@ -17,9 +19,11 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from atopos_client.connection import RoomClient
 from atopos_site.embedded_redis import redis_server_binary
 from atopos_site.testing.nginx import NGINX, main_config
 from atopos_site.testing.processes import free_port, wait_for_port
@@ -152,3 +156,13 @@ def start_cluster(relays: int = 2, joins_per_minute: int = 600) -> Cluster:
         shutil.rmtree(directory, ignore_errors=True)
         raise
     return Cluster(directory, redis, relay_processes, nginx, port, redis_command)
+
+
+async def wind_down(clients: Iterable[RoomClient], tasks: Iterable[asyncio.Task[None]]) -> None:
+    """Every client leaves (at most 5 s each; one that cannot is left behind), then the
+    tasks reading their events stop."""
+    for client in clients:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(client.leave(), 5)
+    for task in tasks:
+        task.cancel()

@@ -33,7 +33,7 @@ import matplotlib.pyplot as plt
 from atopos_client.connection import RoomClient
 from atopos_client.events import MessageReceived, MessagesMissed, RoomClosed
 from atopos_client.session import SendingPaused
-from bench.cluster import Cluster, start_cluster
+from bench.cluster import Cluster, start_cluster, wind_down
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -193,11 +193,7 @@ async def run(profile: Profile) -> dict[str, Any]:
         await asyncio.gather(*talkers)
         await asyncio.sleep(3)  # the last messages arrive
         result = summarise(members, samples, baseline, profile, time.monotonic() - started)
-        for member in members:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(member.client.leave(), 5)
-        for task in listeners:
-            task.cancel()
+        await wind_down((member.client for member in members), listeners)
         return result
     finally:
         await loop.run_in_executor(None, cluster.stop)

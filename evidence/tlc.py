@@ -28,6 +28,15 @@ from evidence.spec_traces import tla_module
 SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
 MODELS_FILE = SPEC_DIR / "models.toml"
 TRACE_MODULE = "GovernanceTraceData"
+# The suites whose runs become traces: scripted, property-based and attack tests
+# (`make spec` and the formal_models evidence check both record these).
+TRACED_SUITES = (
+    "tests/governance",
+    "tests/attacks",
+    "tests/client/test_session_governance.py",
+    "tests/client/test_removed_member_never_holds_the_epoch.py",
+    "tests/client/test_equivocating_relay.py",
+)
 
 _VERSION = re.compile(r"TLC2 Version (\S+)")
 _STATES = re.compile(r"([\d,]+) states generated, ([\d,]+) distinct states found")
@@ -188,8 +197,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--traces", type=Path, help="traces.json from the recorder")
     parser.add_argument("--report", type=Path, default=Path("var/spec/report.json"))
     parser.add_argument("--only", nargs="*", help="model names to check (all by default)")
+    parser.add_argument("--traced-suites", action="store_true", help="print them and stop")
     parser.add_argument("--min-traces", type=int, default=30, help="fewer traces fail the check")
     args = parser.parse_args(argv)
+    if args.traced_suites:
+        print(" ".join(TRACED_SUITES))
+        return 0
     outcomes: list[Outcome] = []
     for model in models():
         if args.only and model.name not in args.only:

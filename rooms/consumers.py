@@ -270,6 +270,10 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
         if self.phase is Phase.IN_ROOM and ed_pk != self._place().member:
             await self.send_frame(LeftFrame(ed_pk).encode())
 
+    async def subscription_lost(self) -> None:
+        """The hub lost Redis: frames may have gone by unseen; the client comes back (1013)."""
+        await self.refuse(CloseCode.TRY_AGAIN_LATER)
+
     async def room_ended(self) -> None:
         """The owner ended the room: close with the documented code."""
         self.ended = True

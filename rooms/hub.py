@@ -55,6 +55,8 @@ class Member(Protocol):
 
     async def declined(self, ed_pk: bytes) -> None: ...
 
+    async def subscription_lost(self) -> None: ...
+
 
 # What each event does to a member it reaches: a new event type is a line here,
 # its Event value and its Member method.
@@ -145,6 +147,17 @@ class RoomHub:
             except Exception:  # one broken socket must not starve the others
                 logger.exception("delivery to a member failed")
 
+    async def _lost(self) -> None:
+        """Frames published while the subscription was down never reach our members, and
+        a restarted Redis may have forgotten their rooms: every member here reconnects
+        (the client resends and resyncs, or learns the room is gone)."""
+        for room in list(self.rooms.values()):
+            for member in list(room.values()):
+                try:
+                    await member.subscription_lost()
+                except Exception:  # one broken socket must not keep the others open
+                    logger.exception("closing a member after a lost subscription failed")
+
     async def _read(self) -> None:
         while True:
             await self._subscribed.wait()
@@ -152,6 +165,7 @@ class RoomHub:
                 message = await self._pubsub.get_message(timeout=1.0)
             except RedisError:
                 logger.warning("relay subscription lost; reconnecting")
+                await self._lost()
                 await asyncio.sleep(0.5)
                 continue
             if not self._pubsub.subscribed:

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from evidence.check import CheckResult
+from evidence.tlc import TRACED_SUITES
 from tests.claims.support.context import Context
 from tests.claims.support.findings import Evidence
 from tests.claims.support.suites import (
@@ -29,14 +30,6 @@ from tests.claims.support.suites import (
     suite_problems,
 )
 
-# The suites whose runs become traces: scripted, property-based and attack tests.
-TRACED_SUITES = [
-    "tests/governance",
-    "tests/attacks",
-    "tests/client/test_session_governance.py",
-    "tests/client/test_removed_member_never_holds_the_epoch.py",
-    "tests/client/test_equivocating_relay.py",
-]
 MIN_TRACES = 30
 TLC_TIMEOUT = 1800.0
 
@@ -47,7 +40,7 @@ def run(ctx: Context) -> CheckResult:
     suite = run_pytest(
         ctx.root,
         work,
-        TRACED_SUITES,
+        list(TRACED_SUITES),
         "traced",
         options=("-p", "tests.support.tla_traces", f"--tla-traces={traces}"),
     )
