@@ -70,7 +70,9 @@ class CloseCode(IntEnum):
     """WebSocket close codes the relay uses (PROTOCOL §5.5)."""
 
     NORMAL = 1000
-    TRY_AGAIN_LATER = 1013  # the relay lost its Redis: nothing was refused, come back
+    # Not 1013: autobahn (daphne) sends only 1000 and 3000-4999, so 1013 never left the
+    # server and the member sat on a socket that would not close.
+    TRY_AGAIN_LATER = 4013  # the relay lost its Redis: nothing was refused, come back
     ROOM_ENDED = 4000
     ROOM_EXPIRED = 4001
     ROOM_UNAVAILABLE = 4004

@@ -221,7 +221,7 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
         except RedisError:
             # Redis restarted or is out of reach: the frame may have reached members here
             # but not the others, so no ACK went out; the client comes back and resends.
-            logger.warning("Redis unavailable while handling a frame; closing 1013")
+            logger.warning("Redis unavailable while handling a frame; closing 4013")
             await self.refuse(CloseCode.TRY_AGAIN_LATER)
 
     async def disconnect(self, code: int) -> None:
@@ -271,7 +271,7 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
             await self.send_frame(LeftFrame(ed_pk).encode())
 
     async def subscription_lost(self) -> None:
-        """The hub lost Redis: frames may have gone by unseen; the client comes back (1013)."""
+        """The hub lost Redis: frames may have gone by unseen; the client comes back (4013)."""
         await self.refuse(CloseCode.TRY_AGAIN_LATER)
 
     async def room_ended(self) -> None:

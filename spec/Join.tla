@@ -54,7 +54,7 @@
 (*  EndRoom         _commit's tail for END_ROOM: store.end (Lua _END        *)
 (*                  deletes meta, members, log, knocks) + hub.ended.        *)
 (*  CrashBeforeEnd  the END_ROOM handler never reaches store.end (a         *)
-(*                  RedisError there -> receive() closes 1013, or the       *)
+(*                  RedisError there -> receive() closes 4013, or the       *)
 (*                  process dies): END_ROOM is in the log, the keys stay    *)
 (*                  until the TTL.                                         *)
 (*  KnockAnswered   governance() -> effect_of(raw).admitted == member while *)
@@ -474,7 +474,7 @@ EndRoom(p) ==
     /\ UNCHANGED <<now, log, hist, bad>>
 
 \* The END_ROOM handler never reaches store.end: a RedisError there (receive()
-\* closes 1013), or the process dies.  The keys stay until the TTL.
+\* closes 4013), or the process dies.  The keys stay until the TTL.
 CrashBeforeEnd(p) ==
     /\ conn[p].ph = "endp"
     /\ conn' = [conn EXCEPT ![p] = Off]

@@ -58,7 +58,7 @@ async def test_an_envelope_the_relay_refuses_gets_no_ack(alice, bob):
 async def test_a_publish_redis_refuses_gets_no_ack(alice, bob, monkeypatch):
     """Redis goes away between the local delivery and the publish: members in other
     processes would miss the envelope, so its sender must keep it and send it again: the
-    relay closes with 1013, which clients treat as a dropped network (they come back)."""
+    relay closes with 4013, which clients treat as a dropped network (they come back)."""
 
     async def redis_gone(self: RoomHub, channel: str, sender: bytes, event: object, data: bytes):
         await self._dispatch(channel, sender, event, data)

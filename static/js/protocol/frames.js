@@ -29,7 +29,7 @@ export const Kind = Object.freeze({
 
 export const CloseCode = Object.freeze({
   NORMAL: 1000,
-  TRY_AGAIN_LATER: 1013, // the relay lost its Redis: nothing was refused, come back
+  TRY_AGAIN_LATER: 4013, // the relay lost its Redis: nothing was refused, come back
   ROOM_ENDED: 4000,
   ROOM_EXPIRED: 4001,
   ROOM_UNAVAILABLE: 4004,
