@@ -12,19 +12,28 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
+from atopos_client.extra_lock import check_new_passphrase, lock_key, passphrase_shard
 from atopos_client.keys import MemberKeys, derive_link_keys
 from atopos_client.link import Link
 from atopos_client.session import RoomSession, wall_clock_ms
 from atopos_client.tickets import sign_redeem, ticket_key
 from atopos_client.verification import verify_genesis_for_link
 from atopos_protocol.binding import Binding
-from atopos_protocol.frames import CreateFrame, EventFrame, JoinFrame, WelcomeFrame
-from atopos_protocol.genesis import Genesis, GenesisBody
+from atopos_protocol.extra_lock import LockParams
+from atopos_protocol.frames import (
+    CreateFrame,
+    EventFrame,
+    JoinFrame,
+    LockRequiredFrame,
+    UnlockFrame,
+    WelcomeFrame,
+)
+from atopos_protocol.genesis import ExtraLock, Genesis, GenesisBody
 from atopos_protocol.governance.events import Event as GovernanceEvent
 from atopos_protocol.governance.events import EventKind
 from atopos_protocol.governance.payloads import Redeem
 from atopos_protocol.join_rules import JoinRule
-from atopos_protocol.joinproof import sign_join
+from atopos_protocol.joinproof import sign_join, sign_unlock
 from atopos_protocol.routing_modes import RoutingMode
 
 
@@ -38,6 +47,7 @@ class Admission:
         name: str,
         member: MemberKeys | None = None,
         clock: Callable[[], int] = wall_clock_ms,
+        passphrase: str | None = None,
     ) -> None:
         self.origin = origin
         self.link = link
@@ -45,6 +55,11 @@ class Admission:
         self.member = member or MemberKeys.generate()
         self.clock = clock
         self.keys = derive_link_keys(link.link_shard)
+        # Extra Lock: the passphrase stays here; P is derived once per parameter set the
+        # relay names (a relay naming other parameters only makes our UNLOCK fail).
+        self.passphrase = passphrase
+        self._shards: dict[LockParams, bytes] = {}
+        self._challenge = bytes(32)
         self._pending: tuple[Genesis, bytes] | None = None
         # Kept so that coming back (a new socket, the same link) finds our log, epochs and
         # replay memory again instead of starting the room over.
@@ -60,11 +75,19 @@ class Admission:
         mode: RoutingMode = RoutingMode.DIRECT,
         clock: Callable[[], int] = wall_clock_ms,
         join_rule: JoinRule = JoinRule.OPEN,
+        lock: tuple[str, LockParams] | None = None,
     ) -> Admission:
-        """A creator's admission: fresh link shard, server shard and genesis."""
+        """A creator's admission: fresh link shard, server shard and genesis; with ``lock``
+        (passphrase, Argon2id parameters) the room is under Extra Lock."""
         link_shard, server_shard = os.urandom(32), os.urandom(32)
         member = MemberKeys.generate()
         keys = derive_link_keys(link_shard)
+        extra_lock, shard = None, b""
+        if lock is not None:
+            passphrase, params = lock
+            check_new_passphrase(passphrase)
+            shard = passphrase_shard(passphrase, keys.pwsalt, params)
+            extra_lock = ExtraLock(params, lock_key(link_shard, shard).public_key)
         genesis = Genesis.sign(
             GenesisBody(
                 room_id=keys.room_id,
@@ -76,11 +99,15 @@ class Admission:
                 routing_mode=mode,
                 expires_at=server_time_ms // 1000 + lifetime_seconds,
                 vcommit=keys.vcommit(server_shard),
+                lock=extra_lock,
             ),
             member.signing_key,
             keys.auth_key(),
         )
-        admission = cls(origin, Link(link_shard, genesis.genesis_hash), name, member, clock)
+        link = Link(link_shard, genesis.genesis_hash)
+        admission = cls(origin, link, name, member, clock, lock[0] if lock else None)
+        if extra_lock is not None:
+            admission._shards[extra_lock.params] = shard
         admission._pending = (genesis, server_shard)
         return admission
 
@@ -93,6 +120,7 @@ class Admission:
 
     def join_frame(self, challenge: bytes) -> bytes:
         """JOIN proving knowledge of the link for this challenge, with our keys' binding."""
+        self._challenge = challenge
         return JoinFrame(
             self.keys.room_id, self.member.ed_pk, self.binding(), self._join_signature(challenge)
         ).encode()
@@ -112,6 +140,37 @@ class Admission:
             self.member.ed_pk,
             self.member.x_pk,
         )
+
+    def unlock_frame(self, lock_required: bytes) -> bytes:
+        """UNLOCK for the relay's LOCK_REQUIRED: the lock key's signature over our JOIN's proof.
+
+        Argon2id runs here (once per parameter set): seconds, by design.
+        """
+        if self.passphrase is None:
+            raise RuntimeError("this room is under Extra Lock: a passphrase is needed")
+        params = LockRequiredFrame.decode(lock_required).params
+        key = lock_key(self.link.link_shard, self.passphrase_shard(params))
+        signature = sign_unlock(
+            key,
+            self.origin,
+            self.keys.room_id,
+            self._challenge,
+            self.member.ed_pk,
+            self.member.x_pk,
+        )
+        return UnlockFrame(signature).encode()
+
+    def passphrase_shard(self, params: LockParams) -> bytes:
+        """P for ``params`` (derived on first use, then kept for reconnects)."""
+        if params not in self._shards:
+            if self.passphrase is None:
+                raise RuntimeError("no passphrase to derive P from")
+            self._shards[params] = passphrase_shard(self.passphrase, self.keys.pwsalt, params)
+        return self._shards[params]
+
+    def lock_public_key(self, params: LockParams) -> bytes:
+        """The lock key our passphrase gives under ``params`` (checked against the genesis)."""
+        return lock_key(self.link.link_shard, self.passphrase_shard(params)).public_key
 
     def accept_created(self) -> RoomSession:
         """The relay stored the room: enter it as its owner."""
@@ -151,6 +210,7 @@ class Admission:
             self.link.genesis_hash,
             self.origin,
             self.clock() // 1000,
+            self.lock_public_key if self.passphrase is not None else None,
         )
         return self._enter(genesis, welcome.server_shard), welcome.log_length
 

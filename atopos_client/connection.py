@@ -20,6 +20,7 @@ from atopos_client.link import split_link_url
 from atopos_client.refusals import admission_refusal
 from atopos_client.session import RoomSession, wall_clock_ms
 from atopos_protocol.errors import ProtocolError
+from atopos_protocol.extra_lock import LockParams
 from atopos_protocol.frames import ChallengeFrame, CloseCode, Kind, RefusedFrame
 from atopos_protocol.governance.events import EventKind
 from atopos_protocol.join_rules import JoinRule
@@ -40,6 +41,7 @@ RATE_LIMITED_EXTRA = 3  # a rate-limited client starts at 8 s, as the page does
 STABLE_SECONDS = 10.0
 # After these, trying again cannot help: the room is over, we were removed or refused.
 FINAL_CODES = ENDED_CODES | {CloseCode.KICKED, CloseCode.ADMISSION_REFUSED, CloseCode.ROOM_FULL}
+LOCK_REFUSALS = frozenset({"wrong-passphrase", "too-many-guesses"})
 
 
 def backoff_seconds(attempt: int, jitter: Callable[[], float] = random.random) -> float:
@@ -77,6 +79,13 @@ class InviteRequired(AdmissionRefused):
 
     def __init__(self) -> None:
         super().__init__("invite-required")
+
+
+class PassphraseRequired(AdmissionRefused):
+    """The room is under Extra Lock and no passphrase was given."""
+
+    def __init__(self) -> None:
+        super().__init__("passphrase-required")
 
 
 class HandshakeRefused(Exception):
@@ -130,6 +139,14 @@ async def _admission(
             on_waiting()
         elif kind == Kind.REFUSED:
             reason = RefusedFrame.decode(frame).reason
+            if reason in LOCK_REFUSALS:  # the relay would let us try again; we have no other
+                await socket.close()
+                raise AdmissionRefused(reason)
+        elif kind == Kind.LOCK_REQUIRED:
+            if admission.passphrase is None:
+                await socket.close()
+                raise PassphraseRequired()
+            await socket.send(admission.unlock_frame(frame))
         elif kind == Kind.INVITE_REQUIRED:
             if admission.link.ticket is None:
                 await socket.close()
@@ -163,12 +180,14 @@ class RoomClient:
         mode: RoutingMode = RoutingMode.DIRECT,
         clock: Callable[[], int] = wall_clock_ms,
         join_rule: JoinRule = JoinRule.OPEN,
+        lock: tuple[str, LockParams] | None = None,
     ) -> RoomClient:
-        """Create a room on ``site`` (its origin, e.g. http://127.0.0.1:8000) and enter it."""
+        """Create a room on ``site`` (its origin, e.g. http://127.0.0.1:8000) and enter it;
+        ``lock`` (passphrase, Argon2id parameters) puts it under Extra Lock."""
         origin = site.rstrip("/")
         socket, challenge = await _open(origin)
         admission = Admission.new_room(
-            origin, name, lifetime_seconds, challenge.server_time_ms, mode, clock, join_rule
+            origin, name, lifetime_seconds, challenge.server_time_ms, mode, clock, join_rule, lock
         )
         await socket.send(admission.create_frame(challenge.challenge))
         reply = await _recv_bytes(socket)
@@ -184,6 +203,7 @@ class RoomClient:
         clock: Callable[[], int] = wall_clock_ms,
         on_waiting: Callable[[], None] | None = None,
         member: MemberKeys | None = None,
+        passphrase: str | None = None,
     ) -> RoomClient:
         """Join the room a full link (or invite link) names.
 
@@ -192,11 +212,12 @@ class RoomClient:
         ticket is redeemed on the way in. Raises RoomUnavailable if the room
         has ended, AdmissionRefused (InviteRequired) if it will not admit us.
         ``member`` gives this member's keys (fresh ones otherwise), so a caller
-        can show the member code before the room answers.
+        can show the member code before the room answers. A room under Extra Lock needs
+        ``passphrase`` (PassphraseRequired without; AdmissionRefused "wrong-passphrase").
         """
         origin, link = split_link_url(link_url)
         socket, challenge = await _open(origin)
-        admission = Admission(origin, link, name, member, clock)
+        admission = Admission(origin, link, name, member, clock, passphrase)
         await socket.send(admission.join_frame(challenge.challenge))
         welcome = await _admission(socket, admission, on_waiting)
         session, log_length = admission.accept_welcome(welcome)

@@ -24,7 +24,7 @@ EPOCH_ID_SIZE = 12
 
 @dataclass(frozen=True, slots=True)
 class LinkKeys:
-    """Everything a link holder derives from the link shard L (and passphrase shard P)."""
+    """Everything a link holder derives from the link shard L alone."""
 
     link_shard: bytes
     room_id: bytes
@@ -41,11 +41,12 @@ class LinkKeys:
         return SigningKey(self.auth_seed)
 
 
-def derive_link_keys(link_shard: bytes, passphrase_shard: bytes = b"") -> LinkKeys:
-    """Room id, auth key pair and Argon2id salt from L (and P when Extra Lock is on)."""
+def derive_link_keys(link_shard: bytes) -> LinkKeys:
+    """Room id, auth key pair and Argon2id salt from L. Extra Lock's key comes from L and P
+    (atopos_client.extra_lock): the room id must be found before anyone asks for P."""
     if len(link_shard) != SHARD_SIZE:
         raise ValueError("the link shard is 32 bytes")
-    auth_seed = kdf(link_shard, ClientLabel.AUTH, passphrase_shard)
+    auth_seed = kdf(link_shard, ClientLabel.AUTH)
     auth_pk = SigningKey(auth_seed).public_key
     return LinkKeys(
         link_shard=link_shard,

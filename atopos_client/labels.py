@@ -11,6 +11,7 @@ class ClientLabel(DerivationLabel):
     AUTH = "atopos1-auth"
     VCOMMIT = "atopos1-vcommit"
     PWSALT = "atopos1-pwsalt"
+    LOCK = "atopos1-lock"
     SECRET = "atopos1-secret"  # noqa: S105 -- a label, not a secret  # nosec B105
     EPOCH0 = "atopos1-epoch0"
     MSG = "atopos1-msg"

@@ -59,6 +59,10 @@ ADMISSIONS: dict[str, str] = {
     # An open room's newcomer is welcomed, then its BIND is refused (PROTOCOL §8.9):
     "not-open": "the room stopped letting in anyone with the link: ask an admin to let you in",
     "log-full": "the room's history of changes is full: nobody new can join",
+    # Extra Lock (PROTOCOL §2.1):
+    "passphrase-required": "the room is under Extra Lock: it needs its passphrase",
+    "wrong-passphrase": "that is not the room's passphrase",
+    "too-many-guesses": "too many wrong passphrases were tried for this room; wait ten minutes",
 }
 
 

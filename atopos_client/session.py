@@ -111,7 +111,9 @@ class RoomSession:
         self.keys = admission.keys
         self.genesis = genesis
         self.server_shard = server_shard
-        secret = room_secret(self.link.link_shard, server_shard, self.link.genesis_hash)
+        lock = genesis.body.lock
+        shard = admission.passphrase_shard(lock.params) if lock is not None else b""
+        secret = room_secret(self.link.link_shard, server_shard, self.link.genesis_hash, shard)
         now = self.clock()
         self.membership = Membership(genesis, first_epoch(secret), self.member, now)
         self.outbox = Outbox(genesis.body.room_id, self.member.signing_key)

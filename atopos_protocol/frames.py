@@ -14,6 +14,7 @@ from atopos_protocol import VERSION
 from atopos_protocol.binding import BINDING_SIZE, Binding
 from atopos_protocol.codec import Reader, u8, u16, u32, u64
 from atopos_protocol.errors import ProtocolError
+from atopos_protocol.extra_lock import LockParams
 from atopos_protocol.routing_modes import RoutingMode
 
 TRANSPORT_MAX_FRAME = 64 * 1024
@@ -32,6 +33,7 @@ MAX_CREATE_SIZE = 2 + 2 + 512 + 32 + 64
 JOIN_SIZE = 2 + 16 + 32 + BINDING_SIZE + 64
 DECLINE_SIZE = 2 + 32
 PEEK_SIZE = 2 + 16 + 64
+UNLOCK_SIZE = 2 + 64
 _REASON = re.compile(rb"[a-z0-9-]{1,40}")
 MIN_EVENT_FRAME = 2 + 1 + 1 + 16 + 32 + 32 + 2 + 64
 MAX_EVENT_SIZE = 32 * 1024  # one governance event (a REKEY to 256 members is ~26.8 KiB)
@@ -47,6 +49,7 @@ class Kind(IntEnum):
     EVENT = 0x04
     DECLINE = 0x05
     PEEK = 0x06
+    UNLOCK = 0x07
     ENVELOPE = 0x10
     CHALLENGE = 0x81
     WELCOME = 0x82
@@ -59,10 +62,11 @@ class Kind(IntEnum):
     INVITE_REQUIRED = 0x89
     AVAILABLE = 0x8A
     ACK = 0x8B
+    LOCK_REQUIRED = 0x8C
 
 
 CLIENT_KINDS = frozenset(
-    {Kind.CREATE, Kind.JOIN, Kind.EVENT, Kind.DECLINE, Kind.PEEK, Kind.ENVELOPE}
+    {Kind.CREATE, Kind.JOIN, Kind.EVENT, Kind.DECLINE, Kind.PEEK, Kind.UNLOCK, Kind.ENVELOPE}
 )
 
 
@@ -129,6 +133,7 @@ def classify_client_frame(frame: bytes, mode: RoutingMode | None) -> Kind:
         Kind.EVENT: MIN_EVENT_FRAME <= size <= MAX_EVENT_FRAME,
         Kind.DECLINE: size == DECLINE_SIZE,
         Kind.PEEK: size == PEEK_SIZE,
+        Kind.UNLOCK: size == UNLOCK_SIZE,
         Kind.ENVELOPE: mode is None or size in envelope_frame_sizes(mode),
     }[kind]
     if not allowed:
@@ -333,6 +338,40 @@ class RefusedFrame:
         head, reason = reader.take(32), reader.rest()
         code = reason.decode("ascii") if _REASON.fullmatch(reason) else "unknown"
         return cls(head, code)
+
+
+@dataclass(frozen=True, slots=True)
+class UnlockFrame:
+    """The Extra Lock key's signature over the socket's join proof (PROTOCOL §2.1)."""
+
+    lock_signature: bytes
+
+    def encode(self) -> bytes:
+        return _prefix(Kind.UNLOCK) + self.lock_signature
+
+    @classmethod
+    def decode(cls, frame: bytes) -> UnlockFrame:
+        reader = _body(frame, Kind.UNLOCK, "malformed")
+        decoded = cls(reader.take(64))
+        reader.end()
+        return decoded
+
+
+@dataclass(frozen=True, slots=True)
+class LockRequiredFrame:
+    """The room is locked: derive P with these parameters and send UNLOCK."""
+
+    params: LockParams
+
+    def encode(self) -> bytes:
+        return _prefix(Kind.LOCK_REQUIRED) + self.params.encode()
+
+    @classmethod
+    def decode(cls, frame: bytes) -> LockRequiredFrame:
+        reader = _body(frame, Kind.LOCK_REQUIRED, "malformed")
+        decoded = cls(LockParams.read(reader))
+        reader.end()
+        return decoded
 
 
 def head_frame(kind: Kind, head: bytes) -> bytes:

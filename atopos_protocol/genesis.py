@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from atopos_protocol import VERSION
 from atopos_protocol.codec import Reader, u8, u32, u64
 from atopos_protocol.errors import ProtocolError
+from atopos_protocol.extra_lock import LANES, LockParams
 from atopos_protocol.join_rules import JoinRule
 from atopos_protocol.labels import Label, unkeyed_hash
 from atopos_protocol.routing_modes import RoutingMode
-from atopos_protocol.signatures import Prefix, SigningKey, verify_prefixed
+from atopos_protocol.signatures import Prefix, SigningKey, is_valid_point, verify_prefixed
 
 MAX_GENESIS_SIZE = 512
 GENESIS_HASH_SIZE = 16
@@ -33,6 +34,14 @@ def _origin_bytes(origin: str) -> bytes:
 
 
 @dataclass(frozen=True, slots=True)
+class ExtraLock:
+    """A room locked with a passphrase: how to derive P, and the key P leads to."""
+
+    params: LockParams
+    lock_pk: bytes  # the public key of KDF(L, atopos1-lock, P): the relay checks UNLOCK with it
+
+
+@dataclass(frozen=True, slots=True)
 class GenesisBody:
     """Everything the genesis commits to, before signatures."""
 
@@ -45,10 +54,7 @@ class GenesisBody:
     routing_mode: RoutingMode
     expires_at: int
     vcommit: bytes
-    extra_lock: bool = False
-    argon_m_kib: int = 0
-    argon_t: int = 0
-    argon_p: int = 0
+    lock: ExtraLock | None = None
 
     def encode(self) -> bytes:
         """The canonical body bytes that both signatures cover."""
@@ -65,13 +71,17 @@ class GenesisBody:
                 u8(JOIN_RULE_CODES[self.join_rule]),
                 u8(ROUTING_MODE_CODES[self.routing_mode]),
                 u64(self.expires_at),
-                u8(1 if self.extra_lock else 0),
-                u32(self.argon_m_kib),
-                u32(self.argon_t),
-                u8(self.argon_p),
+                self._lock_bytes(),
                 self.vcommit,
             )
         )
+
+    def _lock_bytes(self) -> bytes:
+        """extra_lock u8 ‖ argon_m_kib u32 ‖ argon_t u32 ‖ argon_p u8 [‖ lock_pk when on]."""
+        if self.lock is None:
+            return u8(0) + u32(0) + u32(0) + u8(0)
+        params = self.lock.params
+        return u8(1) + u32(params.memory_kib) + u32(params.passes) + u8(LANES) + self.lock.lock_pk
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,16 +139,13 @@ class Genesis:
         auth_pk, owner_ed_pk, owner_x_pk = reader.take(32), reader.take(32), reader.take(32)
         rule_code, mode_code = reader.u8(), reader.u8()
         expires_at = reader.u64()
-        extra_lock, argon_m, argon_t, argon_p = reader.u8(), reader.u32(), reader.u32(), reader.u8()
+        lock = _read_lock(reader)
         vcommit = reader.take(32)
         body_end = reader.offset
         owner_sig, auth_sig = reader.take(64), reader.take(64)
         reader.end()
         if rule_code not in _RULES_BY_CODE or mode_code not in _MODES_BY_CODE:
             raise ProtocolError(_MALFORMED, "join rule or routing mode")
-        # Extra Lock is not switched on yet (protocol v2): its parameters must be empty.
-        if (extra_lock, argon_m, argon_t, argon_p) != (0, 0, 0, 0):
-            raise ProtocolError(_MALFORMED, "extra lock parameters")
         body = GenesisBody(
             room_id=room_id,
             origin=origin,
@@ -149,6 +156,7 @@ class Genesis:
             routing_mode=_MODES_BY_CODE[mode_code],
             expires_at=expires_at,
             vcommit=vcommit,
+            lock=lock,
         )
         return cls(body=body, body_bytes=raw[:body_end], owner_sig=owner_sig, auth_sig=auth_sig)
 
@@ -157,3 +165,20 @@ class Genesis:
         return verify_prefixed(
             self.body.owner_ed_pk, Prefix.GENESIS, self.body_bytes, self.owner_sig
         ) and verify_prefixed(self.body.auth_pk, Prefix.GENESIS, self.body_bytes, self.auth_sig)
+
+
+def _read_lock(reader: Reader) -> ExtraLock | None:
+    """Off: four zero fields. On: bounded parameters, one lane and a valid lock key."""
+    flag, memory_kib, passes, lanes = reader.u8(), reader.u32(), reader.u32(), reader.u8()
+    if flag == 0 and (memory_kib, passes, lanes) == (0, 0, 0):
+        return None
+    if flag != 1 or lanes != LANES:
+        raise ProtocolError(_MALFORMED, "extra lock parameters")
+    try:
+        params = LockParams(memory_kib, passes)
+    except ValueError:
+        raise ProtocolError(_MALFORMED, "extra lock parameters") from None
+    lock_pk = reader.take(32)
+    if not is_valid_point(lock_pk):
+        raise ProtocolError(_MALFORMED, "lock key")
+    return ExtraLock(params, lock_pk)

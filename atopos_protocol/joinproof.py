@@ -56,3 +56,24 @@ def verify_peek(
     return verify_prefixed(
         auth_pk, Prefix.PEEK, peek_proof_body(origin, room_id, challenge), signature
     )
+
+
+def sign_unlock(
+    lock: SigningKey, origin: str, room_id: bytes, challenge: bytes, ed_pk: bytes, x_pk: bytes
+) -> bytes:
+    """The Extra Lock key's signature over the same join proof body (UNLOCK)."""
+    return lock.sign(Prefix.UNLOCK, join_proof_body(origin, room_id, challenge, ed_pk, x_pk))
+
+
+def verify_unlock(
+    lock_pk: bytes,
+    signature: bytes,
+    origin: str,
+    room_id: bytes,
+    challenge: bytes,
+    ed_pk: bytes,
+    x_pk: bytes,
+) -> bool:
+    """True if ``signature`` proves the passphrase for exactly this join."""
+    body = join_proof_body(origin, room_id, challenge, ed_pk, x_pk)
+    return verify_prefixed(lock_pk, Prefix.UNLOCK, body, signature)

@@ -16,6 +16,7 @@ class Prefix(Enum):
     GENESIS = b"atopos/v2/genesis\0"
     JOIN = b"atopos/v2/join\0"
     PEEK = b"atopos/v2/peek\0"  # asks whether a room is there, without joining (PEEK)
+    UNLOCK = b"atopos/v2/unlock\0"  # the Extra Lock key over a join proof (UNLOCK)
     EVENT = b"atopos/v2/event\0"
     TICKET = b"atopos/v2/ticket\0"
     MEMBER = b"atopos/v2/member\0"  # a member key pair bound to a room (atopos_protocol.binding)

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from atopos_protocol.errors import ProtocolError
 from atopos_protocol.frames import CloseCode, CreateFrame, FrameRejected, JoinFrame, PeekFrame
-from atopos_protocol.genesis import Genesis
+from atopos_protocol.genesis import ExtraLock, Genesis
 from atopos_protocol.join_rules import JoinRule
-from atopos_protocol.joinproof import verify_join, verify_peek
+from atopos_protocol.joinproof import verify_join, verify_peek, verify_unlock
 from atopos_protocol.labels import unkeyed_hash
 from atopos_protocol.room_id import room_id_for
 from atopos_protocol.signatures import SigningKey, is_valid_point
@@ -139,3 +139,18 @@ def peek_proof_valid(
 def lifetime_allows(room: StoredRoom, now_ms: int) -> bool:
     """The room has not reached its expiry (Redis drops it then; this closes the race)."""
     return room.expires_at_ms > now_ms
+
+
+def room_lock(room: StoredRoom) -> ExtraLock | None:
+    """The room's Extra Lock, as its genesis (checked at CREATE) states it."""
+    return Genesis.decode(room.genesis).body.lock
+
+
+def unlock_valid(
+    room: StoredRoom, signature: bytes, origin: str, join: JoinFrame, challenge: bytes
+) -> bool:
+    """True if ``signature`` is the room's lock key's over the socket's own join proof."""
+    lock = room_lock(room)
+    return lock is not None and verify_unlock(
+        lock.lock_pk, signature, origin, join.room_id, challenge, join.ed_pk, join.x_pk
+    )

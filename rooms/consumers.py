@@ -37,10 +37,13 @@ from atopos_protocol.frames import (
     DeclineFrame,
     EventFrame,
     FrameRejected,
+    JoinFrame,
     Kind,
     KnockFrame,
     LeftFrame,
+    LockRequiredFrame,
     RefusedFrame,
+    UnlockFrame,
     WelcomeFrame,
     available_frame,
     classify_client_frame,
@@ -60,13 +63,15 @@ from rooms.admission import (
     parse_join,
     parse_peek,
     peek_proof_valid,
+    room_lock,
+    unlock_valid,
 )
 from rooms.hub import RoomHub, hub_for, new_tag
 from rooms.rate_limits import FrameBudget
 from rooms.redis_clients import redis_for
 from rooms.room_governance import log_cache
 from rooms.server_keys import client_identity
-from rooms.store import Admission, Appended, Knocked, RateCounter, RoomStore, StoredRoom
+from rooms.store import Admission, Appended, Guess, Knocked, RateCounter, RoomStore, StoredRoom
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +80,12 @@ WAITING_SECONDS = 600  # how long a knock or a pending ticket may wait
 # Newcomers that may wait for an admin at once: a link holder cannot bury an
 # admin's list (or the room's Redis hash) under knocks.
 MAX_WAITING_KNOCKS = 32
+# Extra Lock (PROTOCOL §2.1): a person types the passphrase while the socket waits; each
+# socket may guess a few times, each room this many times per window, whoever guesses.
+UNLOCK_SECONDS = 300
+GUESSES_PER_SOCKET = 3
+GUESSES_PER_ROOM = 20
+GUESS_WINDOW_MS = 600_000
 LOG_SLICE = 32  # GOVERNANCE frames a WELCOME's log sends before other sockets get a turn
 HEARTBEAT_SECONDS = 30
 NO_HEAD = bytes(32)
@@ -86,6 +97,7 @@ def now_ms() -> int:
 
 class Phase(Enum):
     CHALLENGE = "challenge"
+    UNLOCK = "unlock"  # proved the link; the room is under Extra Lock
     KNOCKING = "knocking"
     TICKET = "ticket"
     IN_ROOM = "in-room"
@@ -139,6 +151,9 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
     mode: RoutingMode | None
     ended: bool
     epoch_reached: int  # the highest epoch counter the room's log was seen to reach
+    join: JoinFrame  # in Phase.UNLOCK: the proven JOIN, admitted once the passphrase is
+    join_challenge: bytes
+    guesses: int  # wrong passphrases this socket sent
 
     async def connect(self) -> None:
         """Accept, issue a fresh challenge, and count the attempt against the client's limit."""
@@ -206,6 +221,8 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
                 await self._handshake(kind, bytes_data)
             elif self.phase is Phase.TICKET and kind is Kind.EVENT:
                 await self._redeem(bytes_data)
+            elif self.phase is Phase.UNLOCK and kind is Kind.UNLOCK:
+                await self._unlock(bytes_data)
             elif self.phase is not Phase.IN_ROOM:
                 raise FrameRejected(CloseCode.UNEXPECTED_FRAME)
             elif kind is Kind.ENVELOPE:
@@ -332,7 +349,44 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
             raise FrameRejected(CloseCode.ROOM_UNAVAILABLE)
         if room is None or not lifetime_allows(room, now_ms()):
             raise FrameRejected(CloseCode.ROOM_UNAVAILABLE)
-        place = self.place = Place(join.room_id, join.ed_pk, join.binding, store, room)
+        self.place = Place(join.room_id, join.ed_pk, join.binding, store, room)
+        lock = room_lock(room)
+        if lock is not None and challenge is not None:
+            # Nothing of the room (not its genesis, not V) before the passphrase is proven.
+            self.join, self.join_challenge, self.guesses = join, challenge, 0
+            self.phase = Phase.UNLOCK
+            self.tasks.append(asyncio.create_task(self._timeout(UNLOCK_SECONDS, Phase.UNLOCK)))
+            await self.send_frame(LockRequiredFrame(lock.params).encode())
+            return
+        await self._admit(join)
+
+    async def _unlock(self, frame: bytes) -> None:
+        """Check a passphrase proof against the room's budget of guesses, then admit as JOIN."""
+        place, join = self._place(), self.join
+        signature = UnlockFrame.decode(frame).lock_signature
+        window_end = now_ms() + GUESS_WINDOW_MS
+        guess = await place.store.reserve_guess(place.room_id, GUESSES_PER_ROOM, window_end)
+        if guess is Guess.GONE:
+            raise FrameRejected(CloseCode.ROOM_UNAVAILABLE)
+        if guess is Guess.EXHAUSTED:  # refused unchecked: the answer says nothing of the guess
+            await self.refuse_admission("too-many-guesses")
+            return
+        if unlock_valid(place.room, signature, self.origin, join, self.join_challenge):
+            await place.store.refund_guess(place.room_id)
+            for task in self.tasks:
+                task.cancel()
+            await self._admit(join)
+            return
+        self.guesses += 1
+        if self.guesses >= GUESSES_PER_SOCKET:
+            await self.refuse_admission("wrong-passphrase")
+        else:
+            await self.send_frame(RefusedFrame(NO_HEAD, "wrong-passphrase").encode())
+
+    async def _admit(self, join: JoinFrame) -> None:
+        """A proven JOIN (and passphrase): welcome, knock or ask for the ticket, by the log."""
+        place = self._place()
+        store = place.store
         log = await place.log()
         decision = entry_for(log, join.ed_pk)
         if decision.entry is Entry.GONE:
@@ -541,6 +595,8 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
         if self.phase is phase:
             if phase is Phase.CHALLENGE:
                 await self.refuse(CloseCode.ROOM_UNAVAILABLE)
+            elif phase is Phase.UNLOCK:
+                await self.refuse_admission("passphrase-required")
             else:
                 await self.refuse_admission("no-answer")
 

@@ -51,7 +51,7 @@ return 1
 """
 
 _END = """
-local deleted = redis.call('DEL', KEYS[1], KEYS[2], KEYS[4], KEYS[5])
+local deleted = redis.call('DEL', KEYS[1], KEYS[2], KEYS[4], KEYS[5], KEYS[6])
 if tonumber(ARGV[1]) > tonumber(ARGV[2]) then
   redis.call('SET', KEYS[3], '1', 'PXAT', ARGV[1])
 end
@@ -78,6 +78,27 @@ if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0
 end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('PEXPIREAT', KEYS[2], expires)
+return 1
+"""
+
+# Extra Lock: one passphrase guess reserved against the room's budget. The window's
+# counter expires at the window's end or the room's, whichever comes first.
+_GUESS = """
+local expires = redis.call('HGET', KEYS[1], 'exp')
+if not expires then return -1 end
+local count = redis.call('INCR', KEYS[2])
+if count == 1 then
+  redis.call('PEXPIREAT', KEYS[2], math.min(tonumber(ARGV[1]), tonumber(expires)))
+end
+if count > tonumber(ARGV[2]) then return 0 end
+return 1
+"""
+
+# A right passphrase gives its reservation back (never below zero, never without a TTL).
+_REFUND = """
+if redis.call('EXISTS', KEYS[1]) == 1 and tonumber(redis.call('GET', KEYS[1])) > 0 then
+  redis.call('DECR', KEYS[1])
+end
 return 1
 """
 
@@ -111,6 +132,14 @@ class Appended(Enum):
 
     APPENDED = "appended"
     STALE = "stale"  # the head moved: the author re-bases
+    GONE = "gone"
+
+
+class Guess(Enum):
+    """Whether a passphrase guess may be checked now."""
+
+    ALLOWED = "allowed"
+    EXHAUSTED = "exhausted"  # the room's budget of guesses for this window is spent
     GONE = "gone"
 
 
@@ -154,6 +183,8 @@ class RoomStore:
         self._hit = redis.register_script(_HIT)
         self._append = redis.register_script(_APPEND)
         self._knock = redis.register_script(_KNOCK)
+        self._guess = redis.register_script(_GUESS)
+        self._refund = redis.register_script(_REFUND)
 
     def _room_key(self, room_id: bytes, field: str) -> str:
         return self.namespace.tagged_key("room", room_id.hex(), field)
@@ -253,8 +284,19 @@ class RoomStore:
             self._tomb_key(room_id),
             self._room_key(room_id, "log"),
             self._room_key(room_id, "knocks"),
+            self._room_key(room_id, "guesses"),
         ]
         await self._end(keys=keys, args=[expires_at_ms, now_ms])
+
+    async def reserve_guess(self, room_id: bytes, limit: int, window_end_ms: int) -> Guess:
+        """Count a passphrase guess before it is checked: ``limit`` per window per room."""
+        keys = [self._room_key(room_id, "meta"), self._room_key(room_id, "guesses")]
+        result = int(await self._guess(keys=keys, args=[window_end_ms, limit]))
+        return {1: Guess.ALLOWED, 0: Guess.EXHAUSTED}.get(result, Guess.GONE)
+
+    async def refund_guess(self, room_id: bytes) -> None:
+        """A right passphrase: its guess does not count."""
+        await self._refund(keys=[self._room_key(room_id, "guesses")], args=[])
 
     async def hit(self, counter: RateCounter, identity: str, limit: int) -> bool:
         """Count one action; True while ``identity`` stays within ``limit`` per window."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from atopos_client.envelope import Plaintext, open_envelope, seal
+from atopos_client.extra_lock import lock_key, passphrase_bytes, passphrase_shard
 from atopos_client.keys import (
     MemberKeys,
     derive_link_keys,
@@ -16,7 +17,9 @@ from atopos_client.messages import InnerKind
 from atopos_client.refusals import UNKNOWN, action_refusal, admission_refusal
 from atopos_client.verification import verify_genesis_for_link
 from atopos_protocol.binding import Binding
+from atopos_protocol.codec import Reader, u32
 from atopos_protocol.errors import ProtocolError
+from atopos_protocol.extra_lock import LockParams
 from atopos_protocol.frames import (
     ChallengeFrame,
     CreateFrame,
@@ -24,12 +27,14 @@ from atopos_protocol.frames import (
     JoinFrame,
     KnockFrame,
     LeftFrame,
+    LockRequiredFrame,
     PeekFrame,
+    UnlockFrame,
     WelcomeFrame,
     available_frame,
     created_frame,
 )
-from atopos_protocol.genesis import Genesis, GenesisBody
+from atopos_protocol.genesis import ExtraLock, Genesis, GenesisBody
 from atopos_protocol.join_rules import JoinRule
 from atopos_protocol.joinproof import (
     join_proof_body,
@@ -40,7 +45,7 @@ from atopos_protocol.joinproof import (
     verify_peek,
 )
 from atopos_protocol.routing_modes import RoutingMode
-from atopos_protocol.signatures import strict_verify
+from atopos_protocol.signatures import Prefix, strict_verify, verify_prefixed
 from tests.protocol.vectors import guard_from, load, room_context
 
 DERIVATIONS = load("derivation.json")["cases"]
@@ -212,6 +217,13 @@ def test_genesis_checks_against_the_link(case):
     """A relay that swaps V, alters the genesis or moves the room is caught, with its error."""
     link = Link.parse_fragment(case["link_fragment"])
     keys = derive_link_keys(link.link_shard)
+    holder = None
+    if case["passphrase"] is not None:
+
+        def holder(params: LockParams) -> bytes:
+            shard = passphrase_shard(case["passphrase"], keys.pwsalt, params)
+            return lock_key(link.link_shard, shard).public_key
+
     try:
         verify_genesis_for_link(
             b(case["genesis"]),
@@ -220,6 +232,7 @@ def test_genesis_checks_against_the_link(case):
             link.genesis_hash,
             case["origin"],
             case["now_seconds"],
+            holder,
         )
         error = None
     except ProtocolError as failure:
@@ -270,3 +283,62 @@ def test_the_terminal_has_its_own_words_for_every_admission_refusal(code):
 @pytest.mark.parametrize("code", REFUSALS["action"])
 def test_the_terminal_has_its_own_words_for_every_refused_change(code):
     assert action_refusal(code) != UNKNOWN
+
+
+EXTRA_LOCK = load("extra_lock.json")
+
+
+@pytest.mark.parametrize(
+    "case", EXTRA_LOCK["derivations"], ids=lambda case: f"{case['memory_kib']}-{case['passes']}"
+)
+def test_argon2id_turns_a_passphrase_into_the_lock_key(case):
+    """libsodium's Argon2id gives the P and lock key every implementation must give."""
+    params = LockParams(case["memory_kib"], case["passes"])
+    link_keys = derive_link_keys(b(case["link_shard"]))
+    assert link_keys.pwsalt == b(case["pwsalt"])
+    shard = passphrase_shard(case["passphrase"], link_keys.pwsalt, params)
+    assert shard == b(case["passphrase_shard"])
+    assert lock_key(link_keys.link_shard, shard).public_key == b(case["lock_pk"])
+
+
+@pytest.mark.parametrize("case", EXTRA_LOCK["normalisation"], ids=lambda case: case["name"])
+def test_passphrases_are_normalised_before_hashing(case):
+    """The same words typed on two keyboards give the same bytes (NFC, ends trimmed)."""
+    assert passphrase_bytes(case["passphrase"]) == b(case["bytes"])
+
+
+@pytest.mark.parametrize(
+    "case", EXTRA_LOCK["params"], ids=lambda case: f"{case['memory_kib']}x{case['passes']}"
+)
+def test_argon2id_parameters_stay_inside_the_bounds(case):
+    """A genesis or relay asking for more work than the bounds allow is refused."""
+    reader = Reader(u32(case["memory_kib"]) + u32(case["passes"]), "malformed")
+    if case["valid"]:
+        assert LockParams.read(reader) == LockParams(case["memory_kib"], case["passes"])
+    else:
+        with pytest.raises(ProtocolError):
+            LockParams.read(reader)
+
+
+def test_a_locked_room_end_to_end():
+    """From the passphrase to the genesis, the room secret and the UNLOCK frame."""
+    room = EXTRA_LOCK["room"]
+    params = LockParams(room["memory_kib"], room["passes"])
+    keys = derive_link_keys(b(room["link_shard"]))
+    shard = passphrase_shard(room["passphrase"], keys.pwsalt, params)
+    assert shard == b(room["passphrase_shard"])
+    genesis = Genesis.decode(b(room["genesis"]))
+    assert genesis.body.lock == ExtraLock(params, b(room["lock_pk"]))
+    assert genesis.genesis_hash == b(room["genesis_hash"])
+    secret = room_secret(keys.link_shard, b(room["server_shard"]), genesis.genesis_hash, shard)
+    assert secret == b(room["room_secret"])
+    assert first_epoch(secret).secret == b(room["epoch0_secret"])
+    member = MemberKeys(b(room["member_ed_seed"]), b(room["member_x_secret"]))
+    body = join_proof_body(
+        room["origin"], keys.room_id, b(room["challenge"]), member.ed_pk, member.x_pk
+    )
+    assert verify_prefixed(b(room["lock_pk"]), Prefix.UNLOCK, body, b(room["unlock_signature"]))
+    assert UnlockFrame.decode(b(room["frames"]["unlock"])).lock_signature == b(
+        room["unlock_signature"]
+    )
+    assert LockRequiredFrame.decode(b(room["frames"]["lock_required"])).params == params

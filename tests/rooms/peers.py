@@ -14,6 +14,7 @@ from atopos_client.admission import Admission
 from atopos_client.events import Event
 from atopos_client.session import RoomSession, wall_clock_ms
 from atopos_protocol import VERSION
+from atopos_protocol.extra_lock import LockParams
 from atopos_protocol.frames import AckFrame, ChallengeFrame, Kind
 from atopos_protocol.join_rules import JoinRule
 from atopos_protocol.routing_modes import RoutingMode
@@ -155,10 +156,11 @@ class Peer:
         mode: RoutingMode = RoutingMode.DIRECT,
         rule: JoinRule = JoinRule.OPEN,
         clock: Callable[[], int] = wall_clock_ms,
+        lock: tuple[str, LockParams] | None = None,
     ) -> Peer:
         socket, challenge = await open_socket()
         now = int(time.time() * 1000)
-        admission = Admission.new_room(ORIGIN, name, lifetime, now, mode, clock, rule)
+        admission = Admission.new_room(ORIGIN, name, lifetime, now, mode, clock, rule, lock)
         await socket.send_to(bytes_data=admission.create_frame(challenge))
         assert await socket.receive_from() == bytes([VERSION, Kind.CREATED])
         peer = cls(socket, admission, admission.accept_created())
@@ -186,10 +188,12 @@ class Peer:
         host: str = HOST,
         ticket: bytes | None = None,
         clock: Callable[[], int] = wall_clock_ms,
+        passphrase: str | None = None,
     ) -> Peer:
         """Send JOIN with ``room``'s link (an invite link if ``ticket``); nothing read yet."""
         socket, challenge = await open_socket(host, f"http://{host}")
-        admission = Admission(room.origin, room.link.with_ticket(ticket), name, clock=clock)
+        link = room.link.with_ticket(ticket)
+        admission = Admission(room.origin, link, name, clock=clock, passphrase=passphrase)
         await socket.send_to(bytes_data=admission.join_frame(challenge))
         return cls(socket, admission)
 

@@ -21,6 +21,7 @@ import nacl.bindings as sodium
 from nacl.exceptions import BadSignatureError
 
 from atopos_client.envelope import AAD_PREFIX, Plaintext, seal
+from atopos_client.extra_lock import lock_key, passphrase_bytes, passphrase_shard
 from atopos_client.keys import (
     EpochKeys,
     LinkKeys,
@@ -29,6 +30,7 @@ from atopos_client.keys import (
     first_epoch,
     room_secret,
 )
+from atopos_client.labels import ClientLabel
 from atopos_client.link import Link
 from atopos_client.messages import ChatMessage, Hello, InnerKind, Synced, SyncEntry, encode_sync
 from atopos_client.refusals import ACTIONS, ADMISSIONS
@@ -38,6 +40,15 @@ from atopos_protocol import VERSION
 from atopos_protocol.binding import Binding
 from atopos_protocol.codec import b64u_encode, u8, u32, u64
 from atopos_protocol.errors import ProtocolError
+from atopos_protocol.extra_lock import (
+    MAX_MEMORY_KIB,
+    MAX_PASSES,
+    MAX_WORK_KIB,
+    MIN_MEMORY_KIB,
+    MIN_PASSES,
+    LockParams,
+    within_bounds,
+)
 from atopos_protocol.frames import (
     ChallengeFrame,
     CreateFrame,
@@ -45,15 +56,23 @@ from atopos_protocol.frames import (
     JoinFrame,
     KnockFrame,
     LeftFrame,
+    LockRequiredFrame,
     PeekFrame,
+    UnlockFrame,
     WelcomeFrame,
     available_frame,
     created_frame,
 )
-from atopos_protocol.genesis import Genesis, GenesisBody
+from atopos_protocol.genesis import ExtraLock, Genesis, GenesisBody
 from atopos_protocol.join_rules import JoinRule
-from atopos_protocol.joinproof import join_proof_body, peek_proof_body, sign_join, sign_peek
-from atopos_protocol.labels import Label, unkeyed_hash
+from atopos_protocol.joinproof import (
+    join_proof_body,
+    peek_proof_body,
+    sign_join,
+    sign_peek,
+    sign_unlock,
+)
+from atopos_protocol.labels import Label, kdf, unkeyed_hash
 from atopos_protocol.routing_modes import RoutingMode
 from atopos_protocol.signatures import Prefix, SigningKey, strict_verify
 from tests.vectors import governance_vectors
@@ -84,7 +103,13 @@ def hx(data: bytes) -> str:
 class Room:
     """A room built from fixed inputs, with everything derived along the way."""
 
-    def __init__(self, tag: str, mode: RoutingMode, rule: JoinRule) -> None:
+    def __init__(
+        self,
+        tag: str,
+        mode: RoutingMode,
+        rule: JoinRule,
+        lock: tuple[str, LockParams] | None = None,
+    ) -> None:
         self.tag, self.mode, self.rule = tag, mode, rule
         self.link_shard = fixed(f"{tag}/link-shard")
         self.server_shard = fixed(f"{tag}/server-shard")
@@ -92,6 +117,12 @@ class Room:
         self.member = MemberKeys(fixed(f"{tag}/member-ed"), fixed(f"{tag}/member-x"))
         self.challenge = fixed(f"{tag}/challenge")
         self.keys: LinkKeys = derive_link_keys(self.link_shard)
+        self.passphrase_shard = b""
+        extra_lock = None
+        if lock is not None:
+            self.passphrase_shard = passphrase_shard(lock[0], self.keys.pwsalt, lock[1])
+            self.lock_key = lock_key(self.link_shard, self.passphrase_shard)
+            extra_lock = ExtraLock(lock[1], self.lock_key.public_key)
         self.body = GenesisBody(
             room_id=self.keys.room_id,
             origin=ORIGIN,
@@ -102,9 +133,12 @@ class Room:
             routing_mode=mode,
             expires_at=EXPIRES_AT,
             vcommit=self.keys.vcommit(self.server_shard),
+            lock=extra_lock,
         )
         self.genesis = Genesis.sign(self.body, self.owner.signing_key, self.keys.auth_key())
-        self.secret = room_secret(self.link_shard, self.server_shard, self.genesis.genesis_hash)
+        self.secret = room_secret(
+            self.link_shard, self.server_shard, self.genesis.genesis_hash, self.passphrase_shard
+        )
         self.epoch: EpochKeys = first_epoch(self.secret)
 
     @property
@@ -450,6 +484,16 @@ def envelope_vectors(direct: Room, mix: Room) -> dict[str, Any]:
 # --- genesis checks against a link ----------------------------------------------
 
 
+def holder_of(room: Room, passphrase: str) -> Callable[[LockParams], bytes]:
+    """The lock key a client holding ``passphrase`` derives for ``room``'s link."""
+
+    def lock_key_for(params: LockParams) -> bytes:
+        shard = passphrase_shard(passphrase, room.keys.pwsalt, params)
+        return lock_key(room.link_shard, shard).public_key
+
+    return lock_key_for
+
+
 def genesis_vectors(room: Room) -> dict[str, Any]:
     other = Room("genesis/other", RoutingMode.DIRECT, JoinRule.OPEN)
 
@@ -466,7 +510,9 @@ def genesis_vectors(room: Room) -> dict[str, Any]:
         other.owner.signing_key.sign(Prefix.GENESIS, room.genesis.body_bytes),
         room.genesis.auth_sig,
     )
-    cases: list[tuple[str, bytes, bytes, bytes | None, str, int]] = [
+    cases: list[
+        tuple[str, bytes, bytes, bytes | None, str, int]
+    ] = [  # unlocked room, no passphrase
         ("valid", room.genesis.raw, room.server_shard, None, ORIGIN, NOW_SECONDS),
         ("relay-swapped-shard", room.genesis.raw, other.server_shard, None, ORIGIN, NOW_SECONDS),
         ("relay-altered-genesis", other.genesis.raw, room.server_shard, None, ORIGIN, NOW_SECONDS),
@@ -512,11 +558,38 @@ def genesis_vectors(room: Room) -> dict[str, Any]:
         ),
         ("expired", room.genesis.raw, room.server_shard, None, ORIGIN, EXPIRES_AT),
     ]
+    locked = Room("genesis/locked", RoutingMode.DIRECT, JoinRule.OPEN, (PASSPHRASE, LOCK_PARAMS))
+    heavy = locked.genesis.body_bytes.replace(
+        LOCK_PARAMS.encode(), u32(MAX_MEMORY_KIB) + u32(MAX_PASSES), 1
+    )
+    # (name, room, genesis, passphrase the client holds, rehash): the relay decides whether
+    # to ask for a passphrase, so a client may hold one for a room that has none.
+    lock_cases: list[tuple[str, Room, bytes, str | None, bool]] = [
+        ("locked-right-passphrase", locked, locked.genesis.raw, PASSPHRASE, False),
+        ("locked-wrong-passphrase-let-in", locked, locked.genesis.raw, "not the one", False),
+        ("locked-no-passphrase-let-in", locked, locked.genesis.raw, None, False),
+        ("unlocked-but-passphrase-asked", room, room.genesis.raw, PASSPHRASE, False),
+        ("locked-too-much-work", locked, heavy + bytes(128), PASSPHRASE, True),
+    ]
+    rows: list[tuple[str, Room, bytes, bytes, bytes | None, str, int, str | None]] = [
+        (name, room, raw, shard, rehash, origin, now, None)
+        for name, raw, shard, rehash, origin, now in cases
+    ]
+    rows += [
+        (name, lroom, raw, lroom.server_shard, b"rehash" if rehash else None, ORIGIN, NOW_SECONDS,
+         passphrase)
+        for name, lroom, raw, passphrase, rehash in lock_cases
+    ]  # fmt: skip
     out = []
-    for name, raw, shard, rehash, origin, now in cases:
-        link_hash = unkeyed_hash(Label.GENESIS, raw, 16) if rehash else room.genesis.genesis_hash
+    for name, owner_room, raw, shard, rehash, origin, now, passphrase in rows:
+        link_hash = (
+            unkeyed_hash(Label.GENESIS, raw, 16) if rehash else owner_room.genesis.genesis_hash
+        )
+        lock_key_for = None if passphrase is None else holder_of(owner_room, passphrase)
         try:
-            verify_genesis_for_link(raw, shard, room.keys, link_hash, origin, now)
+            verify_genesis_for_link(
+                raw, shard, owner_room.keys, link_hash, origin, now, lock_key_for
+            )
             error = None
         except ProtocolError as failure:
             error = failure.code
@@ -525,16 +598,117 @@ def genesis_vectors(room: Room) -> dict[str, Any]:
                 "name": name,
                 "genesis": hx(raw),
                 "server_shard": hx(shard),
-                "link_fragment": Link(room.link_shard, link_hash).fragment(),
+                "link_fragment": Link(owner_room.link_shard, link_hash).fragment(),
                 "origin": origin,
                 "now_seconds": now,
+                "passphrase": passphrase,
                 "error": error,
             }
         )
     return {
         "description": "A client's checks of a genesis and server shard against its link "
-        "(PROTOCOL §3); error is the first failed check, or null.",
+        "(PROTOCOL §3); passphrase is the Extra Lock passphrase the client holds (null: none); "
+        "error is the first failed check, or null.",
         "cases": out,
+    }
+
+
+# --- Extra Lock ---------------------------------------------------------------------
+
+PASSPHRASE = "marmalade under the stairs"
+LOCK_PARAMS = LockParams(memory_kib=4096, passes=2)  # small: every test derives it
+
+
+def extra_lock_vectors() -> dict[str, Any]:
+    room = Room("room/locked", RoutingMode.DIRECT, JoinRule.APPROVAL, (PASSPHRASE, LOCK_PARAMS))
+    keys, member = room.keys, room.member
+    unlock = sign_unlock(
+        room.lock_key, ORIGIN, keys.room_id, room.challenge, member.ed_pk, member.x_pk
+    )
+    link_shard = fixed("argon/link-shard")
+    salt = derive_link_keys(link_shard).pwsalt
+    derivations = []
+    for passphrase, memory_kib, passes in [
+        ("correct horse battery staple", 4096, 1),
+        ("correct horse battery staple", 4096, 3),
+        ("correct horse battery staple", 8192, 2),
+        ("Grüße aus Zürich, 東京 🌧", 4096, 1),
+    ]:
+        params = LockParams(memory_kib, passes)
+        shard = passphrase_shard(passphrase, salt, params)
+        key = lock_key(link_shard, shard)
+        derivations.append(
+            {
+                "passphrase": passphrase,
+                "link_shard": hx(link_shard),
+                "memory_kib": memory_kib,
+                "passes": passes,
+                "pwsalt": hx(salt),
+                "passphrase_shard": hx(shard),
+                "lock_seed": hx(kdf(link_shard, ClientLabel.LOCK, shard)),
+                "lock_pk": hx(key.public_key),
+            }
+        )
+    composed, decomposed = "Zürich café", "Zu\u0308rich cafe\u0301"
+    normalisation = [
+        {"name": name, "passphrase": text, "bytes": hx(passphrase_bytes(text))}
+        for name, text in [
+            ("ascii", "correct horse"),
+            ("composed", composed),
+            ("decomposed-becomes-composed", decomposed),
+            ("surrounding-whitespace-dropped", "  correct horse \n"),
+            ("inner-whitespace-kept", "correct  horse"),
+        ]
+    ]
+    params_cases = [
+        {"memory_kib": memory_kib, "passes": passes, "valid": within_bounds(memory_kib, passes)}
+        for memory_kib, passes in [
+            (4096, 1), (4095, 1), (65536, 1), (65537, 1), (16384, 4), (16384, 5), (4096, 16),
+            (4096, 17), (4096, 0), (0, 0), (32768, 2), (32768, 3),
+        ]
+    ]  # fmt: skip
+    return {
+        "description": "Extra Lock (PROTOCOL §2.1): Argon2id (RFC 9106, one lane) from the "
+        "normalised passphrase and pwsalt to P, P to the lock key, the parameter bounds, "
+        "and a locked room end to end.",
+        "bounds": {
+            "min_memory_kib": MIN_MEMORY_KIB,
+            "max_memory_kib": MAX_MEMORY_KIB,
+            "min_passes": MIN_PASSES,
+            "max_passes": MAX_PASSES,
+            "max_work_kib": MAX_WORK_KIB,
+        },
+        "derivations": derivations,
+        "normalisation": normalisation,
+        "params": params_cases,
+        "room": {
+            "passphrase": PASSPHRASE,
+            "memory_kib": LOCK_PARAMS.memory_kib,
+            "passes": LOCK_PARAMS.passes,
+            "link_shard": hx(room.link_shard),
+            "server_shard": hx(room.server_shard),
+            "owner_ed_seed": hx(room.owner.ed_seed),
+            "owner_x_secret": hx(room.owner.x_secret),
+            "member_ed_seed": hx(member.ed_seed),
+            "member_x_secret": hx(member.x_secret),
+            "challenge": hx(room.challenge),
+            "origin": ORIGIN,
+            "expires_at": EXPIRES_AT,
+            "join_rule": room.rule.value,
+            "routing_mode": room.mode.value,
+            "passphrase_shard": hx(room.passphrase_shard),
+            "lock_pk": hx(room.lock_key.public_key),
+            "genesis_body": hx(room.genesis.body_bytes),
+            "genesis": hx(room.genesis.raw),
+            "genesis_hash": hx(room.genesis.genesis_hash),
+            "room_secret": hx(room.secret),
+            "epoch0_secret": hx(room.epoch.secret),
+            "unlock_signature": hx(unlock),
+            "frames": {
+                "lock_required": hx(LockRequiredFrame(LOCK_PARAMS).encode()),
+                "unlock": hx(UnlockFrame(unlock).encode()),
+            },
+        },
     }
 
 
@@ -792,6 +966,7 @@ def build() -> dict[str, Any]:
         },
         "envelopes.json": envelope_vectors(direct, mix),
         "genesis.json": genesis_vectors(direct),
+        "extra_lock.json": extra_lock_vectors(),
         "links.json": link_vectors(direct),
         "ed25519.json": ed25519_vectors(),
         "governance.json": governance_vectors.build(),

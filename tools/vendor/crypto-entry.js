@@ -3,3 +3,4 @@
 export { blake2b } from '@noble/hashes/blake2.js';
 export { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 export { ed25519, x25519 } from '@noble/curves/ed25519.js';
+export { argon2idAsync } from '@noble/hashes/argon2.js';

@@ -1,6 +1,7 @@
 // The only module that touches the crypto library (noble, vendored by `make vendor`).
 // Everything here is a thin, documented wrapper; no primitive is implemented here.
 import {
+  argon2idAsync,
   blake2b as nobleBlake2b,
   ed25519,
   x25519,
@@ -91,4 +92,13 @@ export function x25519Shared(secret, publicKey) {
   } catch {
     return null;
   }
+}
+
+/**
+ * Argon2id (RFC 9106, version 0x13), one lane, `size` bytes. Asynchronous: noble hands the
+ * event loop back every few milliseconds, so the page keeps answering while it derives
+ * (seconds without a JIT). `onProgress(fraction)` is called as it goes.
+ */
+export function argon2id(password, salt, { memoryKib, passes, size }, onProgress = undefined) {
+  return argon2idAsync(password, salt, { m: memoryKib, t: passes, p: 1, dkLen: size, onProgress });
 }
