@@ -210,7 +210,8 @@ class Admission:
             self.link.genesis_hash,
             self.origin,
             self.clock() // 1000,
-            self.lock_public_key if self.passphrase is not None else None,
+            # Locked exactly when we derived a P, that is when the relay asked for one.
+            self.lock_public_key if self._shards else None,
         )
         return self._enter(genesis, welcome.server_shard), welcome.log_length
 

@@ -17,6 +17,9 @@ from atopos_protocol.signatures import SigningKey
 
 SHARD_SIZE = 32
 MIN_PASSPHRASE_CHARACTERS = 8
+# What a new room asks for (the browser's DEFAULT_LOCK_PARAMS too): docs/PERFORMANCE.md
+# ("Extra Lock") measures it in Chromium with and without its JIT.
+DEFAULT_LOCK_PARAMS = LockParams(memory_kib=8192, passes=1)
 
 
 def passphrase_bytes(passphrase: str) -> bytes:

@@ -84,7 +84,7 @@ def test_a_relays_refusal_of_a_change_shows_only_our_words(chromium, site, reaso
     routes = relay_in_front(alice_context)
     alice, record = open_watched(alice_context, site.url("/r/"))
     alice.fill("#create-name", "Alice")
-    alice.click("#create-form button")
+    alice.click("#create-form button[type=submit]")
     alice.wait_for_selector(READY)
     alice.wait_for_selector("#status[data-state='connected']")
     routes[-1].send(refused(reason))

@@ -27,15 +27,20 @@ def create_room(
     rule: str = "open",
     remember: bool = False,
     lifetime_seconds: int | None = None,
+    passphrase: str | None = None,
 ):
-    """Create a room through the form; returns (page, record, link)."""
+    """Create a room through the form (under Extra Lock with ``passphrase``); returns
+    (page, record, link)."""
     page, record = open_watched(context, site.url("/r/"))
     page.fill("#create-name", name)
     page.select_option("#create-rule", rule)
     if lifetime_seconds is not None:
         page.select_option("#create-lifetime", str(lifetime_seconds))
     page.set_checked("#create-remember", remember)
-    page.click("#create-form button")
+    if passphrase is not None:
+        page.check("#create-lock")
+        page.fill("#create-passphrase", passphrase)
+    page.click("#create-form button[type=submit]")
     page.wait_for_selector(READY)
     page.wait_for_selector("#status[data-state='connected']")
     return page, record, page.input_value("#share-link")
@@ -56,6 +61,13 @@ def ask_to_join(context, link: str, name: str = "Bob", remember: bool = False):
     page.set_checked("#join-remember", remember)
     page.click("#join-form button")
     return page, record
+
+
+def unlock(page, passphrase: str) -> None:
+    """Type the room's passphrase into the unlock form and press Unlock (Extra Lock)."""
+    page.wait_for_selector("#unlock-view:not([hidden])")
+    page.fill("#unlock-passphrase", passphrase)
+    page.click("#unlock-form button[type=submit]")
 
 
 def send(page, text: str) -> None:

@@ -9,11 +9,13 @@
 import { makeBinding } from '../protocol/binding.js';
 import { equal, fromHex, toHex } from '../protocol/codec.js';
 import { randomBytes } from '../protocol/crypto.js';
-import { decodeWelcome, encodeCreate, encodeEvent, encodeJoin } from '../protocol/frames.js';
+import { paramsKey } from '../protocol/extra-lock.js';
+import { decodeWelcome, encodeCreate, encodeEvent, encodeJoin, encodeUnlock } from '../protocol/frames.js';
 import { genesisHash, signGenesis } from '../protocol/genesis.js';
 import { EventKind, createEvent } from '../protocol/governance/events.js';
 import { encode } from '../protocol/governance/payloads.js';
-import { signJoin } from '../protocol/joinproof.js';
+import { signJoin, signUnlock } from '../protocol/joinproof.js';
+import { lockPublicKey, lockSeed, passphraseShard } from './extra-lock.js';
 import { deriveLinkKeys, memberKeys, vcommit } from './keys.js';
 import { formatFragment, linkUrl, parseFragment } from './link.js';
 import { RoomSession } from './session.js';
@@ -31,15 +33,26 @@ export class Admission {
     this.member = keys;
     this.clock = clock;
     this.linkKeys = deriveLinkKeys(linkShard);
+    // Extra Lock: P per parameter set, derived once (seconds) and kept for reconnects.
+    // Never the passphrase itself: it is dropped as soon as P is known.
+    this.shards = new Map();
+    this.challenge = new Uint8Array(32);
     this.pending = null; // a creator's { genesis, serverShard } until CREATED
     // Kept so that coming back (a new socket, the same link) finds our log, epochs and
     // replay memory again instead of starting the room over.
     this.session = null;
   }
 
-  /** A creator's admission: fresh link shard, server shard and genesis. */
-  static newRoom({ origin, name, lifetimeSeconds, serverTimeMs, mode = 'direct', joinRule = 'open', clock = Date.now }) {
+  /** A creator's admission under Extra Lock: P is derived first (seconds; `onProgress`). */
+  static async newLockedRoom({ passphrase, params, onProgress, ...room }) {
     const linkShard = randomBytes(32);
+    const shard = await passphraseShard(passphrase, deriveLinkKeys(linkShard).pwsalt, params, onProgress);
+    return Admission.newRoom({ ...room, linkShard, lock: { params, shard } });
+  }
+
+  /** A creator's admission: fresh link shard, server shard and genesis (`lock`, from
+   *  newLockedRoom, puts it under Extra Lock). */
+  static newRoom({ origin, name, lifetimeSeconds, serverTimeMs, mode = 'direct', joinRule = 'open', clock = Date.now, linkShard = randomBytes(32), lock = null }) {
     const serverShard = randomBytes(32);
     const keys = memberKeys();
     const linkKeys = deriveLinkKeys(linkShard);
@@ -54,11 +67,13 @@ export class Admission {
         routingMode: mode,
         expiresAt: Math.floor(serverTimeMs / 1000) + lifetimeSeconds,
         vcommit: vcommit(linkShard, serverShard),
+        lock: lock === null ? null : { params: lock.params, lockPk: lockPublicKey(linkShard, lock.shard) },
       },
       keys.edSeed,
       linkKeys.authSeed,
     );
     const admission = new Admission({ origin, linkShard, genesisHash: genesisHash(genesis.raw), name, keys, clock });
+    if (lock !== null) admission.shards.set(paramsKey(lock.params), lock.shard);
     admission.pending = { genesis, serverShard };
     return admission;
   }
@@ -71,7 +86,9 @@ export class Admission {
 
   static fromStorage(origin, stored, clock = Date.now) {
     const keys = memberKeys(fromHex(stored.edSeed), fromHex(stored.xSecret));
-    return Admission.fromFragment(origin, stored.fragment, stored.name, keys, clock);
+    const admission = Admission.fromFragment(origin, stored.fragment, stored.name, keys, clock);
+    for (const [params, shard] of stored.shards ?? []) admission.shards.set(params, fromHex(shard));
+    return admission;
   }
 
   get fragment() {
@@ -96,12 +113,41 @@ export class Admission {
 
   /** JOIN proving knowledge of the link for this challenge, with our keys' binding. */
   joinFrame(challenge) {
+    this.challenge = challenge; // an UNLOCK signs the same proof
     const { roomId, authSeed } = this.linkKeys;
     return encodeJoin({ roomId, edPk: this.member.edPk, binding: makeBinding(this.member, authSeed, roomId), joinSignature: this.joinSignature(challenge) });
   }
 
   joinSignature(challenge) {
     return signJoin(this.linkKeys.authSeed, this.origin, this.linkKeys.roomId, challenge, this.member.edPk, this.member.xPk);
+  }
+
+  /** Whether P for `params` is known (a reconnect answers LOCK_REQUIRED at once). */
+  hasPassphraseFor(params) {
+    return this.shards.has(paramsKey(params));
+  }
+
+  /** Derive P for `params` from the passphrase a person typed (seconds; `onProgress`). */
+  async derivePassphrase(passphrase, params, onProgress) {
+    const shard = await passphraseShard(passphrase, this.linkKeys.pwsalt, params, onProgress);
+    this.shards.get(paramsKey(params))?.fill(0);
+    this.shards.set(paramsKey(params), shard);
+  }
+
+  /** UNLOCK for the relay's LOCK_REQUIRED: the lock key's signature over our JOIN's proof. */
+  unlockFrame(params) {
+    const seed = lockSeed(this.linkShard, this.passphraseShardFor(params));
+    const { roomId } = this.linkKeys;
+    return encodeUnlock(signUnlock(seed, this.origin, roomId, this.challenge, this.member.edPk, this.member.xPk));
+  }
+
+  /** P for a genesis's lock (`{ params }`), or empty without one. */
+  passphraseShardFor(lock) {
+    if (lock === null || lock === undefined) return new Uint8Array(0);
+    const params = lock.params ?? lock;
+    const shard = this.shards.get(paramsKey(params));
+    if (shard === undefined) throw new Error('no passphrase was given for this room');
+    return shard;
   }
 
   /** The relay stored the room: the session of its owner. */
@@ -128,7 +174,9 @@ export class Admission {
    *  entered() returns. */
   acceptWelcome(frame) {
     const { serverShard, genesis, logLength } = decodeWelcome(frame);
-    const verified = verifyGenesisForLink(genesis, serverShard, this.linkKeys, this.genesisHash, this.origin, Math.floor(this.clock() / 1000));
+    // A genesis is locked exactly when we derived a P (the relay asked for a passphrase).
+    const lockKeyFor = this.shards.size === 0 ? null : (params) => (this.hasPassphraseFor(params) ? lockPublicKey(this.linkShard, this.passphraseShardFor(params)) : new Uint8Array(32));
+    const verified = verifyGenesisForLink(genesis, serverShard, this.linkKeys, this.genesisHash, this.origin, Math.floor(this.clock() / 1000), lockKeyFor);
     return { session: this.enter(verified, serverShard), logLength };
   }
 
@@ -147,6 +195,8 @@ export class Admission {
       edSeed: toHex(this.member.edSeed),
       xSecret: toHex(this.member.xSecret),
       name: this.name,
+      // Extra Lock: P (never the passphrase), so a reload in this tab needs no retyping.
+      shards: [...this.shards].map(([params, shard]) => [params, toHex(shard)]),
     };
   }
 
@@ -157,6 +207,8 @@ export class Admission {
       if (secret) secret.fill(0);
     }
     this.ticket?.fill(0);
+    for (const shard of this.shards.values()) shard.fill(0);
+    this.shards.clear();
     this.pending = null;
   }
 }

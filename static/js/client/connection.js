@@ -2,7 +2,7 @@
 // invite when the room asks), relaying frames to the session, and reconnecting with
 // backoff when the network (not the room) goes away. The twin of atopos_client/connection.py.
 import { ProtocolError } from '../protocol/errors.js';
-import { CloseCode, Kind, decodeChallenge, decodeInviteRequired, decodeRefused, frameKind } from '../protocol/frames.js';
+import { CloseCode, Kind, decodeChallenge, decodeInviteRequired, decodeLockRequired, decodeRefused, frameKind } from '../protocol/frames.js';
 
 const ROOM_OVER = new Set([CloseCode.ROOM_ENDED, CloseCode.ROOM_EXPIRED, CloseCode.ROOM_UNAVAILABLE]);
 const MAX_BACKOFF_SECONDS = 30;
@@ -17,8 +17,9 @@ export function socketUrl(origin) {
 
 /**
  * Drives one member's socket. Callbacks: onStatus(state, detail), onWaiting(why),
- * onEntered(session), onEvents(events), onOver(code), onFailed(reason, code).
- * `why` is 'approval' (an admin must let us in) or 'invite' (redeeming a ticket);
+ * onEntered(session), onEvents(events), onOver(code), onFailed(reason, code), and
+ * onLocked(params, wrong) when the room is under Extra Lock and wants its passphrase
+ * (`wrong`: the last one was refused); answer with unlock(passphrase). `why` is 'approval' (an admin must let us in) or 'invite' (redeeming a ticket);
  * onFailed's reason is 'full', 'refused', 'unverifiable', 'invite-required' or
  * 'not-admitted' (then `code` is the relay's reason, e.g. 'declined' or 'ticket-used');
  * with 'unverifiable', `detail` is the ProtocolError's (the genesis's origin for
@@ -45,6 +46,7 @@ export class RoomConnection {
     this.logLeft = 0; // GOVERNANCE frames still to come after a WELCOME
     this.logFrames = []; // the room's log, merged at once when the last frame arrives
     this.refusal = null; // why the relay will not admit us (a REFUSED before 4403)
+    this.lock = null; // Extra Lock parameters from the relay's LOCK_REQUIRED
     this.wasIn = false; // entered the room on an earlier socket: the next entry is a comeback
   }
 
@@ -101,9 +103,25 @@ export class RoomConnection {
       }
       this.callbacks.onWaiting('invite');
       this.send(this.admission.redeemFrame(decodeInviteRequired(frame).head));
+    } else if (kind === Kind.LOCK_REQUIRED) {
+      this.lock = decodeLockRequired(frame).params;
+      if (this.admission.hasPassphraseFor(this.lock)) this.send(this.admission.unlockFrame(this.lock));
+      else this.callbacks.onLocked?.(this.lock, false);
     } else if (kind === Kind.REFUSED) {
       this.refusal = decodeRefused(frame).reason;
+      // The socket stays open for another try; the page asks again.
+      if (this.refusal === 'wrong-passphrase' && this.lock !== null) this.callbacks.onLocked?.(this.lock, true);
     }
+  }
+
+  /** Answer LOCK_REQUIRED with a passphrase a person typed: Argon2id (seconds without a
+   *  JIT; `onProgress(fraction)`), then UNLOCK. False if the socket went away meanwhile. */
+  async unlock(passphrase, onProgress) {
+    const params = this.lock;
+    const socket = this.socket;
+    if (params === null) return false;
+    await this.admission.derivePassphrase(passphrase, params, onProgress);
+    return socket === this.socket && this.send(this.admission.unlockFrame(params));
   }
 
   /** The room's log, right after the WELCOME: merged in one go before we say hello. */

@@ -7,10 +7,11 @@ import { ClientLabel } from './labels.js';
 
 const EMPTY = new Uint8Array(0);
 
-/** Room id, auth key pair and Argon2id salt from L (and P when Extra Lock is on). */
-export function deriveLinkKeys(linkShard, passphraseShard = EMPTY) {
+/** Room id, auth key pair and Argon2id salt from L. Extra Lock's key comes from L and P
+ *  (extra-lock.js): the room id must be found before anyone asks for P. */
+export function deriveLinkKeys(linkShard) {
   if (linkShard.length !== 32) throw new Error('the link shard is 32 bytes');
-  const authSeed = kdf(linkShard, ClientLabel.AUTH, passphraseShard);
+  const authSeed = kdf(linkShard, ClientLabel.AUTH);
   const authPk = ed25519PublicKey(authSeed);
   return Object.freeze({
     linkShard,

@@ -6,6 +6,7 @@ export const ClientLabel = Object.freeze({
   AUTH: 'atopos1-auth',
   VCOMMIT: 'atopos1-vcommit',
   PWSALT: 'atopos1-pwsalt',
+  LOCK: 'atopos1-lock',
   SECRET: 'atopos1-secret',
   EPOCH0: 'atopos1-epoch0',
   MSG: 'atopos1-msg',

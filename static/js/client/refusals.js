@@ -25,6 +25,10 @@ export const REFUSAL_TEXT = Object.freeze({
   // An open room's newcomer is welcomed, then its BIND is refused (PROTOCOL §8.9):
   'not-open': ['This room no longer lets people in by its link', 'An admin has to let you in now. Ask someone in the room.'],
   'log-full': ['This room takes nobody new', 'Its history of changes is full: nobody new can join.'],
+  // Extra Lock (PROTOCOL §2.1):
+  'passphrase-required': ['This room needs its passphrase', 'It is under Extra Lock. Ask the person who shared the link for the passphrase, then open the link again.'],
+  'wrong-passphrase': ['That is not the passphrase', 'Three wrong passphrases close the connection. Check it with the person who shared the link, then open the link again.'],
+  'too-many-guesses': ['Too many wrong passphrases', 'Someone tried too many wrong passphrases for this room, so it checks none for up to ten minutes. Try again later.'],
 });
 
 /** For any refusal code the page does not know. */

@@ -78,7 +78,7 @@ export class RoomSession {
     this.genesis = genesis;
     this.serverShard = serverShard;
     const now = this.clock();
-    this.membership = new Membership(genesis, firstEpoch(roomSecret(this.linkShard, serverShard, this.genesisHash)), this.member, now);
+    this.membership = new Membership(genesis, firstEpoch(roomSecret(this.linkShard, serverShard, this.genesisHash, admission.passphraseShardFor(genesis.body.lock))), this.member, now);
     this.outbox = new Outbox(genesis.body.roomId, this.member.edSeed);
     this.sync = new LogSync();
     this.guard = new ReplayGuard(now);

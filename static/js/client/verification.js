@@ -4,8 +4,10 @@ import { ProtocolError } from '../protocol/errors.js';
 import { decodeGenesis, genesisHash, genesisSignaturesValid } from '../protocol/genesis.js';
 import { vcommit } from './keys.js';
 
-/** The decoded genesis if it and V match the link; else ProtocolError with the first failure. */
-export function verifyGenesisForLink(raw, serverShard, linkKeys, expectedHash, origin, nowSeconds) {
+/** The decoded genesis if it and V match the link; else ProtocolError with the first failure.
+ *  `lockKeyFor(params)` gives the lock public key our passphrase yields under those Argon2id
+ *  parameters (null when we hold no passphrase): a locked genesis needs one that matches. */
+export function verifyGenesisForLink(raw, serverShard, linkKeys, expectedHash, origin, nowSeconds, lockKeyFor = null) {
   const genesis = decodeGenesis(raw);
   const { body } = genesis;
   if (!equal(genesisHash(raw), expectedHash)) throw new ProtocolError('genesis-hash-mismatch');
@@ -16,6 +18,10 @@ export function verifyGenesisForLink(raw, serverShard, linkKeys, expectedHash, o
   if (body.origin !== origin) throw new ProtocolError('genesis-origin-mismatch', body.origin);
   if (serverShard.length !== 32 || !equal(vcommit(linkKeys.linkShard, serverShard), body.vcommit)) {
     throw new ProtocolError('shard-mismatch');
+  }
+  if ((body.lock === null) !== (lockKeyFor === null)) throw new ProtocolError('lock-mismatch');
+  if (body.lock !== null && !equal(lockKeyFor(body.lock.params), body.lock.lockPk)) {
+    throw new ProtocolError('wrong-passphrase');
   }
   if (body.expiresAt <= nowSeconds) throw new ProtocolError('genesis-expired');
   return genesis;

@@ -2,6 +2,7 @@
 import { encodeBinding, readBinding } from './binding.js';
 import { Reader, concat, u16, u32, u64 } from './codec.js';
 import { ProtocolError } from './errors.js';
+import { encodeLockParams, readLockParams } from './extra-lock.js';
 
 /** The protocol version: the first byte of every frame, genesis and event. */
 export const VERSION = 2;
@@ -13,6 +14,7 @@ export const Kind = Object.freeze({
   EVENT: 0x04,
   DECLINE: 0x05,
   PEEK: 0x06,
+  UNLOCK: 0x07,
   ENVELOPE: 0x10,
   CHALLENGE: 0x81,
   WELCOME: 0x82,
@@ -25,6 +27,7 @@ export const Kind = Object.freeze({
   INVITE_REQUIRED: 0x89,
   AVAILABLE: 0x8a,
   ACK: 0x8b,
+  LOCK_REQUIRED: 0x8c,
 });
 
 export const CloseCode = Object.freeze({
@@ -138,6 +141,23 @@ export function decodeRefused(frame) {
   const head = reader.take(32);
   const reason = String.fromCharCode(...reader.rest());
   return { head, reason: REASON.test(reason) ? reason : 'unknown' };
+}
+
+/** UNLOCK: the Extra Lock key's signature over this socket's join proof. */
+export function encodeUnlock(lockSignature) {
+  return concat(prefix(Kind.UNLOCK), lockSignature);
+}
+
+/** LOCK_REQUIRED: { params } to derive P with. */
+export function decodeLockRequired(frame) {
+  const reader = body(frame, Kind.LOCK_REQUIRED);
+  const decoded = { params: readLockParams(reader) };
+  reader.end();
+  return decoded;
+}
+
+export function encodeLockRequired(params) {
+  return concat(prefix(Kind.LOCK_REQUIRED), encodeLockParams(params));
 }
 
 export function decodeInviteRequired(frame) {

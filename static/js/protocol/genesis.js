@@ -1,10 +1,12 @@
 // The genesis event that anchors a room (PROTOCOL §3).
 import { Reader, concat, u8, u32, u64, utf8 } from './codec.js';
 import { ProtocolError } from './errors.js';
+import { LANES, withinBounds } from './extra-lock.js';
 import { JOIN_RULES } from './join-rules.js';
 import { ROUTING_MODES } from './routing-modes.js';
 import { VERSION } from './frames.js';
 import { Label, unkeyedHash } from './labels.js';
+import { isValidPoint } from './crypto.js';
 import { Prefix, signPrefixed, verifyPrefixed } from './signatures.js';
 
 export const MAX_GENESIS_SIZE = 512;
@@ -16,6 +18,27 @@ function originBytes(origin) {
     throw new Error('an origin is 1 to 255 printable ASCII characters');
   }
   return raw;
+}
+
+/** extra_lock u8 ‖ argon_m_kib u32 ‖ argon_t u32 ‖ argon_p u8 [‖ lock_pk when on]. */
+function lockBytes(lock) {
+  if (lock === null) return concat(u8(0), u32(0), u32(0), u8(0));
+  return concat(u8(1), u32(lock.params.memoryKib), u32(lock.params.passes), u8(LANES), lock.lockPk);
+}
+
+/** Off: four zero fields (null). On: bounded parameters, one lane and a valid lock key. */
+function readLock(reader) {
+  const flag = reader.u8();
+  const memoryKib = reader.u32();
+  const passes = reader.u32();
+  const lanes = reader.u8();
+  if (flag === 0 && memoryKib === 0 && passes === 0 && lanes === 0) return null;
+  if (flag !== 1 || lanes !== LANES || !withinBounds(memoryKib, passes)) {
+    throw new ProtocolError(MALFORMED, 'extra lock parameters');
+  }
+  const lockPk = reader.take(32);
+  if (!isValidPoint(lockPk)) throw new ProtocolError(MALFORMED, 'lock key');
+  return Object.freeze({ params: Object.freeze({ memoryKib, passes }), lockPk });
 }
 
 /** The canonical body bytes both signatures cover. */
@@ -35,10 +58,7 @@ export function encodeGenesisBody(body) {
     u8(rule),
     u8(mode),
     u64(body.expiresAt),
-    u8(0), // Extra Lock off in protocol v1: no Argon2id parameters
-    u32(0),
-    u32(0),
-    u8(0),
+    lockBytes(body.lock ?? null),
     body.vcommit,
   );
 }
@@ -68,7 +88,7 @@ export function decodeGenesis(raw) {
   const ruleCode = reader.u8();
   const modeCode = reader.u8();
   const expiresAt = reader.u64();
-  const lock = [reader.u8(), reader.u32(), reader.u32(), reader.u8()];
+  const lock = readLock(reader);
   const vcommit = reader.take(32);
   const bodyEnd = reader.offset;
   const ownerSig = reader.take(64);
@@ -77,7 +97,6 @@ export function decodeGenesis(raw) {
   if (ruleCode >= JOIN_RULES.length || modeCode >= ROUTING_MODES.length) {
     throw new ProtocolError(MALFORMED, 'join rule or routing mode');
   }
-  if (lock.some((value) => value !== 0)) throw new ProtocolError(MALFORMED, 'extra lock parameters');
   const body = Object.freeze({
     roomId,
     origin,
@@ -88,6 +107,7 @@ export function decodeGenesis(raw) {
     routingMode: ROUTING_MODES[modeCode],
     expiresAt,
     vcommit,
+    lock,
   });
   return Object.freeze({ body, bodyBytes: raw.subarray(0, bodyEnd), ownerSig, authSig, raw });
 }

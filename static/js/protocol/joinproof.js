@@ -19,6 +19,11 @@ export function signJoin(authSeed, origin, roomId, challenge, edPk, xPk) {
   return signPrefixed(authSeed, Prefix.JOIN, joinProofBody(origin, roomId, challenge, edPk, xPk));
 }
 
+/** The Extra Lock key's signature over the same join proof body (UNLOCK, PROTOCOL §2.1). */
+export function signUnlock(lockSeed, origin, roomId, challenge, edPk, xPk) {
+  return signPrefixed(lockSeed, Prefix.UNLOCK, joinProofBody(origin, roomId, challenge, edPk, xPk));
+}
+
 /** The peek signature sent in PEEK: proves the link without offering member keys. */
 export function signPeek(authSeed, origin, roomId, challenge) {
   return signPrefixed(authSeed, Prefix.PEEK, peekProofBody(origin, roomId, challenge));

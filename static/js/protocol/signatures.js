@@ -6,6 +6,7 @@ export const Prefix = Object.freeze({
   GENESIS: utf8('atopos/v2/genesis\0'),
   JOIN: utf8('atopos/v2/join\0'),
   PEEK: utf8('atopos/v2/peek\0'), // asks whether a room is there, without joining (PEEK)
+  UNLOCK: utf8('atopos/v2/unlock\0'), // the Extra Lock key over a join proof (UNLOCK)
   EVENT: utf8('atopos/v2/event\0'),
   TICKET: utf8('atopos/v2/ticket\0'),
   MEMBER: utf8('atopos/v2/member\0'), // a member key pair bound to a room (binding.js)

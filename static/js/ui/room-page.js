@@ -6,6 +6,9 @@
 import { ProtocolError } from '../protocol/errors.js';
 import { CloseCode } from '../protocol/frames.js';
 import { Admission } from '../client/admission.js';
+import { DEFAULT_LOCK_PARAMS, passphraseLongEnough, passphraseShard } from '../client/extra-lock.js';
+import { deriveLinkKeys } from '../client/keys.js';
+import { randomBytes } from '../protocol/crypto.js';
 import { memberCode } from '../client/codes.js';
 import { RoomConnection, socketUrl } from '../client/connection.js';
 import { parseFragment, readAddress } from '../client/link.js';
@@ -292,9 +295,66 @@ function connect({ admission = null, makeAdmission = null }) {
       onEvents: (events) => handleEvents(connection.session, events),
       onOver: roomOver,
       onFailed: connectionFailed,
+      onLocked: askPassphrase,
     },
   });
   connection.start();
+}
+
+const GUESSES_PER_SOCKET = 3; // PROTOCOL §2.1: the third wrong passphrase closes the socket
+let wrongGuesses = 0;
+
+/** Argon2id's progress, in words a person reads while they wait. */
+function stretching(fraction) {
+  return `Stretching the passphrase on this device… ${Math.round(fraction * 100)}%`;
+}
+
+/** The relay wants the room's passphrase (Extra Lock); `wrong`: the last one was refused. */
+function askPassphrase(params, wrong) {
+  const form = byId('unlock-form');
+  const field = byId('unlock-passphrase');
+  const error = byId('unlock-error');
+  wrongGuesses = wrong ? wrongGuesses + 1 : 0;
+  const left = GUESSES_PER_SOCKET - wrongGuesses;
+  error.textContent = wrong ? `That is not the passphrase. ${left === 1 ? 'One more try' : `${left} more tries`} before you need to open the link again.` : '';
+  error.hidden = !wrong;
+  byId('unlock-progress').textContent = '';
+  form.querySelector('button[type=submit]').disabled = false;
+  field.disabled = false;
+  field.value = '';
+  status.textContent = 'This room needs its passphrase.';
+  showView('unlock-view');
+  field.focus();
+  form.onsubmit = async (event) => {
+    event.preventDefault();
+    if (!field.value.trim()) {
+      error.textContent = 'Type the passphrase first.';
+      error.hidden = false;
+      field.focus();
+      return;
+    }
+    form.querySelector('button[type=submit]').disabled = true;
+    field.disabled = true;
+    error.hidden = true;
+    const progress = byId('unlock-progress');
+    progress.textContent = stretching(0);
+    const sent = await connection.unlock(field.value, (fraction) => {
+      progress.textContent = stretching(fraction);
+    });
+    field.value = '';
+    progress.textContent = sent ? 'Checking the passphrase with the room…' : '';
+  };
+}
+
+/** A Show/Hide button for a passphrase field. */
+function revealToggle(buttonId, fieldId) {
+  const button = byId(buttonId);
+  button.addEventListener('click', () => {
+    const shown = byId(fieldId).type === 'text';
+    byId(fieldId).type = shown ? 'password' : 'text';
+    button.textContent = shown ? 'Show' : 'Hide';
+    button.setAttribute('aria-pressed', String(!shown));
+  });
 }
 
 /** true once the message went out, 'queued' when it waits for the connection to come back,
@@ -343,16 +403,46 @@ function setUpCreate() {
   select.value = String(fallback);
   const rule = byId('create-rule');
   rule.value = app.dataset.joinRule || 'open';
-  byId('create-form').addEventListener('submit', (event) => {
+  const lock = byId('create-lock');
+  lock.addEventListener('change', () => {
+    byId('create-lock-fields').hidden = !lock.checked;
+    if (lock.checked) byId('create-passphrase').focus();
+  });
+  revealToggle('create-passphrase-show', 'create-passphrase');
+  byId('create-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     const name = ownName(byId('create-name').value);
     const lifetimeSeconds = Number(select.value);
     const joinRule = rule.value;
+    const passphraseField = byId('create-passphrase');
+    const error = byId('create-passphrase-error');
+    if (lock.checked && !passphraseLongEnough(passphraseField.value)) {
+      error.textContent = 'The passphrase needs at least 8 characters. Several words you can say aloud are best.';
+      error.hidden = false;
+      passphraseField.focus();
+      return;
+    }
+    error.hidden = true;
     remember = byId('create-remember').checked;
-    byId('create-form').querySelector('button').disabled = true;
+    const submit = byId('create-form').querySelector('button[type=submit]');
+    submit.disabled = true;
+    // Extra Lock: P is derived before the socket opens (its challenge lasts 30 s only).
+    const linkShard = randomBytes(32);
+    let extraLock = null;
+    if (lock.checked) {
+      const params = DEFAULT_LOCK_PARAMS;
+      passphraseField.disabled = true;
+      status.textContent = stretching(0);
+      const shard = await passphraseShard(passphraseField.value, deriveLinkKeys(linkShard).pwsalt, params, (fraction) => {
+        status.textContent = stretching(fraction);
+      });
+      passphraseField.value = '';
+      extraLock = { params, shard };
+    }
     markInRoom();
     connect({
-      makeAdmission: (serverTimeMs) => Admission.newRoom({ origin, name, lifetimeSeconds, serverTimeMs, joinRule, mode: app.dataset.mode }),
+      makeAdmission: (serverTimeMs) =>
+        Admission.newRoom({ origin, name, lifetimeSeconds, serverTimeMs, joinRule, mode: app.dataset.mode, linkShard, lock: extraLock }),
     });
   });
   showView('create-view');
@@ -425,6 +515,7 @@ function offerTakeOver(roomId) {
 
 function setUpControls() {
   chat = new ChatView({ onSend: sendText });
+  revealToggle('unlock-passphrase-show', 'unlock-passphrase');
   governance = new GovernanceView(governanceActions());
   byId('share-toggle').addEventListener('click', () => toggleShare());
   byId('copy-button').addEventListener('click', () => copyText(byId('share-link').value, byId('share-link')));

@@ -67,7 +67,7 @@ def record_browser_room(origin: str, wire: WireLog, canaries: Canaries) -> Brows
             record.watch(alice, wire)
             alice.goto(f"{origin}/r/")
             alice.fill("#create-name", canaries.text("browser-alice-name"))
-            alice.click("#create-form button")
+            alice.click("#create-form button[type=submit]")
             alice.wait_for_selector(READY)
             alice.wait_for_selector(CONNECTED)
             record.link = alice.input_value("#share-link")
