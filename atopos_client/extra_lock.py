@@ -19,7 +19,7 @@ SHARD_SIZE = 32
 MIN_PASSPHRASE_CHARACTERS = 8
 # What a new room asks for (the browser's DEFAULT_LOCK_PARAMS too): docs/PERFORMANCE.md
 # ("Extra Lock") measures it in Chromium with and without its JIT.
-DEFAULT_LOCK_PARAMS = LockParams(memory_kib=8192, passes=1)
+DEFAULT_LOCK_PARAMS = LockParams(memory_kib=12288, passes=1)
 
 
 def passphrase_bytes(passphrase: str) -> bytes:

@@ -1,6 +1,7 @@
 """`make bench-js`: the client side. Envelope crypto in node (noble) against PyNaCl
-(libsodium) in the same run, and a room's create-to-first-message time in
-headless Chromium, with and without the JIT. Writes var/bench/client/report.json.
+(libsodium) in the same run, a room's create-to-first-message time in headless
+Chromium, with and without the JIT, and Extra Lock's Argon2id there (bench.argon).
+Writes var/bench/client/report.json and argon2.png.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from atopos_client.envelope import Plaintext, open_envelope, seal
 from atopos_client.keys import first_epoch
 from atopos_client.messages import ChatMessage, InnerKind
 from atopos_protocol.routing_modes import RoutingMode
+from bench import argon
 from bench.run import machine
 from bench.servers import ROOT, start_lab
 
@@ -96,7 +98,7 @@ def first_message_times(origin: str, runs: int, extra_flags: list[str]) -> dict[
                 creator.goto(f"{origin}/r/")
                 creator.wait_for_selector("#create-view:not([hidden])")
                 start = time.perf_counter()
-                creator.click("#create-form button")
+                creator.click("#create-form button[type=submit]")
                 creator.wait_for_selector("#status[data-state='connected']")
                 created = time.perf_counter()
                 link = creator.input_value("#share-link")
@@ -141,6 +143,12 @@ def main(argv: list[str] | None = None) -> int:
                 "chromium": first_message_times(origin, runs, []),
                 "chromium_jitless_no_wasm": first_message_times(origin, runs, jitless),
             }
+            from playwright.sync_api import sync_playwright
+
+            with sync_playwright() as playwright:
+                report["argon2id"] = argon.measure(
+                    playwright, CHROMIUM, CHROMIUM_FLAGS, origin, 1 if smoke else 3
+                )
         finally:
             lab.stop()
     else:
@@ -148,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     out = ROOT / "var" / "bench" / "client"
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    if "argon2id" in report:
+        argon.plot(report["argon2id"], out / "argon2.png")
     sys.stdout.write(f"{out / 'report.json'}\n")
     return 0
 

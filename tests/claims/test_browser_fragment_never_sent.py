@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from evidence.check import CheckResult, could_not_run, judged
-from tests.claims.live.browser import RecordedRequest
+from tests.claims.live.browser import RecordedRequest, search_sent
 from tests.claims.live.canaries import Canaries
 from tests.claims.live.wire import WireFrame
 from tests.claims.support.context import Context
@@ -23,22 +23,13 @@ SECRETS = ("browser-fragment", "browser-link-shard")
 def judge(
     requests: list[RecordedRequest], frames: list[WireFrame], canaries: Canaries
 ) -> CheckResult:
-    violations = []
-    for request in requests:
-        for name in canaries.found_in(request.blob, SECRETS):
-            violations.append(f"{name} left the browser in a {request.method} request")
-    sent = [frame for frame in frames if frame.source == "browser" and frame.direction == "sent"]
-    for frame in sent:
-        for name in canaries.found_in(frame.data, SECRETS):
-            violations.append(f"{name} left the browser in a WebSocket message")
-    if not requests or not sent:
-        violations.append("nothing to search: the browsers made no request or sent no frame")
+    search = search_sent(requests, frames, canaries, SECRETS)
+    violations = search.violations
     if not any(name in canaries.values for name in SECRETS):
         violations.append("nothing to search for: the fragment was not recorded")
-    counts = {"requests": len(requests), "frames_sent": len(sent)}
     return judged(
-        violations, counts,
-        f"the fragment was in none of {len(requests)} requests and {len(sent)} frames",
+        violations, {"requests": search.requests, "frames_sent": search.frames_sent},
+        f"the fragment was in none of {search.requests} requests and {search.frames_sent} frames",
         "the fragment left the browser",
     )  # fmt: skip
 

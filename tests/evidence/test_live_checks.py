@@ -16,8 +16,10 @@ from tests.claims import test_ended_room_leaves_nothing as ended_room_leaves_not
 from tests.claims import test_frame_sizes_are_buckets as frame_sizes_are_buckets
 from tests.claims import test_keyspace_holds_no_secrets as keyspace_holds_no_secrets
 from tests.claims import test_keyspace_ttls_bounded as keyspace_ttls_bounded
+from tests.claims import test_link_alone_gets_nothing as link_alone_gets_nothing
 from tests.claims import test_logs_hold_no_secrets as logs_hold_no_secrets
 from tests.claims import test_pages_load_nothing_foreign as pages_load_nothing_foreign
+from tests.claims import test_passphrase_never_sent as passphrase_never_sent
 from tests.claims import test_security_headers_every_route as security_headers_every_route
 from tests.claims import test_served_client_matches_build as served_client_matches_build
 from tests.claims import test_wire_carries_ciphertext_only as wire_carries_ciphertext_only
@@ -149,6 +151,79 @@ def test_a_referer_carrying_the_link_shard_fails():
     frames = [WireFrame("browser", "sent", b"\x01\x02" + bytes(144))]
     result = browser_fragment_never_sent.judge([request], frames, planted(browser_link_shard=shard))
     assert result.reasons == ["browser-link-shard left the browser in a GET request"]
+
+
+# passphrase_never_sent and link_alone_gets_nothing (Extra Lock) --------------------------
+
+
+def extra_lock_canaries(**overrides: bytes) -> Canaries:
+    values = {
+        "browser_passphrase": b"canary-browser-passphrase-0123",
+        "browser_wrong_passphrase": b"canary-browser-wrong-passphrase-4567",
+        "browser_passphrase_shard": bytes(range(100, 132)),
+    }
+    return planted(**{**values, **overrides})
+
+
+def test_a_frame_carrying_the_passphrase_shard_fails():
+    shard = bytes(range(100, 132))
+    frames = [WireFrame("browser", "sent", bytes([VERSION, Kind.UNLOCK]) + shard + bytes(32))]
+    request = RecordedRequest("http://site/r/", "GET", (), b"")
+    result = passphrase_never_sent.judge([request], frames, extra_lock_canaries())
+    assert result.reasons == ["browser-passphrase-shard left the browser in a WebSocket message"]
+
+
+def test_a_request_carrying_the_typed_passphrase_fails():
+    request = RecordedRequest(
+        "http://site/r/", "POST", (), b"pw=canary-browser-wrong-passphrase-4567"
+    )
+    frames = [WireFrame("browser", "sent", b"\x02\x02" + bytes(272))]
+    result = passphrase_never_sent.judge([request], frames, extra_lock_canaries())
+    assert result.reasons == ["browser-wrong-passphrase left the browser in a POST request"]
+
+
+def test_a_session_where_p_was_never_derived_proves_nothing():
+    canaries = planted(browser_passphrase=b"x" * 20, browser_wrong_passphrase=b"y" * 20)
+    frames = [WireFrame("browser", "sent", b"\x02\x02" + bytes(272))]
+    result = passphrase_never_sent.judge([RecordedRequest("u", "GET", (), b"")], frames, canaries)
+    assert result.reasons == ["nothing to search for: browser-passphrase-shard was not recorded"]
+
+
+def frame(kind: Kind, body: bytes = b"") -> bytes:
+    return bytes([VERSION, kind]) + body
+
+
+ASKED = [
+    frame(Kind.CHALLENGE, bytes(40)),
+    frame(Kind.LOCK_REQUIRED, bytes.fromhex("0000200000000001")),
+    frame(Kind.REFUSED, bytes(32) + b"wrong-passphrase"),
+]
+
+
+def test_mallory_given_only_the_parameters_and_a_refusal_passes():
+    assert link_alone_gets_nothing.judge(ASKED, 0).passed
+
+
+def test_a_welcome_for_mallory_fails():
+    """The relay that skips the passphrase check hands her the genesis and V."""
+    result = link_alone_gets_nothing.judge([*ASKED, frame(Kind.WELCOME, bytes(40))], 0)
+    assert result.reasons == ["the relay sent Mallory a frame of kind WELCOME"]
+
+
+def test_an_envelope_for_mallory_fails():
+    result = link_alone_gets_nothing.judge([*ASKED, envelope(310)], 1)
+    assert result.reasons == [
+        "Mallory's page showed 1 messages",
+        "the relay sent Mallory a frame of kind ENVELOPE",
+    ]
+
+
+def test_mallory_never_asked_for_a_passphrase_proves_nothing():
+    result = link_alone_gets_nothing.judge([frame(Kind.CHALLENGE, bytes(40))], 0)
+    assert result.reasons == [
+        "Mallory was never asked for a passphrase: nothing was tested",
+        "Mallory's wrong passphrase was not refused as one",
+    ]
 
 
 # frame_sizes_are_buckets ----------------------------------------------------------------

@@ -300,8 +300,8 @@ def test_the_command_verifies_a_site_it_does_not_run(tmp_path):
     assert summary["target"] == "remote"
     assert sorted(summary["checks"]) == [
         "browser_fragment_never_sent", "ended_room_indistinguishable", "frame_sizes_are_buckets",
-        "pages_load_nothing_foreign", "security_headers_every_route",
-        "served_client_matches_build",
+        "link_alone_gets_nothing", "pages_load_nothing_foreign", "passphrase_never_sent",
+        "security_headers_every_route", "served_client_matches_build",
     ]  # fmt: skip
     assert {check["status"] for check in summary["checks"].values()} == {"pass"}
 

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
 
+from atopos_client.extra_lock import DEFAULT_LOCK_PARAMS
 from atopos_site.text import describe_duration
 
 
@@ -78,14 +79,31 @@ def test_threat_model_keeps_what_we_do_not_claim(client, alpha):
 
 
 def test_threat_model_promises_only_what_exists(client, alpha):
-    """Mix mode and Extra Lock are not built: the page says "coming"; Tor Browser works at
-    the Safer level, and the page does not claim the Safest one (JavaScript off there)."""
+    """Mix mode is not built: the page says "coming"; Tor Browser works at the Safer level,
+    and the page does not claim the Safest one (JavaScript off there)."""
     html = page(client, "/threat-model/")
     assert "<em>Coming:</em> mix mode" in html
-    assert "<em>Coming:</em> Extra Lock" in html
+    assert "<em>Coming:</em> Extra Lock" not in html
+    assert "<strong>Safer</strong> security level" in html
     assert "<strong>Safer</strong> security level" in html
     assert "safest setting" not in html
     assert "Mix mode pads every message" not in html
+
+
+def test_threat_model_states_extra_locks_cost_and_limits(client, alpha):
+    """The Argon2id cost the page quotes is what a new room asks for, and the page says
+    what Extra Lock cannot do (guessable passphrases, the guess budget as a lever, the
+    operator holding the link, no offline check)."""
+    html = page(client, "/threat-model/")
+    params = DEFAULT_LOCK_PARAMS
+    assert f"({params.memory_kib // 1024} MiB of memory, {params.passes} pass)" in html
+    for limit in (
+        "a short or common passphrase can still be guessed",
+        "keep newcomers, and members whose connection drops, out for up to 10 minutes",
+        "not against the link and the server together",
+        "Only the server's answer tells you a passphrase is wrong",
+    ):
+        assert limit in html
 
 
 def test_disclosure_page_gives_the_configured_contact(client, alpha, settings):

@@ -10,7 +10,7 @@ import { ClientLabel } from './labels.js';
 export const MIN_PASSPHRASE_CHARACTERS = 8;
 /** What a new room asks for: docs/PERFORMANCE.md ("Extra Lock") measures it in Chromium with
  *  and without its JIT (Tor Browser's Safer level); atopos_client/extra_lock.py agrees. */
-export const DEFAULT_LOCK_PARAMS = lockParams(8192, 1);
+export const DEFAULT_LOCK_PARAMS = lockParams(12288, 1);
 const SHARD_SIZE = 32;
 
 /** NFC, without surrounding whitespace (what a paste adds). */
