@@ -22,9 +22,23 @@ MIN_PASSPHRASE_CHARACTERS = 8
 DEFAULT_LOCK_PARAMS = LockParams(memory_kib=12288, passes=1)
 
 
+# Stripped from both ends: every character Python's str.isspace() or JavaScript's trim()
+# counts as white space, spelled out so that both clients drop exactly the same ones
+# (they disagree on U+001C-U+001F, U+0085 and U+FEFF).
+SURROUNDING_SPACE = (
+    "\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(chr(code) for code in range(0x2000, 0x200B))
+    + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+
+
+def _normalised(passphrase: str) -> str:
+    return unicodedata.normalize("NFC", passphrase).strip(SURROUNDING_SPACE)
+
+
 def passphrase_bytes(passphrase: str) -> bytes:
-    """UTF-8 of the NFC form, without surrounding whitespace (what a paste adds)."""
-    text = unicodedata.normalize("NFC", passphrase).strip()
+    """UTF-8 of the NFC form, without surrounding white space (what a paste adds)."""
+    text = _normalised(passphrase)
     if not text:
         raise ValueError("the passphrase is empty")
     return text.encode("utf-8")
@@ -32,8 +46,7 @@ def passphrase_bytes(passphrase: str) -> bytes:
 
 def check_new_passphrase(passphrase: str) -> None:
     """A creator's passphrase: at least MIN_PASSPHRASE_CHARACTERS after normalising."""
-    text = unicodedata.normalize("NFC", passphrase).strip()
-    if len(text) < MIN_PASSPHRASE_CHARACTERS:
+    if len(_normalised(passphrase)) < MIN_PASSPHRASE_CHARACTERS:
         raise ValueError(f"a passphrase has at least {MIN_PASSPHRASE_CHARACTERS} characters")
 
 

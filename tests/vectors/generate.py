@@ -658,6 +658,10 @@ def extra_lock_vectors() -> dict[str, Any]:
             ("decomposed-becomes-composed", decomposed),
             ("surrounding-whitespace-dropped", "  correct horse \n"),
             ("inner-whitespace-kept", "correct  horse"),
+            ("byte-order-mark-dropped", "\ufeffcorrect horse"),
+            ("separators-and-next-line-dropped", "\x1c\x85correct horse\x1f"),
+            ("no-break-and-ideographic-space-dropped", "\u00a0correct horse\u3000"),
+            ("zero-width-space-kept", "\u200bcorrect horse"),
         ]
     ]
     params_cases = [

@@ -13,9 +13,15 @@ export const MIN_PASSPHRASE_CHARACTERS = 8;
 export const DEFAULT_LOCK_PARAMS = lockParams(12288, 1);
 const SHARD_SIZE = 32;
 
-/** NFC, without surrounding whitespace (what a paste adds). */
+// Stripped from both ends: every character Python's str.isspace() or JavaScript's trim()
+// counts as white space, spelled out so that both clients drop exactly the same ones (they
+// disagree on U+001C-U+001F, U+0085 and U+FEFF).
+const SURROUNDING_SPACE = '\t\n\v\f\r\u001c\u001d\u001e\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff';
+const SURROUNDING = new RegExp(`^[${SURROUNDING_SPACE}]+|[${SURROUNDING_SPACE}]+$`, 'gu');
+
+/** NFC, without surrounding white space (what a paste adds). */
 function normalised(passphrase) {
-  return passphrase.normalize('NFC').trim();
+  return passphrase.normalize('NFC').replace(SURROUNDING, '');
 }
 
 /** UTF-8 of the normalised passphrase; throws on an empty one. */
