@@ -13,6 +13,11 @@ does not echo on a terminal; otherwise the first line). ``create`` prints
 the new link on standard output, or writes it to a new owner-only file with
 ``--link-file PATH`` and prints nothing of it.
 
+Extra Lock: ``create --extra-lock`` asks for a passphrase (twice, not
+shown), and ``join`` asks for one when the room wants it. Either reads it
+from ``--passphrase-file PATH`` (owner-only) or the ATOPOS_PASSPHRASE
+environment variable instead when given; never from the arguments.
+
 Type a line to send it; "/end" ends the room (its creator only), "/quit" or
 end-of-input leaves; "/admit CODE", "/decline CODE", "/invite [USES]",
 "/lock" and "/phrase" govern it (admins), "/members" lists who is here.
@@ -46,6 +51,7 @@ from atopos_client.connection import (
     DEFAULT_LIFETIME_SECONDS,
     AdmissionRefused,
     HandshakeRefused,
+    PassphraseRequired,
     RoomClient,
     RoomUnavailable,
 )
@@ -65,6 +71,7 @@ from atopos_client.events import (
     Reconnecting,
     RoomClosed,
 )
+from atopos_client.extra_lock import DEFAULT_LOCK_PARAMS, check_new_passphrase
 from atopos_client.inert import fold, inert, inert_lines
 from atopos_client.keys import MemberKeys
 from atopos_client.names import look_alike
@@ -74,6 +81,7 @@ from atopos_protocol.frames import CloseCode
 from atopos_protocol.join_rules import INITIAL_JOIN_RULES, JoinRule
 
 LINK_ENV = "ATOPOS_LINK"
+PASSPHRASE_ENV = "ATOPOS_PASSPHRASE"  # noqa: S105 -- a variable name  # nosec B105
 # A room link's fragment (v2.<L>.<g>[.<T>]) wherever it appears in an argument.
 LINK_SHAPE = re.compile(r"v\d+\.[A-Za-z0-9_-]{22,}\.[A-Za-z0-9_-]{16,}|/r/#")
 CONTINUATION = "    | "
@@ -287,7 +295,7 @@ def link_in(argv: Sequence[str]) -> bool:
     return any(LINK_SHAPE.search(argument) for argument in argv)
 
 
-def read_link_file(path: str) -> str:
+def read_private_file(path: str) -> str:
     """The first line of ``path``, refused when other users may read or change it."""
     try:
         with open(path, encoding="utf-8") as file:
@@ -307,7 +315,7 @@ def read_link_file(path: str) -> str:
 def read_link(link_file: str | None) -> str:
     """The link from --link-file, else ATOPOS_LINK, else standard input; never argv."""
     if link_file is not None:
-        link = read_link_file(link_file)
+        link = read_private_file(link_file)
     elif os.environ.get(LINK_ENV):
         link = os.environ[LINK_ENV].strip()
     elif sys.stdin.isatty():
@@ -320,6 +328,24 @@ def read_link(link_file: str | None) -> str:
             f"or use --link-file PATH or {LINK_ENV}"
         )
     return link
+
+
+def read_passphrase(passphrase_file: str | None, confirm: bool = False) -> str:
+    """Extra Lock's passphrase from --passphrase-file, else ATOPOS_PASSPHRASE, else a prompt
+    that does not echo (asked twice for a new room); never argv, never standard input's
+    link line."""
+    if passphrase_file is not None:
+        return read_private_file(passphrase_file)
+    if os.environ.get(PASSPHRASE_ENV):
+        return os.environ[PASSPHRASE_ENV]
+    if not sys.stdin.isatty():
+        raise LinkUnavailable(
+            f"the room needs its passphrase: use --passphrase-file PATH or {PASSPHRASE_ENV}"
+        )
+    passphrase = getpass.getpass("Passphrase (not shown): ")
+    if confirm and getpass.getpass("The passphrase again: ") != passphrase:
+        raise LinkUnavailable("the two passphrases differ")
+    return passphrase
 
 
 def new_link_file(path: str) -> int:
@@ -335,33 +361,55 @@ async def enter(arguments: argparse.Namespace) -> RoomClient:
         return await create(arguments)
     keys = MemberKeys.generate()
     code = member_code(keys.ed_pk)
-    client = await RoomClient.join(
-        read_link(arguments.link_file),
-        arguments.name,
-        on_waiting=lambda: say(
-            f"* Waiting for an admin to let you in; read them your code: {code}"
-        ),
-        member=keys,
-    )
-    say("* Joined the room")
-    return client
+    link = read_link(arguments.link_file)
+    passphrase = None
+    while True:
+        try:
+            client = await RoomClient.join(
+                link,
+                arguments.name,
+                on_waiting=lambda: say(
+                    f"* Waiting for an admin to let you in; read them your code: {code}"
+                ),
+                member=keys,
+                passphrase=passphrase,
+            )
+        except PassphraseRequired:
+            if passphrase is not None:
+                raise
+            say("* This room is under Extra Lock")
+            passphrase = read_passphrase(arguments.passphrase_file)
+            say("* Stretching the passphrase (a few seconds)")
+            continue
+        say("* Joined the room")
+        return client
 
 
 async def create(arguments: argparse.Namespace) -> RoomClient:
     """Create the room; its link goes to stdout, or to a new file (opened first, so a
     path that cannot be written stops us before a room exists)."""
+    lock = None
+    if arguments.extra_lock:
+        passphrase = read_passphrase(arguments.passphrase_file, confirm=True)
+        try:
+            check_new_passphrase(passphrase)
+        except ValueError as short:
+            raise LinkUnavailable(str(short)) from None
+        lock = (passphrase, DEFAULT_LOCK_PARAMS)
     if arguments.link_file is None:
         client = await RoomClient.create(
-            arguments.target, arguments.name, arguments.lifetime, join_rule=arguments.rule
-        )
+            arguments.target, arguments.name, arguments.lifetime, join_rule=arguments.rule,
+            lock=lock,
+        )  # fmt: skip
         say(f"Room link (share it privately): {client.link}")
         return client
     descriptor = new_link_file(arguments.link_file)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
         try:
             client = await RoomClient.create(
-                arguments.target, arguments.name, arguments.lifetime, join_rule=arguments.rule
-            )
+                arguments.target, arguments.name, arguments.lifetime, join_rule=arguments.rule,
+                lock=lock,
+            )  # fmt: skip
         except BaseException:
             os.unlink(arguments.link_file)
             raise
@@ -423,12 +471,20 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument(
         "--link-file", metavar="PATH", help="write the link to this new file (mode 600)"
     )
+    create.add_argument(
+        "--extra-lock",
+        action="store_true",
+        help="ask for a passphrase too, shared apart from the link (PROTOCOL §2.1)",
+    )
     join = commands.add_parser(
         "join",
         help="join a room; the link comes from --link-file, ATOPOS_LINK or standard input",
     )
     join.add_argument("--link-file", metavar="PATH", help="read the link from this file (mode 600)")
     for command in (create, join):
+        command.add_argument(
+            "--passphrase-file", metavar="PATH", help="Extra Lock: the passphrase (mode 600)"
+        )
         command.add_argument("--name", default="", help="display name, shown to the room only")
         command.add_argument("--say", action="append", default=[], help="send this at once")
         command.add_argument(
