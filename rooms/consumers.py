@@ -426,6 +426,10 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
         proven = peek_proof_valid(peek, room, self.origin, challenge)
         if not proven or room is None or not lifetime_allows(room, now_ms()):
             raise FrameRejected(CloseCode.ROOM_UNAVAILABLE)
+        # As for a JOIN: an END_ROOM appended but not yet followed by the deletion (a
+        # RedisError, a crash in between) already makes the room unavailable.
+        if (await log_cache().resolution(store, peek.room_id, room)).state.ended:
+            raise FrameRejected(CloseCode.ROOM_UNAVAILABLE)
         await self.send_frame(available_frame())
         await self.refuse(CloseCode.NORMAL)
 

@@ -16,9 +16,14 @@ import pytest
 from atopos_client.keys import derive_link_keys
 from atopos_protocol import VERSION
 from atopos_protocol.frames import CloseCode, Kind, PeekFrame
+from atopos_protocol.governance.events import Event, EventKind
+from atopos_protocol.governance.payloads import Empty
 from atopos_protocol.join_rules import JoinRule
 from atopos_protocol.joinproof import sign_peek
 from atopos_protocol.signatures import SigningKey
+from atopos_site.tenancy.namespace import TenantNamespace
+from rooms.redis_clients import redis_for
+from rooms.store import Appended, RoomStore
 from tests.rooms.peers import (
     ORIGIN,
     Peer,
@@ -59,6 +64,19 @@ async def test_a_link_holder_learns_an_ended_room_is_unavailable(alice):
     """After the owner ends the room, its link's peek gets 4004 and nothing else."""
     await alice.act(alice.session.end_room())
     assert await finally_closed_with(alice.socket) == CloseCode.ROOM_ENDED
+    assert await link_holders_peek(alice) == ([], CloseCode.ROOM_UNAVAILABLE)
+
+
+async def test_a_room_whose_log_ended_is_unavailable_before_its_keys_are_deleted(alice):
+    """END_ROOM appended, the keys not yet deleted (the second step may never run): a peek
+    says unavailable, as a JOIN does, not AVAILABLE."""
+    room_id, key = alice.session.keys.room_id, alice.session.member.signing_key
+    store = RoomStore(redis_for(room_id), TenantNamespace("alpha"))
+    room = await store.get(room_id)
+    assert room is not None
+    end = Event.create(EventKind.END_ROOM, room_id, room.head, key, Empty().encode())
+    assert await store.append(room_id, room.head, end.id, end.raw) is Appended.APPENDED
+    assert await store.get(room_id) is not None  # store.end has not run
     assert await link_holders_peek(alice) == ([], CloseCode.ROOM_UNAVAILABLE)
 
 
