@@ -150,3 +150,19 @@ def test_extra_lock_works_with_the_jit_and_webassembly_off(playwright_instance, 
         wait_for_message(bob, "no jit, still locked")
     finally:
         browser.close()
+
+
+def test_a_remembered_locked_room_comes_back_after_a_reload_without_the_passphrase(chromium, site):
+    """The tab keeps P (never the passphrase itself) when asked to remember the room."""
+    alice, _, link = create_room(chromium.new_context(), site, "Alice", passphrase=PASSPHRASE)
+    bob, _ = ask_to_join(chromium.new_context(), link, "Bob", remember=True)
+    unlock(bob, PASSPHRASE)
+    bob.wait_for_selector(READY)
+    stored = bob.evaluate("sessionStorage.getItem('atopos.room.v1')")
+    assert PASSPHRASE not in stored
+    assert '"shards"' in stored
+    bob.reload()
+    bob.wait_for_selector(READY)
+    assert bob.is_hidden("#unlock-view")
+    send(alice, "welcome back")
+    wait_for_message(bob, "welcome back")

@@ -32,7 +32,11 @@ from tests.claims.support.suites import (
 
 VECTORS = "tests/vectors"
 GENERATOR = "tests.vectors.generate"
-JS_SUITES = ["tests/js/protocol-vectors.test.js", "tests/js/governance-vectors.test.js"]
+JS_SUITES = [
+    "tests/js/protocol-vectors.test.js",
+    "tests/js/governance-vectors.test.js",
+    "tests/js/extra-lock.test.js",
+]
 PYTHON_SUITES = ["tests/protocol/test_vectors_in_python.py", "tests/governance/test_vectors.py"]
 GENERATE_TIMEOUT = 180.0
 

@@ -9,7 +9,8 @@ import pytest
 
 from atopos_client.events import GovernanceChanged, KnockReceived
 from atopos_protocol.codec import b64u_encode
-from atopos_protocol.frames import CloseCode
+from atopos_protocol.extra_lock import LockParams
+from atopos_protocol.frames import CloseCode, RefusedFrame
 from atopos_protocol.join_rules import JoinRule
 from rooms.store import RateCounter
 from tests.rooms.peers import Peer, finally_closed_with
@@ -140,3 +141,26 @@ async def test_ending_the_room_by_event_deletes_its_log_and_knocks(relay, redis_
         assert await finally_closed_with(peer.socket) == CloseCode.ROOM_ENDED
     room_hex = alice.session.keys.room_id.hex().encode()
     assert not [key for key in snapshot(redis_client) if room_hex in key]
+
+
+async def test_extra_locks_guess_counter_lives_no_longer_than_the_room(relay, redis_client):
+    """Mallory's wrong guess leaves a counter in the room's hash tag; its TTL ends with the
+    window or the room, whichever is first, and ending the room deletes it."""
+    lock = ("lanterns over the harbour", LockParams(memory_kib=4096, passes=1))
+    alice = await Peer.create("Alice", lifetime=600, lock=lock)
+    mallory = await Peer.knock(alice.session, "Mallory", passphrase="not the passphrase")
+    required = await mallory.socket.receive_from()
+    await mallory.socket.send_to(bytes_data=mallory.admission.unlock_frame(required))
+    assert RefusedFrame.decode(await mallory.socket.receive_from()).reason == "wrong-passphrase"
+    room_hex = alice.session.keys.room_id.hex().encode()
+    guesses = [
+        key for key in snapshot(redis_client) if room_hex in key and key.endswith(b":guesses")
+    ]
+    assert len(guesses) == 1
+    ttl, value = snapshot(redis_client)[guesses[0]]
+    assert value == b"1"
+    assert 0 < ttl <= alice.session.genesis.body.expires_at * 1000 - int(time.time() * 1000) + 1000
+    await alice.act(alice.session.end_room())
+    assert await finally_closed_with(alice.socket) == 4000
+    assert not [key for key in snapshot(redis_client) if room_hex in key]
+    await mallory.socket.disconnect()

@@ -196,7 +196,7 @@ export class Admission {
       xSecret: toHex(this.member.xSecret),
       name: this.name,
       // Extra Lock: P (never the passphrase), so a reload in this tab needs no retyping.
-      shards: [...this.shards].map(([params, shard]) => [params, toHex(shard)]),
+      ...(this.shards.size > 0 ? { shards: [...this.shards].map(([params, shard]) => [params, toHex(shard)]) } : {}),
     };
   }
 
