@@ -19,6 +19,7 @@ from atopos_client.session import RoomSession, wall_clock_ms
 from atopos_client.tickets import sign_redeem, ticket_key
 from atopos_client.verification import verify_genesis_for_link
 from atopos_protocol.binding import Binding
+from atopos_protocol.errors import ProtocolError
 from atopos_protocol.extra_lock import LockParams
 from atopos_protocol.frames import (
     CreateFrame,
@@ -60,6 +61,8 @@ class Admission:
         self.passphrase = passphrase
         self._shards: dict[LockParams, bytes] = {}
         self._challenge = bytes(32)
+        self._asked: LockParams | None = None  # what this socket's LOCK_REQUIRED named
+        self._pinned: LockParams | None = None  # the genesis's, once we were let in
         self._pending: tuple[Genesis, bytes] | None = None
         # Kept so that coming back (a new socket, the same link) finds our log, epochs and
         # replay memory again instead of starting the room over.
@@ -108,6 +111,7 @@ class Admission:
         admission = cls(origin, link, name, member, clock, lock[0] if lock else None)
         if extra_lock is not None:
             admission._shards[extra_lock.params] = shard
+            admission._pinned = extra_lock.params
         admission._pending = (genesis, server_shard)
         return admission
 
@@ -121,6 +125,7 @@ class Admission:
     def join_frame(self, challenge: bytes) -> bytes:
         """JOIN proving knowledge of the link for this challenge, with our keys' binding."""
         self._challenge = challenge
+        self._asked = None  # a new socket: its relay has asked for nothing yet
         return JoinFrame(
             self.keys.room_id, self.member.ed_pk, self.binding(), self._join_signature(challenge)
         ).encode()
@@ -149,16 +154,32 @@ class Admission:
         if self.passphrase is None:
             raise RuntimeError("this room is under Extra Lock: a passphrase is needed")
         params = LockRequiredFrame.decode(lock_required).params
+        # One LOCK_REQUIRED per socket, and once in, only the genesis's parameters: a relay
+        # may not make us derive again and again, or sign with a cheaper key than the room's.
+        if self._asked is not None or self._pinned not in (None, params):
+            raise ProtocolError("lock-mismatch")
+        self._asked = params
+        return self._signed_unlock(params)
+
+    def unlock_again(self, passphrase: str) -> bytes:
+        """After REFUSED wrong-passphrase: another passphrase on the same socket."""
+        if self._asked is None:
+            raise RuntimeError("the relay has not asked for a passphrase on this socket")
+        self.passphrase = passphrase
+        self._shards.pop(self._asked, None)
+        return self._signed_unlock(self._asked)
+
+    @property
+    def lock_asked(self) -> LockParams | None:
+        """The parameters this socket's LOCK_REQUIRED named (None: not asked)."""
+        return self._asked
+
+    def _signed_unlock(self, params: LockParams) -> bytes:
         key = lock_key(self.link.link_shard, self.passphrase_shard(params))
-        signature = sign_unlock(
-            key,
-            self.origin,
-            self.keys.room_id,
-            self._challenge,
-            self.member.ed_pk,
-            self.member.x_pk,
-        )
-        return UnlockFrame(signature).encode()
+        proof = (self.origin, self.keys.room_id, self._challenge, self.member.ed_pk)
+        lock_signature = sign_unlock(key, *proof, self.member.x_pk)
+        member_signature = sign_unlock(self.member.signing_key, *proof, self.member.x_pk)
+        return UnlockFrame(lock_signature, member_signature).encode()
 
     def passphrase_shard(self, params: LockParams) -> bytes:
         """P for ``params`` (derived on first use, then kept for reconnects)."""
@@ -210,9 +231,10 @@ class Admission:
             self.link.genesis_hash,
             self.origin,
             self.clock() // 1000,
-            # Locked exactly when we derived a P, that is when the relay asked for one.
-            self.lock_public_key if self._shards else None,
+            None if self._asked is None else (self._asked, self.lock_public_key(self._asked)),
         )
+        if genesis.body.lock is not None:
+            self._pinned = genesis.body.lock.params
         return self._enter(genesis, welcome.server_shard), welcome.log_length
 
     def _enter(self, genesis: Genesis, server_shard: bytes) -> RoomSession:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
 
 from atopos_client.keys import LinkKeys
 from atopos_protocol.errors import ProtocolError
 from atopos_protocol.extra_lock import LockParams
 from atopos_protocol.genesis import Genesis
 
-LockKeyFor = Callable[[LockParams], bytes]
+# The parameters a relay's LOCK_REQUIRED named on this socket, and the lock key our P
+# gives under them; None when the relay asked for no passphrase.
+Asked = tuple[LockParams, bytes]
 
 
 def verify_genesis_for_link(
@@ -20,12 +21,13 @@ def verify_genesis_for_link(
     genesis_hash: bytes,
     origin: str,
     now_seconds: int,
-    lock_key_for: LockKeyFor | None = None,
+    asked: Asked | None = None,
 ) -> Genesis:
     """The genesis, if it and V match the link; else ProtocolError with the first failure.
 
-    ``lock_key_for`` gives the lock public key our passphrase yields under given Argon2id
-    parameters (None when we hold no passphrase): a locked genesis needs one that matches.
+    ``asked`` is what the relay's LOCK_REQUIRED named on this socket and the lock key our
+    passphrase gave under it: a genesis is locked exactly when the relay asked, with the
+    same parameters, and its lock key is ours.
     """
     genesis = Genesis.decode(genesis_raw)
     body = genesis.body
@@ -43,14 +45,14 @@ def verify_genesis_for_link(
         link_keys.vcommit(server_shard), body.vcommit
     ):
         raise ProtocolError("shard-mismatch")
-    if (body.lock is None) != (lock_key_for is None):
+    if (body.lock is None) != (asked is None):
         raise ProtocolError("lock-mismatch")
-    if (
-        body.lock is not None
-        and lock_key_for is not None
-        and not hmac.compare_digest(lock_key_for(body.lock.params), body.lock.lock_pk)
-    ):
-        raise ProtocolError("wrong-passphrase")
+    if body.lock is not None and asked is not None:
+        params, lock_pk = asked
+        if params != body.lock.params:
+            raise ProtocolError("lock-mismatch")
+        if not hmac.compare_digest(lock_pk, body.lock.lock_pk):
+            raise ProtocolError("wrong-passphrase")
     if body.expires_at <= now_seconds:
         raise ProtocolError("genesis-expired")
     return genesis

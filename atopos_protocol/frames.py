@@ -33,7 +33,7 @@ MAX_CREATE_SIZE = 2 + 2 + 512 + 32 + 64
 JOIN_SIZE = 2 + 16 + 32 + BINDING_SIZE + 64
 DECLINE_SIZE = 2 + 32
 PEEK_SIZE = 2 + 16 + 64
-UNLOCK_SIZE = 2 + 64
+UNLOCK_SIZE = 2 + 64 + 64
 _REASON = re.compile(rb"[a-z0-9-]{1,40}")
 MIN_EVENT_FRAME = 2 + 1 + 1 + 16 + 32 + 32 + 2 + 64
 MAX_EVENT_SIZE = 32 * 1024  # one governance event (a REKEY to 256 members is ~26.8 KiB)
@@ -342,17 +342,19 @@ class RefusedFrame:
 
 @dataclass(frozen=True, slots=True)
 class UnlockFrame:
-    """The Extra Lock key's signature over the socket's join proof (PROTOCOL §2.1)."""
+    """The Extra Lock key's and the member key's signatures over the socket's join proof
+    (PROTOCOL §2.1): the second lets the relay tell a listed member coming back."""
 
     lock_signature: bytes
+    member_signature: bytes
 
     def encode(self) -> bytes:
-        return _prefix(Kind.UNLOCK) + self.lock_signature
+        return _prefix(Kind.UNLOCK) + self.lock_signature + self.member_signature
 
     @classmethod
     def decode(cls, frame: bytes) -> UnlockFrame:
         reader = _body(frame, Kind.UNLOCK, "malformed")
-        decoded = cls(reader.take(64))
+        decoded = cls(reader.take(64), reader.take(64))
         reader.end()
         return decoded
 

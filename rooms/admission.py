@@ -154,3 +154,13 @@ def unlock_valid(
     return lock is not None and verify_unlock(
         lock.lock_pk, signature, origin, join.room_id, challenge, join.ed_pk, join.x_pk
     )
+
+
+def unlock_signed_by_member(
+    signature: bytes, origin: str, join: JoinFrame, challenge: bytes
+) -> bool:
+    """True if the JOIN's own member key signed the same proof: the sender holds that key
+    now (a binding seen elsewhere cannot show this)."""
+    return verify_unlock(
+        join.ed_pk, signature, origin, join.room_id, challenge, join.ed_pk, join.x_pk
+    )

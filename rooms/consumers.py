@@ -64,6 +64,7 @@ from rooms.admission import (
     parse_peek,
     peek_proof_valid,
     room_lock,
+    unlock_signed_by_member,
     unlock_valid,
 )
 from rooms.hub import RoomHub, hub_for, new_tag
@@ -352,6 +353,8 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
         self.place = Place(join.room_id, join.ed_pk, join.binding, store, room)
         lock = room_lock(room)
         if lock is not None and challenge is not None:
+            if (await self.place.log()).state.ended:  # as for any JOIN: nothing, not even this
+                raise FrameRejected(CloseCode.ROOM_UNAVAILABLE)
             # Nothing of the room (not its genesis, not V) before the passphrase is proven.
             self.join, self.join_challenge, self.guesses = join, challenge, 0
             self.phase = Phase.UNLOCK
@@ -361,18 +364,33 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is
         await self._admit(join)
 
     async def _unlock(self, frame: bytes) -> None:
-        """Check a passphrase proof against the room's budget of guesses, then admit as JOIN."""
+        """Check a passphrase proof against the room's budget of guesses, then admit as JOIN.
+
+        A member the log lists (who proves it holds its key) is not charged: it was let in
+        with the passphrase before, and a link holder spending the room's budget must not
+        keep the owner or anyone coming back after a dropped connection out of the room.
+        """
         place, join = self._place(), self.join
-        signature = UnlockFrame.decode(frame).lock_signature
-        window_end = now_ms() + GUESS_WINDOW_MS
-        guess = await place.store.reserve_guess(place.room_id, GUESSES_PER_ROOM, window_end)
-        if guess is Guess.GONE:
-            raise FrameRejected(CloseCode.ROOM_UNAVAILABLE)
-        if guess is Guess.EXHAUSTED:  # refused unchecked: the answer says nothing of the guess
-            await self.refuse_admission("too-many-guesses")
-            return
-        if unlock_valid(place.room, signature, self.origin, join, self.join_challenge):
-            await place.store.refund_guess(place.room_id)
+        unlock = UnlockFrame.decode(frame)
+        if not unlock_signed_by_member(
+            unlock.member_signature, self.origin, join, self.join_challenge
+        ):
+            raise FrameRejected(CloseCode.MALFORMED)
+        state = (await place.log()).state
+        listed = join.ed_pk in state.members and join.ed_pk not in state.removed
+        token = os.urandom(16)
+        if not listed:
+            guess = await place.store.reserve_guess(
+                place.room_id, token, GUESSES_PER_ROOM, GUESS_WINDOW_MS, now_ms()
+            )
+            if guess is Guess.GONE:
+                raise FrameRejected(CloseCode.ROOM_UNAVAILABLE)
+            if guess is Guess.EXHAUSTED:  # refused unchecked: the answer says nothing of the guess
+                await self.refuse_admission("too-many-guesses")
+                return
+        if unlock_valid(place.room, unlock.lock_signature, self.origin, join, self.join_challenge):
+            if not listed:
+                await place.store.refund_guess(place.room_id, token)
             for task in self.tasks:
                 task.cancel()
             await self._admit(join)

@@ -81,24 +81,17 @@ redis.call('PEXPIREAT', KEYS[2], expires)
 return 1
 """
 
-# Extra Lock: one passphrase guess reserved against the room's budget. The window's
-# counter expires at the window's end or the room's, whichever comes first.
+# Extra Lock: one passphrase guess reserved against the room's budget, in a sliding
+# window (a fixed one would let twice the budget through across its edge). The set of
+# guess times expires with its newest guess's window, or the room, whichever comes first.
 _GUESS = """
 local expires = redis.call('HGET', KEYS[1], 'exp')
 if not expires then return -1 end
-local count = redis.call('INCR', KEYS[2])
-if count == 1 then
-  redis.call('PEXPIREAT', KEYS[2], math.min(tonumber(ARGV[1]), tonumber(expires)))
-end
-if count > tonumber(ARGV[2]) then return 0 end
-return 1
-"""
-
-# A right passphrase gives its reservation back (never below zero, never without a TTL).
-_REFUND = """
-if redis.call('EXISTS', KEYS[1]) == 1 and tonumber(redis.call('GET', KEYS[1])) > 0 then
-  redis.call('DECR', KEYS[1])
-end
+local now, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - window)
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', KEYS[2], now, ARGV[4])
+redis.call('PEXPIREAT', KEYS[2], math.min(now + window, tonumber(expires)))
 return 1
 """
 
@@ -184,7 +177,6 @@ class RoomStore:
         self._append = redis.register_script(_APPEND)
         self._knock = redis.register_script(_KNOCK)
         self._guess = redis.register_script(_GUESS)
-        self._refund = redis.register_script(_REFUND)
 
     def _room_key(self, room_id: bytes, field: str) -> str:
         return self.namespace.tagged_key("room", room_id.hex(), field)
@@ -288,15 +280,18 @@ class RoomStore:
         ]
         await self._end(keys=keys, args=[expires_at_ms, now_ms])
 
-    async def reserve_guess(self, room_id: bytes, limit: int, window_end_ms: int) -> Guess:
-        """Count a passphrase guess before it is checked: ``limit`` per window per room."""
+    async def reserve_guess(
+        self, room_id: bytes, token: bytes, limit: int, window_ms: int, now_ms: int
+    ) -> Guess:
+        """Count a passphrase guess (named ``token``) before it is checked: at most ``limit``
+        in any ``window_ms`` per room."""
         keys = [self._room_key(room_id, "meta"), self._room_key(room_id, "guesses")]
-        result = int(await self._guess(keys=keys, args=[window_end_ms, limit]))
+        result = int(await self._guess(keys=keys, args=[now_ms, window_ms, limit, token]))
         return {1: Guess.ALLOWED, 0: Guess.EXHAUSTED}.get(result, Guess.GONE)
 
-    async def refund_guess(self, room_id: bytes) -> None:
+    async def refund_guess(self, room_id: bytes, token: bytes) -> None:
         """A right passphrase: its guess does not count."""
-        await self._refund(keys=[self._room_key(room_id, "guesses")], args=[])
+        await self.redis.zrem(self._room_key(room_id, "guesses"), token)
 
     async def hit(self, counter: RateCounter, identity: str, limit: int) -> bool:
         """Count one action; True while ``identity`` stays within ``limit`` per window."""

@@ -166,3 +166,39 @@ def test_a_remembered_locked_room_comes_back_after_a_reload_without_the_passphra
     assert bob.is_hidden("#unlock-view")
     send(alice, "welcome back")
     wait_for_message(bob, "welcome back")
+
+
+def test_two_different_passphrases_on_the_create_form_are_refused(chromium, site):
+    """A typo would lock the room to a passphrase nobody knows, for good."""
+    page, record = open_watched(chromium.new_context(**PHONE), site.url("/r/"))
+    page.check("#create-lock")
+    page.fill("#create-passphrase", PASSPHRASE)
+    page.fill("#create-passphrase-again", "seven otters on the quai")
+    page.click("#create-form button[type=submit]")
+    error = page.locator("#create-passphrase-error")
+    error.wait_for()
+    assert error.inner_text().startswith("The two passphrases differ.")
+    assert page.evaluate("document.activeElement.id") == "create-passphrase-again"
+    assert not any(url.startswith("ws") for url in record.requests)
+
+
+def test_no_passphrase_field_invites_the_browser_to_save_it(chromium, site):
+    page, _ = open_watched(chromium.new_context(), site.url("/r/"))
+    fields = page.eval_on_selector_all(
+        "input[type=password]", "(inputs) => inputs.map((input) => [input.id, input.autocomplete])"
+    )
+    assert sorted(fields) == [
+        ["create-passphrase", "off"],
+        ["create-passphrase-again", "off"],
+        ["unlock-passphrase", "off"],
+    ]
+
+
+def test_a_passphrase_of_white_space_alone_is_asked_for_again(chromium, site):
+    _, _, link = create_room(chromium.new_context(), site, "Alice", passphrase=PASSPHRASE)
+    mallory, _ = ask_to_join(chromium.new_context(), link, "Mallory")
+    unlock(mallory, "\u001c\u0085 ")
+    error = mallory.locator("#unlock-error")
+    error.wait_for()
+    assert error.inner_text() == "Type the passphrase first."
+    assert mallory.locator("#unlock-passphrase").is_enabled()

@@ -72,7 +72,9 @@ describe('Extra Lock: a locked room end to end', () => {
     const member = memberKeys(b(room.member_ed_seed), b(room.member_x_secret));
     const signature = signUnlock(lockSeed(linkShard, shard), room.origin, keys.roomId, b(room.challenge), member.edPk, member.xPk);
     assert.equal(toHex(signature), room.unlock_signature);
-    assert.equal(toHex(encodeUnlock(signature)), room.frames.unlock);
+    const memberSignature = signUnlock(member.edSeed, room.origin, keys.roomId, b(room.challenge), member.edPk, member.xPk);
+    assert.equal(toHex(memberSignature), room.member_unlock_signature);
+    assert.equal(toHex(encodeUnlock(signature, memberSignature)), room.frames.unlock);
     assert.equal(toHex(encodeLockRequired(params)), room.frames.lock_required);
     assert.deepEqual(decodeLockRequired(b(room.frames.lock_required)).params, params);
   });

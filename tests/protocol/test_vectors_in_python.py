@@ -217,12 +217,11 @@ def test_genesis_checks_against_the_link(case):
     """A relay that swaps V, alters the genesis or moves the room is caught, with its error."""
     link = Link.parse_fragment(case["link_fragment"])
     keys = derive_link_keys(link.link_shard)
-    holder = None
-    if case["passphrase"] is not None:
-
-        def holder(params: LockParams) -> bytes:
-            shard = passphrase_shard(case["passphrase"], keys.pwsalt, params)
-            return lock_key(link.link_shard, shard).public_key
+    asked = None
+    if case["asked"] is not None:
+        params = LockParams(case["asked"]["memory_kib"], case["asked"]["passes"])
+        shard = passphrase_shard(case["passphrase"], keys.pwsalt, params)
+        asked = (params, lock_key(link.link_shard, shard).public_key)
 
     try:
         verify_genesis_for_link(
@@ -232,7 +231,7 @@ def test_genesis_checks_against_the_link(case):
             link.genesis_hash,
             case["origin"],
             case["now_seconds"],
-            holder,
+            asked,
         )
         error = None
     except ProtocolError as failure:
@@ -338,7 +337,8 @@ def test_a_locked_room_end_to_end():
         room["origin"], keys.room_id, b(room["challenge"]), member.ed_pk, member.x_pk
     )
     assert verify_prefixed(b(room["lock_pk"]), Prefix.UNLOCK, body, b(room["unlock_signature"]))
-    assert UnlockFrame.decode(b(room["frames"]["unlock"])).lock_signature == b(
-        room["unlock_signature"]
-    )
+    assert verify_prefixed(member.ed_pk, Prefix.UNLOCK, body, b(room["member_unlock_signature"]))
+    unlock = UnlockFrame.decode(b(room["frames"]["unlock"]))
+    assert unlock.lock_signature == b(room["unlock_signature"])
+    assert unlock.member_signature == b(room["member_unlock_signature"])
     assert LockRequiredFrame.decode(b(room["frames"]["lock_required"])).params == params

@@ -99,7 +99,7 @@ def test_threat_model_states_extra_locks_cost_and_limits(client, alpha):
     assert f"({params.memory_kib // 1024} MiB of memory, {params.passes} pass)" in html
     for limit in (
         "a short or common passphrase can still be guessed",
-        "keep newcomers, and members whose connection drops, out for up to 10 minutes",
+        "keep newcomers out, 10 minutes at a time",
         "not against the link and the server together",
         "Only the server's answer tells you a passphrase is wrong",
     ):

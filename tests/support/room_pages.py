@@ -40,6 +40,7 @@ def create_room(
     if passphrase is not None:
         page.check("#create-lock")
         page.fill("#create-passphrase", passphrase)
+        page.fill("#create-passphrase-again", passphrase)
     page.click("#create-form button[type=submit]")
     page.wait_for_selector(READY)
     page.wait_for_selector("#status[data-state='connected']")

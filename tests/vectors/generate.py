@@ -484,14 +484,10 @@ def envelope_vectors(direct: Room, mix: Room) -> dict[str, Any]:
 # --- genesis checks against a link ----------------------------------------------
 
 
-def holder_of(room: Room, passphrase: str) -> Callable[[LockParams], bytes]:
-    """The lock key a client holding ``passphrase`` derives for ``room``'s link."""
-
-    def lock_key_for(params: LockParams) -> bytes:
-        shard = passphrase_shard(passphrase, room.keys.pwsalt, params)
-        return lock_key(room.link_shard, shard).public_key
-
-    return lock_key_for
+def asked_of(room: Room, passphrase: str, params: LockParams) -> tuple[LockParams, bytes]:
+    """What a client that answered LOCK_REQUIRED(``params``) with ``passphrase`` holds."""
+    shard = passphrase_shard(passphrase, room.keys.pwsalt, params)
+    return params, lock_key(room.link_shard, shard).public_key
 
 
 def genesis_vectors(room: Room) -> dict[str, Any]:
@@ -562,34 +558,40 @@ def genesis_vectors(room: Room) -> dict[str, Any]:
     heavy = locked.genesis.body_bytes.replace(
         LOCK_PARAMS.encode(), u32(MAX_MEMORY_KIB) + u32(MAX_PASSES), 1
     )
-    # (name, room, genesis, passphrase the client holds, rehash): the relay decides whether
-    # to ask for a passphrase, so a client may hold one for a room that has none.
-    lock_cases: list[tuple[str, Room, bytes, str | None, bool]] = [
-        ("locked-right-passphrase", locked, locked.genesis.raw, PASSPHRASE, False),
-        ("locked-wrong-passphrase-let-in", locked, locked.genesis.raw, "not the one", False),
-        ("locked-no-passphrase-let-in", locked, locked.genesis.raw, None, False),
-        ("unlocked-but-passphrase-asked", room, room.genesis.raw, PASSPHRASE, False),
-        ("locked-too-much-work", locked, heavy + bytes(128), PASSPHRASE, True),
-    ]
-    rows: list[tuple[str, Room, bytes, bytes, bytes | None, str, int, str | None]] = [
-        (name, room, raw, shard, rehash, origin, now, None)
+    weaker = LockParams(LOCK_PARAMS.memory_kib, LOCK_PARAMS.passes - 1)
+    # (name, room, genesis, passphrase the client answered LOCK_REQUIRED with, the parameters
+    # that LOCK_REQUIRED named, rehash): the relay decides whether and how to ask.
+    lock_cases: list[tuple[str, Room, bytes, str | None, LockParams | None, bool]] = [
+        ("locked-right-passphrase", locked, locked.genesis.raw, PASSPHRASE, LOCK_PARAMS, False),
+        ("locked-wrong-passphrase-let-in", locked, locked.genesis.raw, "not the one",
+         LOCK_PARAMS, False),
+        ("locked-no-passphrase-asked", locked, locked.genesis.raw, None, None, False),
+        ("unlocked-but-passphrase-asked", room, room.genesis.raw, PASSPHRASE, LOCK_PARAMS, False),
+        ("relay-asked-weaker-parameters", locked, locked.genesis.raw, PASSPHRASE, weaker, False),
+        ("locked-too-much-work", locked, heavy + bytes(128), PASSPHRASE, LOCK_PARAMS, True),
+    ]  # fmt: skip
+    Row = tuple[str, Room, bytes, bytes, bytes | None, str, int, str | None, LockParams | None]
+    rows: list[Row] = [
+        (name, room, raw, shard, rehash, origin, now, None, None)
         for name, raw, shard, rehash, origin, now in cases
     ]
     rows += [
         (name, lroom, raw, lroom.server_shard, b"rehash" if rehash else None, ORIGIN, NOW_SECONDS,
-         passphrase)
-        for name, lroom, raw, passphrase, rehash in lock_cases
+         passphrase, params)
+        for name, lroom, raw, passphrase, params, rehash in lock_cases
     ]  # fmt: skip
     out = []
-    for name, owner_room, raw, shard, rehash, origin, now, passphrase in rows:
+    for name, owner_room, raw, shard, rehash, origin, now, passphrase, params in rows:
         link_hash = (
             unkeyed_hash(Label.GENESIS, raw, 16) if rehash else owner_room.genesis.genesis_hash
         )
-        lock_key_for = None if passphrase is None else holder_of(owner_room, passphrase)
+        asked = (
+            None
+            if passphrase is None or params is None
+            else asked_of(owner_room, passphrase, params)
+        )
         try:
-            verify_genesis_for_link(
-                raw, shard, owner_room.keys, link_hash, origin, now, lock_key_for
-            )
+            verify_genesis_for_link(raw, shard, owner_room.keys, link_hash, origin, now, asked)
             error = None
         except ProtocolError as failure:
             error = failure.code
@@ -602,13 +604,17 @@ def genesis_vectors(room: Room) -> dict[str, Any]:
                 "origin": origin,
                 "now_seconds": now,
                 "passphrase": passphrase,
+                "asked": None
+                if params is None
+                else {"memory_kib": params.memory_kib, "passes": params.passes},
                 "error": error,
             }
         )
     return {
         "description": "A client's checks of a genesis and server shard against its link "
-        "(PROTOCOL §3); passphrase is the Extra Lock passphrase the client holds (null: none); "
-        "error is the first failed check, or null.",
+        "(PROTOCOL §3); passphrase and asked are the Extra Lock passphrase the client "
+        "answered the relay's LOCK_REQUIRED with and the parameters it named (null: the relay "
+        "asked for none); error is the first failed check, or null.",
         "cases": out,
     }
 
@@ -624,6 +630,9 @@ def extra_lock_vectors() -> dict[str, Any]:
     keys, member = room.keys, room.member
     unlock = sign_unlock(
         room.lock_key, ORIGIN, keys.room_id, room.challenge, member.ed_pk, member.x_pk
+    )
+    member_unlock = sign_unlock(
+        member.signing_key, ORIGIN, keys.room_id, room.challenge, member.ed_pk, member.x_pk
     )
     link_shard = fixed("argon/link-shard")
     salt = derive_link_keys(link_shard).pwsalt
@@ -708,9 +717,10 @@ def extra_lock_vectors() -> dict[str, Any]:
             "room_secret": hx(room.secret),
             "epoch0_secret": hx(room.epoch.secret),
             "unlock_signature": hx(unlock),
+            "member_unlock_signature": hx(member_unlock),
             "frames": {
                 "lock_required": hx(LockRequiredFrame(LOCK_PARAMS).encode()),
-                "unlock": hx(UnlockFrame(unlock).encode()),
+                "unlock": hx(UnlockFrame(unlock, member_unlock).encode()),
             },
         },
     }

@@ -7,6 +7,7 @@
 // arrives. Keeping the two apart means a RoomSession is made in the room, with nothing
 // left null to guard.
 import { makeBinding } from '../protocol/binding.js';
+import { ProtocolError } from '../protocol/errors.js';
 import { equal, fromHex, toHex } from '../protocol/codec.js';
 import { randomBytes } from '../protocol/crypto.js';
 import { paramsKey } from '../protocol/extra-lock.js';
@@ -37,6 +38,8 @@ export class Admission {
     // Never the passphrase itself: it is dropped as soon as P is known.
     this.shards = new Map();
     this.challenge = new Uint8Array(32);
+    this.asked = null; // the parameters this socket's LOCK_REQUIRED named
+    this.pinned = null; // the genesis's parameters, once we were let in
     this.pending = null; // a creator's { genesis, serverShard } until CREATED
     // Kept so that coming back (a new socket, the same link) finds our log, epochs and
     // replay memory again instead of starting the room over.
@@ -73,7 +76,10 @@ export class Admission {
       linkKeys.authSeed,
     );
     const admission = new Admission({ origin, linkShard, genesisHash: genesisHash(genesis.raw), name, keys, clock });
-    if (lock !== null) admission.shards.set(paramsKey(lock.params), lock.shard);
+    if (lock !== null) {
+      admission.shards.set(paramsKey(lock.params), lock.shard);
+      admission.pinned = lock.params;
+    }
     admission.pending = { genesis, serverShard };
     return admission;
   }
@@ -114,6 +120,7 @@ export class Admission {
   /** JOIN proving knowledge of the link for this challenge, with our keys' binding. */
   joinFrame(challenge) {
     this.challenge = challenge; // an UNLOCK signs the same proof
+    this.asked = null; // a new socket: its relay has asked for nothing yet
     const { roomId, authSeed } = this.linkKeys;
     return encodeJoin({ roomId, edPk: this.member.edPk, binding: makeBinding(this.member, authSeed, roomId), joinSignature: this.joinSignature(challenge) });
   }
@@ -122,8 +129,14 @@ export class Admission {
     return signJoin(this.linkKeys.authSeed, this.origin, this.linkKeys.roomId, challenge, this.member.edPk, this.member.xPk);
   }
 
-  /** Whether P for `params` is known (a reconnect answers LOCK_REQUIRED at once). */
-  hasPassphraseFor(params) {
+  /** The relay's LOCK_REQUIRED on this socket: once per socket, and once in, only with the
+   *  genesis's parameters (a relay may not make us derive again and again, or sign with a
+   *  cheaper key than the room's). True if P for them is known (a reconnect answers at once). */
+  lockRequired(params) {
+    if (this.asked !== null || (this.pinned !== null && paramsKey(this.pinned) !== paramsKey(params))) {
+      throw new ProtocolError('lock-mismatch');
+    }
+    this.asked = params;
     return this.shards.has(paramsKey(params));
   }
 
@@ -134,11 +147,12 @@ export class Admission {
     this.shards.set(paramsKey(params), shard);
   }
 
-  /** UNLOCK for the relay's LOCK_REQUIRED: the lock key's signature over our JOIN's proof. */
-  unlockFrame(params) {
-    const seed = lockSeed(this.linkShard, this.passphraseShardFor(params));
-    const { roomId } = this.linkKeys;
-    return encodeUnlock(signUnlock(seed, this.origin, roomId, this.challenge, this.member.edPk, this.member.xPk));
+  /** UNLOCK for this socket's LOCK_REQUIRED: the lock key's and our member key's signatures
+   *  over our JOIN's proof (the second lets the relay tell a listed member coming back). */
+  unlockFrame() {
+    const seed = lockSeed(this.linkShard, this.passphraseShardFor(this.asked));
+    const proof = [this.origin, this.linkKeys.roomId, this.challenge, this.member.edPk, this.member.xPk];
+    return encodeUnlock(signUnlock(seed, ...proof), signUnlock(this.member.edSeed, ...proof));
   }
 
   /** P for a genesis's lock (`{ params }`), or empty without one. */
@@ -174,9 +188,9 @@ export class Admission {
    *  entered() returns. */
   acceptWelcome(frame) {
     const { serverShard, genesis, logLength } = decodeWelcome(frame);
-    // A genesis is locked exactly when we derived a P (the relay asked for a passphrase).
-    const lockKeyFor = this.shards.size === 0 ? null : (params) => (this.hasPassphraseFor(params) ? lockPublicKey(this.linkShard, this.passphraseShardFor(params)) : new Uint8Array(32));
-    const verified = verifyGenesisForLink(genesis, serverShard, this.linkKeys, this.genesisHash, this.origin, Math.floor(this.clock() / 1000), lockKeyFor);
+    const asked = this.asked === null ? null : { params: this.asked, lockPk: lockPublicKey(this.linkShard, this.passphraseShardFor(this.asked)) };
+    const verified = verifyGenesisForLink(genesis, serverShard, this.linkKeys, this.genesisHash, this.origin, Math.floor(this.clock() / 1000), asked);
+    if (verified.body.lock !== null) this.pinned = verified.body.lock.params;
     return { session: this.enter(verified, serverShard), logLength };
   }
 

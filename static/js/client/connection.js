@@ -105,7 +105,8 @@ export class RoomConnection {
       this.send(this.admission.redeemFrame(decodeInviteRequired(frame).head));
     } else if (kind === Kind.LOCK_REQUIRED) {
       this.lock = decodeLockRequired(frame).params;
-      if (this.admission.hasPassphraseFor(this.lock)) this.send(this.admission.unlockFrame(this.lock));
+      // throws ProtocolError('lock-mismatch') for a second one, or other parameters than the room's
+      if (this.admission.lockRequired(this.lock)) this.send(this.admission.unlockFrame());
       else this.callbacks.onLocked?.(this.lock, false);
     } else if (kind === Kind.REFUSED) {
       this.refusal = decodeRefused(frame).reason;
@@ -121,7 +122,7 @@ export class RoomConnection {
     const socket = this.socket;
     if (params === null) return false;
     await this.admission.derivePassphrase(passphrase, params, onProgress);
-    return socket === this.socket && this.send(this.admission.unlockFrame(params));
+    return socket === this.socket && this.send(this.admission.unlockFrame());
   }
 
   /** The room's log, right after the WELCOME: merged in one go before we say hello. */

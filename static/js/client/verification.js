@@ -5,9 +5,10 @@ import { decodeGenesis, genesisHash, genesisSignaturesValid } from '../protocol/
 import { vcommit } from './keys.js';
 
 /** The decoded genesis if it and V match the link; else ProtocolError with the first failure.
- *  `lockKeyFor(params)` gives the lock public key our passphrase yields under those Argon2id
- *  parameters (null when we hold no passphrase): a locked genesis needs one that matches. */
-export function verifyGenesisForLink(raw, serverShard, linkKeys, expectedHash, origin, nowSeconds, lockKeyFor = null) {
+ *  `asked` is { params, lockPk }: what the relay's LOCK_REQUIRED named on this socket and the
+ *  lock key our passphrase gave under it (null: the relay asked for none). A genesis is locked
+ *  exactly when the relay asked, with the same parameters, and its lock key is ours. */
+export function verifyGenesisForLink(raw, serverShard, linkKeys, expectedHash, origin, nowSeconds, asked = null) {
   const genesis = decodeGenesis(raw);
   const { body } = genesis;
   if (!equal(genesisHash(raw), expectedHash)) throw new ProtocolError('genesis-hash-mismatch');
@@ -19,9 +20,11 @@ export function verifyGenesisForLink(raw, serverShard, linkKeys, expectedHash, o
   if (serverShard.length !== 32 || !equal(vcommit(linkKeys.linkShard, serverShard), body.vcommit)) {
     throw new ProtocolError('shard-mismatch');
   }
-  if ((body.lock === null) !== (lockKeyFor === null)) throw new ProtocolError('lock-mismatch');
-  if (body.lock !== null && !equal(lockKeyFor(body.lock.params), body.lock.lockPk)) {
-    throw new ProtocolError('wrong-passphrase');
+  if ((body.lock === null) !== (asked === null)) throw new ProtocolError('lock-mismatch');
+  if (body.lock !== null) {
+    const { memoryKib, passes } = body.lock.params;
+    if (memoryKib !== asked.params.memoryKib || passes !== asked.params.passes) throw new ProtocolError('lock-mismatch');
+    if (!equal(asked.lockPk, body.lock.lockPk)) throw new ProtocolError('wrong-passphrase');
   }
   if (body.expiresAt <= nowSeconds) throw new ProtocolError('genesis-expired');
   return genesis;

@@ -143,9 +143,9 @@ export function decodeRefused(frame) {
   return { head, reason: REASON.test(reason) ? reason : 'unknown' };
 }
 
-/** UNLOCK: the Extra Lock key's signature over this socket's join proof. */
-export function encodeUnlock(lockSignature) {
-  return concat(prefix(Kind.UNLOCK), lockSignature);
+/** UNLOCK: the Extra Lock key's and the member key's signatures over this socket's join proof. */
+export function encodeUnlock(lockSignature, memberSignature) {
+  return concat(prefix(Kind.UNLOCK), lockSignature, memberSignature);
 }
 
 /** LOCK_REQUIRED: { params } to derive P with. */

@@ -6,7 +6,7 @@
 import { ProtocolError } from '../protocol/errors.js';
 import { CloseCode } from '../protocol/frames.js';
 import { Admission } from '../client/admission.js';
-import { DEFAULT_LOCK_PARAMS, passphraseLongEnough, passphraseShard } from '../client/extra-lock.js';
+import { DEFAULT_LOCK_PARAMS, passphraseBytes, passphraseLongEnough, passphraseShard } from '../client/extra-lock.js';
 import { deriveLinkKeys } from '../client/keys.js';
 import { randomBytes } from '../protocol/crypto.js';
 import { memberCode } from '../client/codes.js';
@@ -327,7 +327,9 @@ function askPassphrase(params, wrong) {
   field.focus();
   form.onsubmit = async (event) => {
     event.preventDefault();
-    if (!field.value.trim()) {
+    try {
+      passphraseBytes(field.value); // the same test the derivation makes: nothing left after trimming
+    } catch {
       error.textContent = 'Type the passphrase first.';
       error.hidden = false;
       field.focus();
@@ -422,6 +424,12 @@ function setUpCreate() {
       passphraseField.focus();
       return;
     }
+    if (lock.checked && passphraseField.value !== byId('create-passphrase-again').value) {
+      error.textContent = 'The two passphrases differ. Type the same one twice: it cannot be changed later.';
+      error.hidden = false;
+      byId('create-passphrase-again').focus();
+      return;
+    }
     error.hidden = true;
     remember = byId('create-remember').checked;
     const submit = byId('create-form').querySelector('button[type=submit]');
@@ -437,6 +445,7 @@ function setUpCreate() {
         status.textContent = stretching(fraction);
       });
       passphraseField.value = '';
+      byId('create-passphrase-again').value = '';
       extraLock = { params, shard };
     }
     markInRoom();

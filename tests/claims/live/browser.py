@@ -149,6 +149,7 @@ def record_locked_room(
     alice.goto(f"{origin}/r/")
     alice.check("#create-lock")
     alice.fill("#create-passphrase", passphrase)
+    alice.fill("#create-passphrase-again", passphrase)
     alice.click("#create-form button[type=submit]")
     alice.wait_for_selector(READY)
     alice.wait_for_selector(CONNECTED)
