@@ -188,9 +188,14 @@ def test_no_passphrase_field_invites_the_browser_to_save_it(chromium, site):
         "input[type=password]", "(inputs) => inputs.map((input) => [input.id, input.autocomplete])"
     )
     assert sorted(fields) == [
+        ["create-keep-again", "off"],  # the local key vault's (test_vault_in_chromium.py)
+        ["create-keep-passphrase", "off"],
         ["create-passphrase", "off"],
         ["create-passphrase-again", "off"],
+        ["join-keep-again", "off"],
+        ["join-keep-passphrase", "off"],
         ["unlock-passphrase", "off"],
+        ["vault-passphrase", "off"],
     ]
 
 

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.room_pages import READY, create_room, join_room, open_watched
+from tests.support.room_pages import (
+    NOTHING_STORED,
+    READY,
+    create_room,
+    join_room,
+    open_watched,
+    send,
+    stored_by_the_site,
+    stored_by_the_site_per_chromium,
+    wait_for_message,
+)
 
 pytestmark = pytest.mark.browser
 FORGOTTEN = "#forgotten-view:not([hidden])"
-
-# Everything the page could have written to its origin's storage.
-STORAGE = """async () => ({
-  session: { ...sessionStorage },
-  local: { ...localStorage },
-  databases: (await indexedDB.databases()).map((database) => database.name),
-})"""
-NOTHING = {"session": {}, "local": {}, "databases": []}
 
 
 def assert_remember_is_offered_and_off(page, form: str) -> None:
@@ -44,7 +46,7 @@ def test_alice_and_bob_keep_no_key_in_their_tabs_by_default(chromium, site):
     assert_remember_is_offered_and_off(page, "create")
     page.close()
     alice, _, link = create_room(context, site, "Alice")
-    assert alice.evaluate(STORAGE) == NOTHING
+    assert stored_by_the_site(alice) == NOTHING_STORED
 
     bob_context = chromium.new_context()
     page, _ = open_watched(bob_context, link)
@@ -52,7 +54,7 @@ def test_alice_and_bob_keep_no_key_in_their_tabs_by_default(chromium, site):
     assert_remember_is_offered_and_off(page, "join")
     page.close()
     bob, _ = join_room(bob_context, link, "Bob")
-    assert bob.evaluate(STORAGE) == NOTHING
+    assert stored_by_the_site(bob) == NOTHING_STORED
     assert bob.evaluate("window.location.hash") == ""
 
 
@@ -71,7 +73,7 @@ def test_a_reload_without_remember_does_not_rejoin_and_says_why(chromium, site, 
     assert page.is_hidden("#create-view")
     page.wait_for_timeout(500)  # time for a socket to open, were one coming
     assert sockets == []
-    assert page.evaluate(STORAGE) == NOTHING
+    assert stored_by_the_site(page) == NOTHING_STORED
     assert page.url == alice.url.split("#")[0]
 
 
@@ -87,7 +89,7 @@ def test_a_remembered_room_rejoins_on_reload_as_its_owner(chromium, site):
     assert alice.is_visible("#end-button")  # still the owner
     alice.click("#leave-button")
     alice.wait_for_selector("#ended-view:not([hidden])")
-    assert alice.evaluate(STORAGE) == NOTHING
+    assert stored_by_the_site(alice) == NOTHING_STORED
 
 
 def test_the_join_form_says_what_the_browser_keeps_on_a_phone(chromium, site):
@@ -104,3 +106,30 @@ def test_the_join_form_says_what_the_browser_keeps_on_a_phone(chromium, site):
     assert page.locator("#join-remember").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     assert page.evaluate("document.activeElement.id") == "join-name"
+
+
+def test_nothing_of_an_unremembered_room_stays_after_leaving_or_closing_the_tab(chromium, site):
+    """Alice leaves, Bob closes his tab: the page and Chromium itself find all five stores empty.
+
+    Both moments are looked at through the page (what its scripts can read) and over
+    the DevTools protocol (what Chromium holds for the origin, HttpOnly cookies and
+    the origin's storage usage included).
+    """
+    alice, _, link = create_room(chromium.new_context(), site, "Alice")
+    bob_context = chromium.new_context()
+    bob, _ = join_room(bob_context, link, "Bob")
+    send(alice, "said before anyone went")
+    wait_for_message(bob, "said before anyone went")
+
+    alice.click("#leave-button")
+    alice.wait_for_selector("#ended-view:not([hidden])")
+    assert stored_by_the_site(alice) == NOTHING_STORED
+    assert stored_by_the_site_per_chromium(alice) == {**NOTHING_STORED, "usage": 0}
+    assert alice.input_value("#share-link") == ""  # the link left the page with the keys
+
+    bob.close()
+    after, _ = open_watched(bob_context, site.url("/r/"))  # the same profile, a new tab
+    after.wait_for_selector("#create-view:not([hidden])")
+    assert after.is_hidden("#vault-view")
+    assert stored_by_the_site(after) == NOTHING_STORED
+    assert stored_by_the_site_per_chromium(after) == {**NOTHING_STORED, "usage": 0}

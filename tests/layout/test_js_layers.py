@@ -32,6 +32,8 @@ JS_ONLY = {
     "PyNaCl where it needs it",
     "client/peek.js": "the page asks whether a room is still there before it offers to join; "
     "the terminal joins at once",
+    "client/vault.js": "the local key vault keeps a browser's rooms in its IndexedDB; the "
+    "terminal keeps nothing between runs",
 }
 
 

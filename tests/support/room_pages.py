@@ -6,7 +6,7 @@ import os
 
 from nacl.signing import SigningKey
 
-from tests.support.browser import PageRecord
+from tests.support.browser import PageRecord, origin
 
 READY = "#chat-view:not([hidden])"
 
@@ -135,3 +135,77 @@ def open_invite_panel(page) -> None:
     if page.locator("#share-panel").is_hidden():
         page.click("#share-toggle")
     page.locator("#share-panel").wait_for()
+
+
+# Everything a page of the site could have left in the browser profile, as the page sees it:
+# IndexedDB, both web storages, Cache Storage and the cookies scripts can read.
+SITE_STORAGE = """async () => ({
+  databases: (await indexedDB.databases()).map((database) => database.name),
+  local: { ...localStorage },
+  session: { ...sessionStorage },
+  caches: await caches.keys(),
+  cookies: document.cookie ? document.cookie.split('; ') : [],
+})"""
+NOTHING_STORED = {"databases": [], "local": {}, "session": {}, "caches": [], "cookies": []}
+
+
+def stored_by_the_site(page) -> dict:
+    """What the site keeps in ``page``'s profile, asked of the page itself."""
+    return page.evaluate(SITE_STORAGE)
+
+
+def stored_by_the_site_per_chromium(page) -> dict:
+    """The same, asked of Chromium over the DevTools protocol, which no page script can
+    deceive: also every cookie of the context (HttpOnly ones too) and the origin's usage."""
+    cdp = page.context.new_cdp_session(page)
+    site = {"securityOrigin": origin(page.url)}
+    try:
+        cdp.send("DOMStorage.enable")
+
+        def web_storage(local: bool) -> dict[str, str]:
+            storage_id = {**site, "isLocalStorage": local}
+            return dict(
+                cdp.send("DOMStorage.getDOMStorageItems", {"storageId": storage_id})["entries"]
+            )
+
+        return {
+            "databases": cdp.send("IndexedDB.requestDatabaseNames", site)["databaseNames"],
+            "local": web_storage(local=True),
+            "session": web_storage(local=False),
+            "caches": cdp.send("CacheStorage.requestCacheNames", site)["caches"],
+            "cookies": cdp.send("Network.getAllCookies")["cookies"],
+            "usage": cdp.send("Storage.getUsageAndQuota", {"origin": origin(page.url)})["usage"],
+        }
+    finally:
+        cdp.detach()
+
+
+def create_kept_room(context, site, vault_passphrase: str, name: str = "Alice", remember=False):
+    """Create a room with "Remember this room on this device" ticked (and "in this tab" with
+    ``remember``); returns (page, record, link) once the page says the device keeps it."""
+    page, record = open_watched(context, site.url("/r/"))
+    page.wait_for_selector("#create-view:not([hidden])")
+    page.fill("#create-name", name)
+    page.set_checked("#create-remember", remember)
+    page.check("#create-keep")
+    page.wait_for_selector("#create-keep-fields[data-vault]")  # the page looked for a vault
+    page.fill("#create-keep-passphrase", vault_passphrase)
+    if page.is_visible("#create-keep-again"):  # a new vault: its passphrase is typed twice
+        page.fill("#create-keep-again", vault_passphrase)
+    page.click("#create-form button[type=submit]")
+    page.wait_for_selector(READY)
+    page.wait_for_selector("#status[data-state='connected']")
+    page.wait_for_selector(".message--notice:has-text('This device now keeps this room')")
+    return page, record, page.input_value("#share-link")
+
+
+def unlock_my_rooms(page, vault_passphrase: str) -> None:
+    """Type the vault passphrase into My rooms and wait until every room was checked."""
+    page.wait_for_selector("#vault-view:not([hidden])")
+    page.fill("#vault-passphrase", vault_passphrase)
+    page.click("#vault-unlock-form button[type=submit]")
+    page.wait_for_selector("#vault-list:not([hidden])")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.vault-room__state')]"
+        ".every((line) => !line.textContent.includes('Checking'))"
+    )

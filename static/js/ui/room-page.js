@@ -2,7 +2,8 @@
 // The fragment is read once and removed from the address bar and this history entry
 // (the browser has already recorded the link in its history on disk: no page can undo
 // that). Keys live in this page's memory only, unless the member asks this tab to
-// remember the room (storage.js); then sessionStorage keeps them until they leave.
+// remember the room (storage.js); then sessionStorage keeps them until they leave. Asked to
+// remember it on this device, the page seals them into the local key vault (vault-view.js).
 import { ProtocolError } from '../protocol/errors.js';
 import { CloseCode } from '../protocol/frames.js';
 import { Admission } from '../client/admission.js';
@@ -24,6 +25,7 @@ import { clashLines, codeNode, findClashes, nameNode } from './people.js';
 import { drawQr } from './qr.js';
 import { forgetRoom, loadRoom, markInRoom, saveRoom, unmarkInRoom, wasInRoom } from './storage.js';
 import { askWhetherOpen, holdRoom, takeOver } from './tabs.js';
+import { askToKeep, forgetKeep, keepEntered, keptNote, noteKeptRooms, setUpVault, showMyRooms } from './vault-view.js';
 
 const app = byId('room-app');
 const status = byId('status');
@@ -84,6 +86,7 @@ function showCode(id, code) {
 
 function fail(title, detail, code = '') {
   unmarkInRoom();
+  forgetKeep();
   byId('error-title').textContent = title;
   byId('error-detail').textContent = detail;
   byId('error-host').hidden = true;
@@ -122,7 +125,13 @@ function over(title, detail, code = '') {
   releaseTab();
   clearInterval(expiryTimer);
   forgetRoom();
+  forgetKeep();
   unmarkInRoom();
+  // The link (the key) and the invite links leave the page with the keys.
+  byId('share-link').value = '';
+  const qr = byId('share-qr');
+  qr.getContext('2d').clearRect(0, 0, qr.width, qr.height);
+  byId('invite-list').replaceChildren();
   byId('ended-title').textContent = title;
   byId('ended-detail').textContent = detail;
   showCode('ended-code', code);
@@ -178,6 +187,8 @@ function enterChat(session) {
     app.dataset.hinted = 'yes';
     chat.addNotice('Nobody else is here yet. Press ', el('strong', { text: 'Invite' }), " to share the room's link.");
   }
+  // The create and join forms (Extra Lock, My rooms) can leave the page scrolled down.
+  window.scrollTo(0, 0);
   byId('composer-text').focus();
   // Where the composer is docked at the screen's bottom (phones), the room's header, log
   // and composer fill the screen once the page scrolls past the site's own header.
@@ -238,6 +249,7 @@ function governanceActions() {
 /** In the room: say what a reload keeps, and answer other tabs of this browser. */
 function entered(session) {
   enterChat(session);
+  keepEntered(session, (...parts) => chat.addNotice(...parts));
   if (backNote) {
     chat.addNotice(backNote);
     backNote = '';
@@ -434,6 +446,7 @@ function setUpCreate() {
     remember = byId('create-remember').checked;
     const submit = byId('create-form').querySelector('button[type=submit]');
     submit.disabled = true;
+    if (!(await askToKeep('create'))) return void (submit.disabled = false);
     // Extra Lock: P is derived before the socket opens (its challenge lasts 30 s only).
     const linkShard = randomBytes(32);
     let extraLock = null;
@@ -457,6 +470,7 @@ function setUpCreate() {
   showView('create-view');
   status.textContent = '';
   byId('create-name').focus();
+  showMyRooms();
 }
 
 let joinFragment = ''; // the link the join form is for (a pasted link replaces it)
@@ -467,9 +481,10 @@ function setUpJoin(fragment) {
   form.querySelector('button').disabled = false;
   if (!form.dataset.ready) {
     form.dataset.ready = 'yes';
-    form.addEventListener('submit', (event) => {
+    form.addEventListener('submit', async (event) => {
       event.preventDefault();
       form.querySelector('button').disabled = true;
+      if (!(await askToKeep('join'))) return void (form.querySelector('button').disabled = false);
       remember = byId('join-remember').checked;
       const admission = Admission.fromFragment(origin, joinFragment, ownName(byId('join-name').value));
       // Remembered from the start, so a reload while waiting to be let in knocks with the
@@ -526,12 +541,13 @@ function setUpControls() {
   chat = new ChatView({ onSend: sendText });
   revealToggle('unlock-passphrase-show', 'unlock-passphrase');
   governance = new GovernanceView(governanceActions());
+  setUpVault({ onOpen: openKept, onForgotten: () => (remember = false) });
   byId('share-toggle').addEventListener('click', () => toggleShare());
   byId('copy-button').addEventListener('click', () => copyText(byId('share-link').value, byId('share-link')));
   const leave = () => {
     connection?.leave();
     connection?.admission?.wipe();
-    over('You left the room', "Its keys were wiped from this tab. The link still works while the room lasts.");
+    over('You left the room', `Its keys were wiped from this tab. The link still works while the room lasts.${keptNote()}`);
   };
   byId('leave-button').addEventListener('click', leave);
   byId('waiting-cancel').addEventListener('click', leave);
@@ -549,6 +565,15 @@ function setUpControls() {
 function showForgotten() {
   status.textContent = '';
   showView('forgotten-view');
+  noteKeptRooms();
+}
+
+/** A room from My rooms (this device's vault): back in with the keys it kept. */
+function openKept(record) {
+  remember = false;
+  backNote = 'You opened this room from My rooms. Earlier messages are not kept, not by this device and not by the server: only what is sent from now on shows here.';
+  markInRoom();
+  rejoin(Admission.fromStorage(origin, record));
 }
 
 function route() {
