@@ -16,16 +16,18 @@ import re
 
 import pytest
 
+from tests.claims.live.storage import (
+    NOTHING_STORED,
+    stored_by_the_site,
+    stored_by_the_site_per_chromium,
+)
 from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS, PHONE
 from tests.support.room_pages import (
-    NOTHING_STORED,
     READY,
     create_kept_room,
     join_room,
     open_watched,
     send,
-    stored_by_the_site,
-    stored_by_the_site_per_chromium,
     unlock_my_rooms,
     wait_for_message,
 )

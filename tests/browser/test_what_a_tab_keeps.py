@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.room_pages import (
+from tests.claims.live.storage import (
     NOTHING_STORED,
+    stored_by_the_site,
+    stored_by_the_site_per_chromium,
+)
+from tests.support.room_pages import (
     READY,
     create_room,
     join_room,
     open_watched,
     send,
-    stored_by_the_site,
-    stored_by_the_site_per_chromium,
     wait_for_message,
 )
 

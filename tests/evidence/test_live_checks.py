@@ -17,6 +17,7 @@ from tests.claims import test_frame_sizes_are_buckets as frame_sizes_are_buckets
 from tests.claims import test_keyspace_holds_no_secrets as keyspace_holds_no_secrets
 from tests.claims import test_keyspace_ttls_bounded as keyspace_ttls_bounded
 from tests.claims import test_link_alone_gets_nothing as link_alone_gets_nothing
+from tests.claims import test_local_storage_emptied as local_storage_emptied
 from tests.claims import test_logs_hold_no_secrets as logs_hold_no_secrets
 from tests.claims import test_pages_load_nothing_foreign as pages_load_nothing_foreign
 from tests.claims import test_passphrase_never_sent as passphrase_never_sent
@@ -26,6 +27,7 @@ from tests.claims import test_wire_carries_ciphertext_only as wire_carries_ciphe
 from tests.claims.live.browser import RecordedRequest
 from tests.claims.live.canaries import Canaries
 from tests.claims.live.keyspace import KeyRecord
+from tests.claims.live.storage import NOTHING_STORED, StorageRecord
 from tests.claims.live.wire import WireFrame
 from tests.claims.support.site import Crawl, Fetched
 
@@ -224,6 +226,55 @@ def test_mallory_never_asked_for_a_passphrase_proves_nothing():
         "Mallory was never asked for a passphrase: nothing was tested",
         "Mallory's wrong passphrase was not refused as one",
     ]
+
+
+# local_storage_emptied ------------------------------------------------------------------
+
+MOMENTS = ("after leaving an unremembered room", "after closing its tab", "after Delete local keys")
+
+
+def storage_session(**late: object) -> StorageRecord:
+    """Every look empty (Chromium reports no usage), the kept room in its database; ``late``
+    puts what is left after Delete local keys, as Chromium sees it."""
+    record = StorageRecord()
+    for moment in MOMENTS:
+        record.snapshots[f"{moment} (page)"] = dict(NOTHING_STORED)
+        record.snapshots[f"{moment} (Chromium)"] = {**NOTHING_STORED, "usage": 0}
+    record.snapshots["while a room is kept on this device (Chromium)"] = {
+        **NOTHING_STORED, "databases": ["atopos-vault"], "usage": 4096,
+    }  # fmt: skip
+    record.snapshots["after Delete local keys (Chromium)"].update(late)
+    return record
+
+
+def test_a_profile_emptied_at_every_moment_passes():
+    assert local_storage_emptied.judge(storage_session()).passed
+
+
+def test_a_vault_database_left_after_delete_local_keys_fails():
+    result = local_storage_emptied.judge(storage_session(databases=["atopos-vault"], usage=2048))
+    assert result.reasons == [
+        "after Delete local keys (Chromium): Chromium counts 2048 bytes stored for the site",
+        "after Delete local keys (Chromium): the site's databases still holds something",
+    ]
+
+
+def test_session_storage_left_after_leaving_fails():
+    record = storage_session()
+    record.snapshots["after leaving an unremembered room (page)"]["session"] = {
+        "atopos.room.v1": "{}"
+    }
+    result = local_storage_emptied.judge(record)
+    assert result.reasons == [
+        "after leaving an unremembered room (page): the site's session still holds something"
+    ]
+
+
+def test_a_vault_that_kept_nothing_proves_nothing_about_deleting():
+    record = storage_session()
+    del record.snapshots["while a room is kept on this device (Chromium)"]
+    result = local_storage_emptied.judge(record)
+    assert result.reasons == ["the kept room left no database: Delete local keys was not tested"]
 
 
 # frame_sizes_are_buckets ----------------------------------------------------------------

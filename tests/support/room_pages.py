@@ -6,7 +6,7 @@ import os
 
 from nacl.signing import SigningKey
 
-from tests.support.browser import PageRecord, origin
+from tests.support.browser import PageRecord
 
 READY = "#chat-view:not([hidden])"
 
@@ -135,49 +135,6 @@ def open_invite_panel(page) -> None:
     if page.locator("#share-panel").is_hidden():
         page.click("#share-toggle")
     page.locator("#share-panel").wait_for()
-
-
-# Everything a page of the site could have left in the browser profile, as the page sees it:
-# IndexedDB, both web storages, Cache Storage and the cookies scripts can read.
-SITE_STORAGE = """async () => ({
-  databases: (await indexedDB.databases()).map((database) => database.name),
-  local: { ...localStorage },
-  session: { ...sessionStorage },
-  caches: await caches.keys(),
-  cookies: document.cookie ? document.cookie.split('; ') : [],
-})"""
-NOTHING_STORED = {"databases": [], "local": {}, "session": {}, "caches": [], "cookies": []}
-
-
-def stored_by_the_site(page) -> dict:
-    """What the site keeps in ``page``'s profile, asked of the page itself."""
-    return page.evaluate(SITE_STORAGE)
-
-
-def stored_by_the_site_per_chromium(page) -> dict:
-    """The same, asked of Chromium over the DevTools protocol, which no page script can
-    deceive: also every cookie of the context (HttpOnly ones too) and the origin's usage."""
-    cdp = page.context.new_cdp_session(page)
-    site = {"securityOrigin": origin(page.url)}
-    try:
-        cdp.send("DOMStorage.enable")
-
-        def web_storage(local: bool) -> dict[str, str]:
-            storage_id = {**site, "isLocalStorage": local}
-            return dict(
-                cdp.send("DOMStorage.getDOMStorageItems", {"storageId": storage_id})["entries"]
-            )
-
-        return {
-            "databases": cdp.send("IndexedDB.requestDatabaseNames", site)["databaseNames"],
-            "local": web_storage(local=True),
-            "session": web_storage(local=False),
-            "caches": cdp.send("CacheStorage.requestCacheNames", site)["caches"],
-            "cookies": cdp.send("Network.getAllCookies")["cookies"],
-            "usage": cdp.send("Storage.getUsageAndQuota", {"origin": origin(page.url)})["usage"],
-        }
-    finally:
-        cdp.detach()
 
 
 def create_kept_room(context, site, vault_passphrase: str, name: str = "Alice", remember=False):
