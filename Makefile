@@ -16,7 +16,7 @@ BENCH ?= full
 FUZZ_SECONDS ?= 300
 FUZZ_TARGETS := frames handshake envelope governance genesis http
 
-.PHONY: help lock run test test-py test-js test-fast lint format typecheck vendor vectors bench bench-js fuzz chaos soak abuse spec security-evidence bundle-hash clean
+.PHONY: help lock run test test-py test-js test-fast lint format typecheck vendor vectors bench bench-js fuzz chaos soak abuse spec tor-test security-evidence bundle-hash clean
 
 help: ## List every target with what it does
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -106,6 +106,13 @@ spec: $(DEV_STAMP) ## TLC on every model in spec/ (broken variants must fail wit
 	@command -v java >/dev/null || { echo "make spec needs Java (Debian: default-jre-headless)"; exit 1; }
 	$(BIN)/python -m pytest -q -p no:cacheprovider -p tests.support.tla_traces --tla-traces=var/spec/traces.json $$($(BIN)/python -m evidence.tlc --traced-suites)
 	$(BIN)/python -m evidence.tlc --traces var/spec/traces.json --report var/spec/report.json
+
+# Each wait inside is bounded (the network must answer within 150 s); the outer
+# timeout only backs them up, and SIGINT lets pytest stop every process it started.
+tor-test: $(DEV_STAMP) ## A private Tor network on loopback (Debian's tor): two jitless Chromiums chat at the .onion, the served client is the build, one circuit cannot lock out another (about 1.5 minutes); figures in var/bench/tor.json
+	@[ -x /usr/bin/tor ] && [ -x /usr/bin/tor-gencert ] || { echo "make tor-test needs Debian's tor (apt-get install tor)"; exit 1; }
+	@[ -x /usr/sbin/nginx ] && [ -x /usr/bin/chromium ] || { echo "make tor-test needs Debian's nginx and chromium (apt-get install nginx chromium)"; exit 1; }
+	ATOPOS_TOR_TEST=1 timeout --signal=INT --kill-after=30 600 $(BIN)/python -m pytest -p no:cacheprovider tests/tor $(PYTEST_ARGS)
 
 security-evidence: $(DEV_STAMP) $(NODE_STAMP) ## Run every security check on a real daphne + Redis + Chromium and write evidence/latest/ (BASE_URL=https://... checks a live site instead)
 	$(BIN)/python manage.py security_evidence $(if $(BASE_URL),--base-url $(BASE_URL))

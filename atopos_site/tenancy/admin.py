@@ -45,6 +45,7 @@ class TenantAdmin(TenantAdminBase):
             },
         ),
         ("Rate limits", {"fields": ("messages_per_minute", "joins_per_minute", "rooms_per_hour")}),
+        ("Tor", {"fields": ("onion_location",)}),
     )
 
     @admin.display(description="Domains")

@@ -8,6 +8,9 @@ The operator host (ATOPOS_ADMIN_HOST) is no tenant: its requests get the
 admin's URL configuration (atopos_site.admin_urls) and no tenant, so the
 admin never shares an origin with room pages, and tenant domains have no
 admin route at all.
+
+A tenant with an onion service (``onion_location``) gets an Onion-Location
+header on its HTML pages here, once the page is made (atopos_site.tenancy.onion).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotFound
 
 from atopos_site.tenancy.hostnames import CanonicalHost, canonical_host
+from atopos_site.tenancy.onion import onion_location_for
 from atopos_site.tenancy.policy import ResolvedTenant
 from atopos_site.tenancy.resolver import resolve_hostname
 
@@ -68,7 +72,11 @@ class TenantMiddleware:
             request.urlconf = ADMIN_URLCONF  # type: ignore[attr-defined]  # read by Django's handler
             return self.get_response(request)
         tenant = resolve_hostname(host.hostname) if host is not None else None
-        if tenant is None:
+        if host is None or tenant is None:
             return unknown_host_response()
         request.tenant = tenant  # type: ignore[attr-defined]  # read back through tenant_of()
-        return self.get_response(request)
+        response = self.get_response(request)
+        location = onion_location_for(request, response, host.hostname, tenant.onion_location)
+        if location is not None:
+            response["Onion-Location"] = location
+        return response

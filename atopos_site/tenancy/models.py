@@ -16,6 +16,7 @@ from atopos_protocol.join_rules import INITIAL_JOIN_RULES, JoinRule
 from atopos_protocol.routing_modes import RoutingMode
 from atopos_site.tenancy.hostnames import normalize_hostname
 from atopos_site.tenancy.namespace import SLUG_PATTERN
+from atopos_site.tenancy.onion import normalize_onion_location
 from atopos_site.tenancy.policy import RateLimits, ResolvedTenant, TenantPolicy
 
 MIN_ROOM_TTL_SECONDS = 5 * 60
@@ -25,6 +26,15 @@ MIN_MEMBERS, MAX_MEMBERS = 2, 256
 
 def _between(low: int, high: int) -> list[MinValueValidator | MaxValueValidator]:
     return [MinValueValidator(low), MaxValueValidator(high)]
+
+
+def validate_onion_location(value: str) -> None:
+    """Refuse anything but the origin of a version 3 onion service (see tenancy.onion)."""
+    if value:
+        try:
+            normalize_onion_location(value)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
 
 
 class Tenant(models.Model):
@@ -73,6 +83,17 @@ class Tenant(models.Model):
     rooms_per_hour = models.PositiveIntegerField(
         default=30, validators=_between(1, 1000), help_text="Rooms one client may create."
     )
+    onion_location = models.CharField(
+        max_length=80,
+        blank=True,
+        default="",
+        validators=[validate_onion_location],
+        help_text=(
+            "This tenant's onion service, e.g. http://<56 characters>.onion (deploy/tor/). "
+            "Its HTML pages on other domains then carry an Onion-Location header, so Tor "
+            "Browser offers the onion site. Empty: no header."
+        ),
+    )
 
     domains: models.Manager[TenantDomain]
 
@@ -105,6 +126,11 @@ class Tenant(models.Model):
             errors["default_room_ttl_seconds"] = "The default room lifetime exceeds the maximum."
         if not self.routing_modes():
             errors["allow_direct"] = "Allow at least one routing mode."
+        if self.onion_location:
+            try:
+                self.onion_location = normalize_onion_location(self.onion_location)
+            except ValueError as error:
+                errors["onion_location"] = str(error)
         if errors:
             raise ValidationError(errors)
 
@@ -139,6 +165,7 @@ class Tenant(models.Model):
             display_name=self.display_name,
             domains=frozenset(self.domains.values_list("hostname", flat=True)),
             policy=self.policy(),
+            onion_location=self.onion_location,
         )
 
 

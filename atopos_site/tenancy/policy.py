@@ -48,6 +48,8 @@ class ResolvedTenant:
     display_name: str
     domains: frozenset[str]
     policy: TenantPolicy
+    # The tenant's onion origin (http://<name>.onion), named in Onion-Location; "" for none.
+    onion_location: str = ""
 
     @property
     def namespace(self) -> TenantNamespace:

@@ -42,10 +42,11 @@ class NginxProxy:
         return self.access_log.read_text(errors="replace") if self.access_log.exists() else ""
 
 
-def _replace_once(text: str, old: str, new: str) -> str:
+def replace_once(text: str, old: str, new: str, template: str = "nginx") -> str:
+    """``old`` replaced by ``new``, which must occur exactly once in the ``template`` text."""
     count = text.count(old)
     if count != 1:
-        raise AssertionError(f"the nginx template holds {old!r} {count} times, expected once")
+        raise AssertionError(f"the {template} template holds {old!r} {count} times, expected once")
     return text.replace(old, new)
 
 
@@ -61,7 +62,7 @@ def render_template(upstream_port: int, tls_port: int, plain_port: int, director
         ("/var/log/nginx/atopos.log", str(directory / "access.log")),
         ("/var/log/nginx/atopos-error.log", str(directory / "error.log")),
     ):
-        text = _replace_once(text, old, new)
+        text = replace_once(text, old, new)
     return text
 
 

@@ -1,4 +1,4 @@
-"""`manage.py tenant add|list|remove`: manage tenants without the admin."""
+"""`manage.py tenant add|list|remove|onion-location`: manage tenants without the admin."""
 
 from __future__ import annotations
 
@@ -24,8 +24,14 @@ def _modes(raw: str) -> set[RoutingMode]:
         raise CommandError(f"--modes takes a comma-separated list of {allowed}") from None
 
 
+def _field_errors(error: ValidationError) -> str:
+    return "; ".join(
+        f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items()
+    )
+
+
 class Command(BaseCommand):
-    help = "Add, list or remove tenants and their domains."
+    help = "Add, list or remove tenants and their domains; set a tenant's onion service."
 
     def add_arguments(self, parser: CommandParser) -> None:
         """Sub-commands: add, list, remove."""
@@ -47,11 +53,21 @@ class Command(BaseCommand):
             "--join-rule", choices=[rule.value for rule in INITIAL_JOIN_RULES], help="default rule"
         )
         add.add_argument(
+            "--onion-location",
+            help="its onion service, http://<name>.onion: its pages name it to Tor Browser",
+        )
+        add.add_argument(
             "--if-absent", action="store_true", help="do nothing if the slug already exists"
         )
         actions.add_parser("list", help="show every tenant, its domains and policy")
         remove = actions.add_parser("remove", help="delete a tenant and its domains")
         remove.add_argument("slug")
+        onion = actions.add_parser(
+            "onion-location",
+            help="set the onion service a tenant's pages name in Onion-Location (none: clear it)",
+        )
+        onion.add_argument("slug")
+        onion.add_argument("url", nargs="?", default="", help="http://<56 characters>.onion")
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Dispatch to the chosen sub-command."""
@@ -60,6 +76,8 @@ class Command(BaseCommand):
             self._add(options)
         elif action == "list":
             self._list()
+        elif action == "onion-location":
+            self._onion_location(options["slug"], options["url"])
         else:
             self._remove(options["slug"])
 
@@ -79,6 +97,7 @@ class Command(BaseCommand):
             ("messages_per_minute", "messages_per_minute"),
             ("joins_per_minute", "joins_per_minute"),
             ("rooms_per_hour", "rooms_per_hour"),
+            ("onion_location", "onion_location"),
         ):
             if options[option] is not None:
                 setattr(tenant, field, options[option])
@@ -91,10 +110,7 @@ class Command(BaseCommand):
         try:
             tenant.full_clean()
         except ValidationError as error:
-            details = "; ".join(
-                f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items()
-            )
-            raise CommandError(f"invalid tenant: {details}") from None
+            raise CommandError(f"invalid tenant: {_field_errors(error)}") from None
         with transaction.atomic():
             tenant.save()
             TenantDomain.objects.bulk_create(
@@ -141,6 +157,23 @@ class Command(BaseCommand):
                 f" {policy.rate_limits.joins_per_minute} joins/min and"
                 f" {policy.rate_limits.rooms_per_hour} rooms/h per client"
             )
+            if tenant.onion_location:
+                self.stdout.write(f"  onion:   {tenant.onion_location} (Onion-Location)")
+
+    def _onion_location(self, slug: str, url: str) -> None:
+        tenant = Tenant.objects.filter(slug=slug).first()
+        if tenant is None:
+            raise CommandError(f"no tenant with slug {slug!r}")
+        tenant.onion_location = url
+        try:
+            tenant.full_clean()
+        except ValidationError as error:
+            raise CommandError(f"invalid onion location: {_field_errors(error)}") from None
+        tenant.save(update_fields=["onion_location"])
+        if tenant.onion_location:
+            self.stdout.write(f"Pages of {slug} now name {tenant.onion_location} to Tor Browser.")
+        else:
+            self.stdout.write(f"Pages of {slug} name no onion service.")
 
     def _remove(self, slug: str) -> None:
         deleted, _details = Tenant.objects.filter(slug=slug).delete()
